@@ -1,0 +1,22 @@
+"""Test-wide setup: make the repository importable as ansible_collections.everylayer.patch."""
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+LINK = REPO / ".collections" / "ansible_collections" / "everylayer" / "patch"
+
+
+def _ensure_collection_link() -> None:
+    if LINK.is_symlink() or LINK.exists():
+        return
+    LINK.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink("../../..", LINK)
+
+
+_ensure_collection_link()
+# pytest put .collections on sys.path before the link may have existed: forget any cached miss.
+sys.path_importer_cache.pop(str(REPO / ".collections"), None)
+importlib.invalidate_caches()
