@@ -33,6 +33,8 @@ class LabContext:
     """kill(name): stops the process recorded under ``name`` (and its process group)."""
     pid: Callable[[str], "int | None"] = field(repr=False)
     """pid(name): the recorded pid if that process is still alive, else None."""
+    hosts: dict[str, Path] = field(default_factory=dict)
+    """Linux lab host name -> its chroot root (for services that run inside a host, e.g. fwupd)."""
 
     def service_dir(self, service: str) -> Path:
         path = self.state_dir / "services" / service
