@@ -1,0 +1,54 @@
+"""Filters of the rollout playbook."""
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.everylayer.patch.plugins.filter.rollout import freeze_manifest, window_decision
+
+
+def change(name, before, after):
+    return {"component": name, "kind": "package", "before": before, "after": after}
+
+
+def test_freeze_manifest_keys_by_manager_and_skips_failed_hosts():
+    hosts = [
+        {
+            "rollout_outcome": "patched",
+            "rollout_manifest_key": "apt",
+            "apply_result": {"changes": [change("lab-agent", "1.0-1", "1.2-1"), change("lab-old", "1.0-1", None)]},
+        },
+        {
+            "rollout_outcome": "patched",
+            "rollout_manifest_key": "dnf",
+            "apply_result": {"changes": [change("lab-agent", "1.0-1", "1.2-1.el9")]},
+        },
+        {
+            "rollout_outcome": "rolled_back",
+            "rollout_manifest_key": "apt",
+            "apply_result": {"changes": [change("lab-web", "1.0-1", "1.2-1")]},
+        },
+        {"rollout_outcome": "deferred", "rollout_manifest_key": "apt"},
+    ]
+    assert freeze_manifest(hosts) == {"apt": {"lab-agent": "1.2-1"}, "dnf": {"lab-agent": "1.2-1.el9"}}
+
+
+def test_freeze_manifest_refuses_disagreeing_pilots():
+    hosts = [
+        {
+            "rollout_outcome": "patched",
+            "rollout_manifest_key": "apt",
+            "apply_result": {"changes": [change("lab-agent", "1.0-1", "1.2-1")]},
+        },
+        {
+            "rollout_outcome": "patched",
+            "rollout_manifest_key": "apt",
+            "apply_result": {"changes": [change("lab-agent", "1.0-1", "1.1-1")]},
+        },
+    ]
+    with pytest.raises(AnsibleFilterError, match="different versions of lab-agent for apt: 1.2-1 and 1.1-1"):
+        freeze_manifest(hosts)
+
+
+def test_window_decision_wraps_policy_errors():
+    with pytest.raises(AnsibleFilterError, match="window policy: maintenance window 'x' is not defined"):
+        window_decision("x", {"windows": {}}, "2026-11-23T12:00:00Z")
+    assert window_decision("always", {}, "2026-11-23T12:00:00Z")["allowed"] is True
