@@ -1,4 +1,8 @@
-"""Test-wide setup: make the repository importable as ansible_collections.everylayer.patch."""
+"""Test-wide setup: make the repository importable as ansible_collections.everylayer.patch.
+
+pytest.ini puts .collections on sys.path; the link .collections/ansible_collections/everylayer/patch
+-> ../../.. (also made by scripts/setup.sh) turns the flat checkout into a collection tree.
+"""
 
 import importlib
 import os
@@ -13,7 +17,10 @@ def _ensure_collection_link() -> None:
     if LINK.is_symlink() or LINK.exists():
         return
     LINK.parent.mkdir(parents=True, exist_ok=True)
-    os.symlink("../../..", LINK)
+    try:
+        os.symlink("../../..", LINK)
+    except FileExistsError:  # another pytest-xdist worker made it first
+        pass
 
 
 _ensure_collection_link()

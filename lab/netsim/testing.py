@@ -1,0 +1,103 @@
+"""Run simulated devices from tests, without the lab CLI: each on a free port in its own directory.
+
+    with SimDevice(tmp_path / "ios", "cisco_ios") as dev:
+        dev.inventory_vars()  # ansible_host/port/user/password/network_os + known_hosts
+        dev.fault("boot-fail"); dev.state()["version"]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .device import inject
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SimDevice:
+    def __init__(self, root: Path, platform: str, name: str | None = None, reload_delay: float = 2.0) -> None:
+        self.root = Path(root)
+        self.platform = platform
+        self.name = name or f"sim-{platform.split('_')[-1]}-01"
+        self.reload_delay = reload_delay
+        self.port = 0
+        self.proc: subprocess.Popen | None = None
+        self.password = secrets.token_urlsafe(12)
+        self.device_dir = self.root / self.name
+        self.known_hosts = self.root / "known_hosts"
+
+    def start(self) -> SimDevice:
+        self.root.mkdir(parents=True, exist_ok=True)
+        pw = self.root / "password"
+        pw.write_text(self.password + "\n")
+        os.chmod(pw, 0o600)
+        self.port = free_port()
+        argv = [sys.executable, "-m", "lab.netsim", "--platform", self.platform, "--name", self.name,
+                "--port", str(self.port), "--dir", str(self.device_dir), "--password-file", str(pw),
+                "--reload-delay", str(self.reload_delay)]
+        log = open(self.root / "sim.log", "ab")  # noqa: SIM115 - kept open for the process' life
+        self.proc = subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        self.wait_listening(20)
+        pub = (self.device_dir / "ssh_host_ed25519_key.pub").read_text().split()[:2]
+        self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {' '.join(pub)}\n")
+        return self
+
+    def wait_listening(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"simulator exited: {(self.root / 'sim.log').read_text()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"simulator {self.name} not listening on {self.port}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def __enter__(self) -> SimDevice:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def state(self) -> dict[str, Any]:
+        return json.loads((self.device_dir / "state.json").read_text())
+
+    def fault(self, fault: str, *args: str) -> str:
+        return inject(self.device_dir, fault, list(args))
+
+    def inventory_vars(self) -> dict[str, Any]:
+        return {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": sys.executable,
+            "ansible_host": "127.0.0.1",
+            "ansible_port": self.port,
+            "ansible_user": "admin",
+            "ansible_password": self.password,
+            "ansible_network_os": self.platform,
+            "ansible_ssh_common_args": f"-o UserKnownHostsFile={self.known_hosts}",
+        }

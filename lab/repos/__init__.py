@@ -1,0 +1,33 @@
+"""The lab's local package repositories: apt and rpm repos built offline from manifest.yml.
+
+Public API (see docs/lab-repos.md):
+  build(cache_root) -> RepoSet, publish(rs, package, version), reset(rs),
+  baseline_layer(rs, base_dir, manager, cache_root) -> Path,
+  configure_host(host_root, manager, base_url), break_repo(...), fix_repo(...),
+  set_failing_script(host_root, package, failing), lock_argv(manager), zypper_usable().
+"""
+
+from __future__ import annotations
+
+from .build import RepoSet, build, publish, reset
+from .hosts import break_repo, configure_host, fix_repo, lock_argv, set_failing_script, zypper_usable
+from .layer import MANAGERS, baseline_layer
+from .manifest import Manifest, ManifestError, load
+
+__all__ = [
+    "MANAGERS",
+    "Manifest",
+    "ManifestError",
+    "RepoSet",
+    "baseline_layer",
+    "break_repo",
+    "build",
+    "configure_host",
+    "fix_repo",
+    "load",
+    "lock_argv",
+    "publish",
+    "reset",
+    "set_failing_script",
+    "zypper_usable",
+]

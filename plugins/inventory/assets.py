@@ -1,0 +1,214 @@
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: assets
+short_description: The unified asset map, merged from several sources
+version_added: 0.1.0
+description:
+  - Builds one host per asset from several sources (CSV, YAML and JSON exports, other inventories'
+    C(ansible-inventory --list) output, the lab's generated asset list), merged by identity (name, aliases,
+    serial) in the order of O(sources), the first listed having the highest precedence.
+  - Every host gets the merged record in the var C(asset) (identity, layers, platform, components,
+    criticality, exposure, owner, environment, maintenance window, rollout wave). A value from a lower
+    source that differs from the kept one is listed in the host var C(asset_conflicts); the group C(all) gets
+    a summary in C(assets_report).
+  - Adds the groups C(layer_<x>), C(platform_<x>), C(criticality_<x>), C(wave_pilot|wave_staged|wave_full) and
+    C(window_<name>), computed in Python, then applies O(compose), O(groups) and O(keyed_groups).
+  - Waves are explicit when a source gives one, otherwise placed by a stable hash per platform, lowest
+    criticality first (see docs/assets.md).
+  - The configuration file name must end in C(assets.yml) or C(assets.yaml).
+extends_documentation_fragment:
+  - ansible.builtin.constructed
+  - ansible.builtin.inventory_cache
+options:
+  plugin:
+    description: Marks this file as a configuration of this plugin.
+    required: true
+    choices: ['everylayer.patch.assets']
+  sources:
+    description:
+      - >-
+        The sources, highest precedence first. Each is a mapping with C(name), C(type) (C(file), C(inventory) or
+        C(lab); default C(file)), C(path) (a file or glob, relative to this file), C(optional) (a missing file is
+        an error unless true), C(format) (C(csv), C(yaml), C(json); default from the file name; C(inventory) for an
+        C(inventory) source makes the plugin run C(ansible-inventory -i path --list)), C(fields) (record field to
+        column name, for example C(criticality: tier) or C(platform.distribution: os)), C(values) (per field,
+        source value to record value), C(defaults) (per field, the value when a row has none), C(ignore) (columns
+        to skip without a warning) and C(delimiter) (CSV).
+    type: list
+    elements: dict
+    required: true
+  waves:
+    description:
+      - Wave placement of assets that no source gives a wave. C(pilot_share) (default 0.05) and C(staged_share)
+        (default 0.25) are fractions of each platform's assets; C(seed) (default empty) changes the stable hash.
+    type: dict
+    default: {}
+  identity:
+    description: >-
+      Which fields identify an asset across sources. C(name) is required; C(address) is off by default
+      because several assets can share one address (the lab's hosts all listen on 127.0.0.1).
+    type: list
+    elements: str
+    default: [name, aliases, serial]
+  warn_conflicts:
+    description: Print one warning when sources disagree (the details are always in C(asset_conflicts)).
+    type: bool
+    default: true
+"""
+
+EXAMPLES = r"""
+# inventories/prod/assets.yml
+plugin: everylayer.patch.assets
+sources:
+  - name: cmdb
+    path: exports/cmdb-*.csv
+    fields:
+      name: hostname
+      criticality: tier
+      platform.distribution: os_name
+      platform.version: os_version
+      maintenance_window: patch_window
+    values:
+      criticality: {P1: critical, P2: high, P3: medium, P4: low}
+  - name: legacy
+    type: inventory
+    path: legacy-inventory.json
+    optional: true
+waves:
+  pilot_share: 0.05
+  staged_share: 0.25
+keyed_groups:
+  - key: asset.owner
+    prefix: owner
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/everylayer-assets
+"""
+
+import os
+
+from ansible.errors import AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.build import AssetMap
+from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.record import AssetInputError
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    NAME = "everylayer.patch.assets"
+
+    def __init__(self):
+        super().__init__()
+        self._stringify_keys = False
+
+    def verify_file(self, path):
+        return super().verify_file(path) and path.endswith(("assets.yml", "assets.yaml"))
+
+    def parse(self, inventory, loader, path, cache=True):
+        super().parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+        try:
+            amap = AssetMap(
+                self.get_option("sources"),
+                os.path.dirname(os.path.abspath(path)),
+                self.get_option("waves"),
+                self.get_option("identity"),
+            )
+            data = self._load(amap, self.get_cache_key(path), cache)
+        except AssetInputError as exc:
+            raise AnsibleParserError(f"everylayer.patch.assets: {exc}") from None
+        self._warn(data["report"])
+        self._populate(data)
+
+    def _load(self, amap, cache_key, cache):
+        """The built map, from the cache when it holds one for the same source files and settings."""
+        fingerprint = amap.fingerprint()
+        use_cache = self.get_option("cache")
+        update = use_cache and not cache
+        if use_cache and cache:
+            try:
+                cached = self._cache[cache_key]
+            except KeyError:
+                cached = None
+            if isinstance(cached, dict) and cached.get("fingerprint") == fingerprint:
+                return cached
+            update = True
+        data = amap.build()
+        data["fingerprint"] = fingerprint
+        if update:
+            self._cache[cache_key] = data
+        return data
+
+    def _warn(self, report):
+        for item in report["unknown_fields"]:
+            self.display.warning(
+                f"assets: source {item['source']}: unknown column/field {item['field']!r} in {item['file']} "
+                "(ignored; map it under fields: or list it under ignore:)"
+            )
+        for note in report["identity_notes"]:
+            self.display.warning(f"assets: {note}")
+        if report["conflicts"] and self.get_option("warn_conflicts"):
+            self.display.warning(
+                f"assets: {report['conflicts']} conflicting value(s) on {len(report['conflicting_assets'])} asset(s) "
+                "resolved by source precedence; see the host var asset_conflicts"
+            )
+
+    def _populate(self, data):
+        inventory = self.inventory
+        strict = self.get_option("strict")
+        compose = self.get_option("compose")
+        conditionals = self.get_option("groups")
+        keyed = self.get_option("keyed_groups")
+        made = set()
+        for name, hostvars, groups in data["hosts"]:
+            inventory.add_host(name)
+            for key, value in hostvars.items():
+                inventory.set_variable(name, key, value)
+            for group in groups:
+                if group not in made:
+                    inventory.add_group(group)
+                    made.add(group)
+                inventory.add_child(group, name)
+            if compose or conditionals or keyed:
+                variables = dict(hostvars)
+                self._compose_vars(compose, variables, name, strict)
+                self._add_host_to_composed_groups(conditionals, variables, name, strict, fetch_hostvars=False)
+                self._add_host_to_keyed_groups(keyed, variables, name, strict, fetch_hostvars=False)
+        inventory.set_variable("all", "assets_report", data["report"])
+
+    def _compose_vars(self, compose, variables, host, strict):
+        """Like ``_set_composite_vars``, but later expressions and the groups see the composed values."""
+        for varname, expression in (compose or {}).items():
+            try:
+                value = self._compose(expression, variables)
+            except Exception as exc:
+                if strict:
+                    raise AnsibleParserError(f"Could not set {varname} for host {host}: {exc}") from exc
+                continue
+            self.inventory.set_variable(host, varname, value)
+            variables[varname] = value
+
+    def _add_host_to_keyed_groups(self, keys, variables, host, strict=False, fetch_hostvars=True):
+        # ansible-core rejects a key that evaluates to a number or boolean even with strict: false;
+        # group names are text, so such keys are turned into text first.
+        self._stringify_keys = True
+        try:
+            super()._add_host_to_keyed_groups(keys, variables, host, strict, fetch_hostvars)
+        finally:
+            self._stringify_keys = False
+
+    def _compose(self, template, variables, disable_lookups=...):
+        value = super()._compose(template, variables)
+        if self._stringify_keys:
+            value = _as_group_key(value)
+        return value
+
+
+def _as_group_key(value):
+    if isinstance(value, (bool, int, float)):
+        return str(value)
+    if isinstance(value, list):
+        return [str(item) if isinstance(item, (bool, int, float)) else item for item in value]
+    return value

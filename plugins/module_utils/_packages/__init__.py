@@ -1,0 +1,4 @@
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to everylayer.patch: may change without notice.
+"""Backends of the packages module: apt, dnf and zypper, and the parsers of their outputs."""

@@ -1,0 +1,176 @@
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to everylayer.patch: may change without notice.
+"""What every backend shares: the error type, the update entry, input checks and the patch-set selection."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+
+from ansible_collections.everylayer.patch.plugins.module_utils._change import severity_rank
+
+# Package names and globs: what apt, rpm and zypper accept, never an option (leading "-") nor shell syntax.
+NAME_PATTERN_RE = re.compile(r"^[A-Za-z0-9_+.][A-Za-z0-9_+.:*?\[\]-]*$")
+NAME_RE = re.compile(r"^[A-Za-z0-9_+.][A-Za-z0-9_+.-]*$")
+VERSION_RE = re.compile(r"^[A-Za-z0-9.+~_][A-Za-z0-9.+~:_-]*$")
+ADVISORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]*$")
+
+
+class PackagesError(Exception):
+    """A failure the module reports as ``msg``; ``result`` carries what is known (partial changes, rollback)."""
+
+    def __init__(self, msg, result=None):
+        super().__init__(msg)
+        self.msg = msg
+        self.result = result or {}
+
+
+def update(name, current, candidate, **extra):
+    """One available update as backends report it (the change record is built from these later).
+
+    Keys: name, current (None: not installed), candidate, advisories (ids), severity (vendor word or None),
+    security (bool), reboot (bool: the update asks for a reboot), held (bool), source (repository/suite).
+    """
+    entry = {
+        "name": name,
+        "current": current,
+        "candidate": candidate,
+        "advisories": [],
+        "severity": None,
+        "security": False,
+        "reboot": False,
+        "held": False,
+        "source": None,
+    }
+    entry.update(extra)
+    return entry
+
+
+def check_patterns(patterns, option):
+    """Reject globs that could be read as options or shell syntax (argv is used anyway: this is a clear error)."""
+    for pattern in patterns or ():
+        if not isinstance(pattern, str) or not NAME_PATTERN_RE.match(pattern):
+            raise PackagesError(
+                f"{option}: {pattern!r} is not a package name or glob (letters, digits, . + _ - : and * ? [ ] only, "
+                "not starting with '-')"
+            )
+
+
+def check_advisories(ids):
+    for advisory in ids or ():
+        if not isinstance(advisory, str) or not ADVISORY_RE.match(advisory):
+            raise PackagesError(f"advisories: {advisory!r} is not an advisory id (e.g. CVE-2026-0001, DSA-5999-1)")
+
+
+def check_manifest(manifest):
+    """A manifest maps exact package names to exact versions; return it as a plain dict of strings."""
+    if manifest is None:
+        return None
+    if not isinstance(manifest, dict):
+        raise PackagesError(f"manifest: expected a mapping of package name to version, got {type(manifest).__name__}")
+    clean = {}
+    for name, version in manifest.items():
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise PackagesError(f"manifest: {name!r} is not a package name (exact names only, no globs)")
+        if isinstance(version, bool) or not isinstance(version, (str, int, float)) or not str(version).strip():
+            raise PackagesError(f"manifest: the version of {name} must be a non-empty string, got {version!r}")
+        text = str(version).strip()
+        if not VERSION_RE.match(text):
+            raise PackagesError(f"manifest: {text!r} (for {name}) is not a package version")
+        clean[name] = text
+    return clean
+
+
+def check_rollback(block):
+    """The rollback block this module wrote: {strategy, data: {manager, packages, after?, transaction?}}."""
+    if not isinstance(block, dict):
+        raise PackagesError("rollback: expected the rollback block of a change record ({strategy, data})")
+    strategy = block.get("strategy")
+    data = block.get("data")
+    if strategy == "none":
+        return strategy, {"packages": {}}
+    if strategy not in ("packages", "transaction") or not isinstance(data, dict):
+        raise PackagesError(
+            f"rollback: strategy {strategy!r} with data {type(data).__name__} is not a packages rollback block "
+            "(strategy packages or transaction, data with manager and packages)"
+        )
+    packages = data.get("packages")
+    if not isinstance(packages, dict):
+        raise PackagesError("rollback.data.packages: expected a mapping of package name to old version (or null)")
+    for name, version in packages.items():
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise PackagesError(f"rollback.data.packages: {name!r} is not a package name")
+        if version is not None and (not isinstance(version, str) or not VERSION_RE.match(version)):
+            raise PackagesError(f"rollback.data.packages: {version!r} (for {name}) is not a package version")
+    transaction = data.get("transaction")
+    if transaction is not None and (isinstance(transaction, bool) or not isinstance(transaction, int)):
+        raise PackagesError(f"rollback.data.transaction: expected a dnf history id, got {transaction!r}")
+    return strategy, data
+
+
+def matches(name, patterns):
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def _reason_filtered(entry, params):
+    """Why the filters leave this update out (None when it is selected)."""
+    names = params.get("names") or []
+    exclude = params.get("exclude") or []
+    if names and not matches(entry["name"], names):
+        return "not in names"
+    if exclude and matches(entry["name"], exclude):
+        return "excluded"
+    if params.get("security_only") and not entry["security"]:
+        return "not a security update"
+    wanted = params.get("advisories") or []
+    if wanted and not set(wanted) & set(entry["advisories"]):
+        return "fixes none of the requested advisories"
+    minimum = params.get("severity")
+    if minimum and severity_rank(entry["severity"]) < severity_rank(minimum):
+        return f"severity below {minimum}"
+    return None
+
+
+def select(updates, params):
+    """Split the available updates into (targets {name: version}, left_out [(update, reason)]).
+
+    With a ``manifest``, the targets are exactly its entries that differ from the installed versions (the
+    caller checks they can be installed); otherwise the filters pick among ``updates``. Held packages are
+    never targets.
+    """
+    manifest = params.get("manifest")
+    exclude = params.get("exclude") or []
+    targets = {}
+    left_out = []
+    if manifest is not None:
+        for entry in updates:
+            if manifest.get(entry["name"]) != entry["candidate"]:
+                left_out.append((entry, "not in the manifest at this version"))
+        return targets, left_out
+    for entry in updates:
+        reason = "held" if entry["held"] else _reason_filtered(entry, params)
+        if reason is None and exclude and matches(entry["name"], exclude):
+            reason = "excluded"
+        if reason:
+            left_out.append((entry, reason))
+        else:
+            targets[entry["name"]] = entry["candidate"]
+    return targets, left_out
+
+
+def manifest_targets(manifest, installed, held, exclude=()):
+    """The manifest entries to install: those not already at their version; fails on held packages."""
+    targets = {}
+    for name, version in sorted(manifest.items()):
+        if exclude and matches(name, exclude):
+            continue
+        if installed.get(name) == version:
+            continue
+        if name in held:
+            raise PackagesError(
+                f"manifest asks for {name} {version} but {name} is held at {installed.get(name)}: "
+                "release the hold or remove it from the manifest"
+            )
+        targets[name] = version
+    return targets

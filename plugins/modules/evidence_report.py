@@ -1,0 +1,96 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: evidence_report
+short_description: Render the change evidence as HTML, JSON and CSV
+version_added: 1.0.0
+description:
+  - Reads the evidence store written by the C(everylayer.patch.evidence) callback, verifies the whole chain and
+    writes a report for a run or a time range.
+  - The HTML page is self-contained (inline CSS and SVG charts, no scripts, no external assets) and shows
+    changes per layer and host with before and after, failures, rollbacks, wave decisions, time to patch
+    (first seen pending to patched) and the patch success rate.
+  - JSON carries the same data; CSV has one row per changed component.
+  - Runs on the controller (action plugin). Files are written owner-only; the task never reports C(changed).
+author:
+  - everylayer.patch contributors
+options:
+  dest:
+    description: Directory for the report files C(evidence-report[-RUN].html|json|csv).
+    type: path
+    required: true
+  formats:
+    description: Which files to write.
+    type: list
+    elements: str
+    choices: [html, json, csv]
+    default: [html, json, csv]
+  store:
+    description:
+      - SQLite path, C(postgresql://) URL or libpq DSN, as for the callback's C(store) option.
+      - Defaults to E(EVERYLAYER_EVIDENCE_STORE), then to C(~/.local/share/everylayer/evidence.sqlite).
+    type: str
+  run_id:
+    description: Report only this run (the C(run=) of a receipt).
+    type: str
+  since:
+    description: Report records at or after this UTC time (C(2026-11-01T00:00:00.000000Z); a date prefix works).
+    type: str
+  until:
+    description: Report records at or before this UTC time.
+    type: str
+  title:
+    description: Title of the HTML page.
+    type: str
+attributes:
+  check_mode:
+    support: full
+    description: The report is written in check mode too; it changes nothing on any host.
+  diff_mode:
+    support: none
+    description: Nothing on a host changes.
+  platform:
+    platforms: posix
+    description: Runs on the controller.
+seealso:
+  - module: everylayer.patch.evidence_verify
+"""
+
+EXAMPLES = r"""
+- name: Render the report of one run
+  everylayer.patch.evidence_report:
+    dest: reports/
+    run_id: "{{ run_id }}"
+  register: report
+
+- name: Render last month as CSV
+  everylayer.patch.evidence_report:
+    dest: reports/
+    formats: [csv]
+    since: "2026-10-01"
+    until: "2026-11-01"
+"""
+
+RETURN = r"""
+paths:
+  description: Written files by format.
+  returned: success
+  type: dict
+  sample: {"html": "/srv/reports/evidence-report.html"}
+totals:
+  description: Changes, succeeded, failed, rollbacks, failures, decisions, withheld, hosts and success_rate.
+  returned: success
+  type: dict
+verification:
+  description: The chain verification (ok, summary, records, head, problems) of the whole store.
+  returned: success
+  type: dict
+records:
+  description: Records selected for the report.
+  returned: success
+  type: int
+"""

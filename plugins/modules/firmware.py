@@ -1,0 +1,306 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: firmware
+short_description: Scan, update and roll back firmware through a Redfish BMC or fwupd
+version_added: 0.1.0
+description:
+  - One module, two backends, the same states and the same change record (O(backend)).
+  - C(redfish) talks HTTPS to a BMC's UpdateService. Run it on the controller (C(delegate_to=localhost)). It reads
+    FirmwareInventory before and after, updates by C(SimpleUpdate) (the BMC pulls O(image_uri)) or by
+    C(MultipartHttpPushUri) (the module pushes O(image_path)), honours C(@Redfish.OperationApplyTimeSupport)
+    (O(apply_time)), follows the task monitor to completion within O(timeout), rides out a BMC reset during the
+    update (logs in again and resumes polling), and refuses a downgrade below C(LowestSupportedVersion).
+  - C(fwupd) runs on the Linux host and drives C(fwupdmgr --json) - devices, available updates, install of the
+    latest or a given release, downgrade for rollback where the device and the remotes allow it, and history.
+    fwupdmgr's exit codes are normalised - C(2) (nothing to do) is not a failure.
+  - Every result carries the collection's change record - RV(layer) C(firmware), RV(changes) of kind C(firmware)
+    whose component is the device id, RV(pending) and RV(rollback) (previous version and image reference).
+  - Idempotence is by version - a component already at O(version) is left alone.
+author:
+  - everylayer.patch contributors
+options:
+  backend:
+    description: Which firmware interface to use.
+    type: str
+    required: true
+    choices: [redfish, fwupd]
+  state:
+    description:
+      - V(scanned) reads the inventory (and, for fwupd, the available updates) and changes nothing.
+      - V(updated) brings the component(s) to O(version) (fwupd - to the latest release when O(version) is omitted).
+      - V(rolled_back) returns to an earlier version, taken from O(rollback) (the RV(rollback) of an earlier
+        result) or from O(version); with fwupd and neither, from fwupd's history.
+    type: str
+    default: scanned
+    choices: [scanned, updated, rolled_back]
+  components:
+    description:
+      - Redfish - FirmwareInventory member ids (for example C(BMC), C(BIOS)); updates take exactly one.
+      - fwupd - device ids (or a unique prefix of at least 8 characters), GUIDs or device names. Default - every
+        updatable device.
+    type: list
+    elements: str
+  version:
+    description:
+      - The version to reach. With backend=redfish and state=updated it is required - the version the image
+        carries - and makes the update idempotent.
+    type: str
+  allow_downgrade:
+    description: Allow O(state=updated) to install an older version (O(state=rolled_back) always may).
+    type: bool
+    default: false
+  rollback:
+    description: The RV(rollback) value of an earlier result of this module, for O(state=rolled_back).
+    type: dict
+  baseuri:
+    description: The BMC's address, C(https://host[:port]) (C(https://) is assumed without a scheme).
+    type: str
+  username:
+    description: BMC user name.
+    type: str
+  password:
+    description: BMC password.
+    type: str
+  auth:
+    description: V(session) logs in through the SessionService (X-Auth-Token); V(basic) sends HTTP basic auth.
+    type: str
+    default: session
+    choices: [session, basic]
+  validate_certs:
+    description: Verify the BMC's TLS certificate. Set V(false) only for a lab BMC you trust.
+    type: bool
+    default: true
+  ca_path:
+    description: A PEM CA bundle to verify the BMC's certificate against (for a BMC with a private CA).
+    type: path
+  use_proxy:
+    description: Use the proxy from the environment to reach the BMC.
+    type: bool
+    default: true
+  request_timeout:
+    description: Seconds to wait for one HTTP request.
+    type: int
+    default: 30
+  image_uri:
+    description: URI of the image the BMC pulls (SimpleUpdate C(ImageURI)).
+    type: str
+  image_path:
+    description: Path on the controller of an image to push to C(MultipartHttpPushUri).
+    type: path
+  transfer_protocol:
+    description: SimpleUpdate C(TransferProtocol), for BMCs that need it (for example V(HTTPS)).
+    type: str
+  rollback_image:
+    description:
+      - The image (URI, or absolute controller path) of the version installed now, recorded in RV(rollback) so a
+        later O(state=rolled_back) can restore it. Redfish has no standard rollback action.
+    type: str
+  apply_time:
+    description:
+      - When the BMC applies the image (C(@Redfish.OperationApplyTime)). V(Immediate) waits for the new version;
+        V(OnReset) stages the image (RV(staged), change listed in RV(pending)) unless O(reset=true);
+        V(AtMaintenanceWindowStart) schedules it for the window (RV(scheduled)).
+      - The BMC must advertise the value in C(@Redfish.OperationApplyTimeSupport), else the task fails before
+        anything is sent.
+    type: str
+    default: Immediate
+    choices: [Immediate, OnReset, AtMaintenanceWindowStart, InMaintenanceWindowOnReset]
+  maintenance_window_start:
+    description: ISO 8601 start of the maintenance window, set on the BMC's C(MaintenanceWindowResource).
+    type: str
+  maintenance_window_duration:
+    description: Length of the maintenance window in seconds.
+    type: int
+    default: 3600
+  reset:
+    description:
+      - After an V(OnReset) update, reset what activates the image (C(Manager.Reset) for BMC firmware,
+        C(ComputerSystem.Reset) otherwise) and wait for the new version.
+    type: bool
+    default: false
+  timeout:
+    description: Seconds to follow the update task and wait for the new version, BMC resets included.
+    type: int
+    default: 1800
+  poll_interval:
+    description: Seconds between polls of the task monitor and the inventory.
+    type: float
+    default: 5
+  system_bus_address:
+    description:
+      - D-Bus system bus address of the fwupd daemon (C(DBUS_SYSTEM_BUS_ADDRESS)); default - the environment's.
+    type: str
+notes:
+  - See C(docs/firmware.md) in the collection for apply times, rollback limits and behaviour on faults.
+attributes:
+  check_mode:
+    support: full
+    description: Reads the inventory and reports what would change in RV(pending); sends no update.
+  diff_mode:
+    support: full
+    description: Shows each component's version before and after.
+  platform:
+    platforms: posix
+    description: C(redfish) runs wherever it can reach the BMC (usually the controller); C(fwupd) on Linux with fwupd.
+"""
+
+EXAMPLES = r"""
+- name: Read a BMC's firmware inventory
+  everylayer.patch.firmware:
+    backend: redfish
+    baseuri: "{{ bmc_address }}"
+    username: "{{ bmc_user }}"
+    password: "{{ bmc_password }}"
+    ca_path: /etc/pki/bmc-ca.pem
+  delegate_to: localhost
+
+- name: Update the BIOS at the next reset, keeping the current image for rollback
+  everylayer.patch.firmware:
+    backend: redfish
+    state: updated
+    baseuri: "{{ bmc_address }}"
+    username: "{{ bmc_user }}"
+    password: "{{ bmc_password }}"
+    components: [BIOS]
+    version: "2.3.0"
+    image_uri: https://images.example.com/bios-2.3.0.bin
+    rollback_image: https://images.example.com/bios-2.2.4.bin
+    apply_time: OnReset
+  delegate_to: localhost
+  register: bios
+
+- name: Roll the BIOS back from the recorded change
+  everylayer.patch.firmware:
+    backend: redfish
+    state: rolled_back
+    baseuri: "{{ bmc_address }}"
+    username: "{{ bmc_user }}"
+    password: "{{ bmc_password }}"
+    rollback: "{{ bios.rollback }}"
+  delegate_to: localhost
+
+- name: Update every device fwupd can update to its latest release
+  everylayer.patch.firmware:
+    backend: fwupd
+    state: updated
+  become: true
+"""
+
+RETURN = r"""
+layer:
+  description: Always C(firmware).
+  returned: always
+  type: str
+  sample: firmware
+backend:
+  description: The backend used.
+  returned: always
+  type: str
+  sample: redfish
+changes:
+  description: Firmware this task changed; each has component (device id), kind C(firmware), before, after.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{component: BMC, kind: firmware, before: 1.45.0, after: 1.46.0, advisories: [], severity: null,
+            reboot_required: false}]
+pending:
+  description: Changes found but not applied - scan results, check mode, staged (OnReset) or scheduled updates.
+  returned: always
+  type: list
+  elements: dict
+reboot_required:
+  description: Whether a reset or reboot is needed to finish (staged images, devices needing a reboot).
+  returned: always
+  type: bool
+rollback:
+  description:
+    - C(strategy) C(firmware) and C(data) - backend and, per component, the previous version and image reference.
+    - Pass it back as O(rollback) with O(state=rolled_back).
+  returned: always
+  type: dict
+  sample: {strategy: firmware, data: {backend: redfish, components: {BMC: {version: 1.45.0,
+           image: https://images.example.com/bmc-1.45.0.bin, applied_image: https://images.example.com/bmc-1.46.0.bin}}}}
+devices:
+  description: The components or devices (after the change) with id, name, version and backend details.
+  returned: always
+  type: list
+  elements: dict
+apply_time:
+  description: The Redfish apply time used.
+  returned: when backend is redfish and an update was sent or planned
+  type: str
+staged:
+  description: The image is installed but activates only at the next reset or reboot.
+  returned: when an update was staged
+  type: bool
+scheduled:
+  description: The update waits for the maintenance window.
+  returned: when apply_time is AtMaintenanceWindowStart
+  type: bool
+task:
+  description: The final state of the Redfish task (state, status, percent, messages).
+  returned: when backend is redfish and an update ran
+  type: dict
+bmc_reset_seen:
+  description: The BMC dropped connections (reset) while the module followed the update.
+  returned: when backend is redfish and an update ran
+  type: bool
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.everylayer.patch.plugins.module_utils._firmware.common import FirmwareError
+from ansible_collections.everylayer.patch.plugins.module_utils._firmware.runner import run_module
+
+APPLY_TIMES = ["Immediate", "OnReset", "AtMaintenanceWindowStart", "InMaintenanceWindowOnReset"]
+
+ARGUMENT_SPEC = {
+    "backend": {"type": "str", "required": True, "choices": ["redfish", "fwupd"]},
+    "state": {"type": "str", "default": "scanned", "choices": ["scanned", "updated", "rolled_back"]},
+    "components": {"type": "list", "elements": "str"},
+    "version": {"type": "str"},
+    "allow_downgrade": {"type": "bool", "default": False},
+    "rollback": {"type": "dict"},
+    "baseuri": {"type": "str"},
+    "username": {"type": "str"},
+    "password": {"type": "str", "no_log": True},
+    "auth": {"type": "str", "default": "session", "choices": ["session", "basic"]},
+    "validate_certs": {"type": "bool", "default": True},
+    "ca_path": {"type": "path"},
+    "use_proxy": {"type": "bool", "default": True},
+    "request_timeout": {"type": "int", "default": 30},
+    "image_uri": {"type": "str"},
+    "image_path": {"type": "path"},
+    "transfer_protocol": {"type": "str"},
+    "rollback_image": {"type": "str"},
+    "apply_time": {"type": "str", "default": "Immediate", "choices": APPLY_TIMES},
+    "maintenance_window_start": {"type": "str"},
+    "maintenance_window_duration": {"type": "int", "default": 3600},
+    "reset": {"type": "bool", "default": False},
+    "timeout": {"type": "int", "default": 1800},
+    "poll_interval": {"type": "float", "default": 5},
+    "system_bus_address": {"type": "str"},
+}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        mutually_exclusive=[("image_uri", "image_path")],
+        required_if=[("backend", "redfish", ("baseuri", "username", "password"))],
+        supports_check_mode=True,
+    )
+    try:
+        result = run_module(module)
+    except FirmwareError as exc:
+        module.fail_json(msg=str(exc), layer="firmware", backend=module.params["backend"], **exc.details)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

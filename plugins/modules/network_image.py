@@ -1,0 +1,235 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: network_image
+short_description: Scan, stage, upgrade and roll back the OS image of network devices
+version_added: 0.1.0
+description:
+  - Runs on the controller (through its action plugin) and drives the device over SSH with netmiko,
+    so no Python is needed on the device and no C(delegate_to) is needed in the play.
+  - One runbook for every platform; a platform is one small class of commands
+    (C(cisco_ios) for IOS and IOS-XE in bundle mode, C(cisco_nxos), C(arista_eos), C(juniper_junos)).
+  - "Runbook: facts (version, image, boot variable, free space, saved configuration) -> already current? stop ->
+    running-configuration backup on the controller -> free space (optionally deleting O(delete_images)) ->
+    MD5 of the copy on the device (skip the transfer when it matches) -> SCP transfer -> MD5 again (a corrupt copy is
+    re-sent once; a dropped session reconnects and checks again) -> boot variable (new image first, the running image
+    as fallback where the platform allows two) -> save -> reload -> wait for the device (uptime reset, new version) ->
+    post-checks (interfaces, LLDP and BGP neighbours) compared with the pre-check snapshot."
+  - When the device comes back on the old image, the task fails, says so, and points the boot variable at the image
+    that booted.
+  - Returns the everylayer.patch change record (O(state=upgraded) and O(state=rolled_back) record kind C(image)
+    changes; the C(rollback) data names the image to boot to undo the change).
+author: everylayer.patch contributors
+options:
+  state:
+    description:
+      - V(scanned) reports facts (and, with O(version), whether an upgrade is pending); never changes anything.
+      - V(staged) puts the image on the device, verifies it and sets the boot variable, without reloading.
+      - V(upgraded) stages, reloads and verifies the new version.
+      - V(rolled_back) boots the image named by O(rollback) (the C(rollback.data) of an earlier change record).
+    type: str
+    choices: [scanned, staged, upgraded, rolled_back]
+    default: scanned
+  image:
+    description: Path on the controller of the image file. Required for V(staged) and V(upgraded).
+    type: path
+  version:
+    description:
+      - Version the image runs. Compared with the device's version after normalisation
+        (V(17.09.04a) equals V(17.9.4a), V(10.3(6\)) equals V(10.3.6)); equal means nothing to do.
+    type: str
+  image_md5:
+    description: Expected MD5 of O(image); the task fails before touching the device if the file differs.
+    type: str
+  dest:
+    description: File name on the device's image file system. Defaults to the base name of O(image).
+    type: str
+  delete_images:
+    description:
+      - Image files on the device that may be deleted, in this order, when free space is short.
+        The running image, the images in the boot variable and O(dest) are never deleted.
+    type: list
+    elements: str
+    default: []
+  rollback:
+    description:
+      - For V(rolled_back) - the C(rollback.data) of the change record to undo, at least C(version) and C(image)
+        (or C(file)). The image must still be on the device.
+    type: dict
+  save_unsaved_config:
+    description:
+      - On platforms where the boot variable is saved with the configuration (IOS, NX-OS), the task refuses to
+        run when the running configuration has unsaved changes, unless this is true.
+    type: bool
+    default: false
+  backup:
+    description: Save the running configuration on the controller before changing anything.
+    type: bool
+    default: true
+  backup_dir:
+    description: Directory for the backups (mode 0700, files mode 0600). Defaults to C(backups/network) beside the playbook.
+    type: path
+  postcheck:
+    description: Snapshot interfaces, LLDP and BGP neighbours before the reload and compare them after.
+    type: bool
+    default: true
+  fail_on_postcheck_diff:
+    description: Fail the task when the post-checks differ (otherwise the differences are a warning and in C(postcheck)).
+    type: bool
+    default: false
+  reload_timeout:
+    description: Seconds to wait for the device to come back after a reload.
+    type: int
+    default: 900
+  reload_poll_interval:
+    description: Seconds between reconnection attempts while waiting.
+    type: int
+    default: 10
+  hash_timeout:
+    description: Seconds the device may take to hash the image (hashing is slow on big images).
+    type: int
+    default: 300
+  transfer_timeout:
+    description: SCP socket timeout in seconds.
+    type: int
+    default: 60
+  platform:
+    description: Platform (netmiko device type). Defaults to C(ansible_network_os) (short names such as V(ios) work).
+    type: str
+  host:
+    description: Address of the device. Defaults to C(ansible_host), then the inventory host name.
+    type: str
+  port:
+    description: SSH port. Defaults to C(ansible_port), then 22.
+    type: int
+  username:
+    description: SSH user. Defaults to C(ansible_user).
+    type: str
+  password:
+    description: SSH password. Defaults to C(ansible_password) (or C(ansible_ssh_pass)).
+    type: str
+  ssh_key_file:
+    description: Private key. Defaults to C(ansible_ssh_private_key_file).
+    type: path
+  known_hosts:
+    description:
+      - known_hosts file used to verify the device's host key. Defaults to the C(UserKnownHostsFile) given in
+        C(ansible_ssh_common_args) or C(ansible_ssh_extra_args), then C(~/.ssh/known_hosts).
+    type: path
+  host_key_checking:
+    description: Verify the device's SSH host key (the SCP connection too). Set to false only for devices whose keys you cannot know.
+    type: bool
+    default: true
+  connect_timeout:
+    description: Seconds for the SSH connection and authentication.
+    type: int
+    default: 30
+attributes:
+  check_mode:
+    support: full
+    description: Connects and reads facts, then reports what would change without transferring, setting or reloading anything.
+  diff_mode:
+    support: full
+    description: Shows version, image and boot variable before and after.
+  platform:
+    platforms: [cisco_ios, cisco_nxos, arista_eos, juniper_junos]
+    support: full
+    description: The module runs on the controller and reaches the device over SSH.
+  action:
+    support: full
+    description: The work happens in the action plugin on the controller.
+requirements:
+  - netmiko >= 4.5 on the controller
+notes:
+  - Junos has no boot variable; the pending software set by C(request system software add) plays its part.
+  - NX-OS and EOS keep one boot image, so there is no fallback entry; a failed boot is detected and reported.
+seealso:
+  - name: docs/network.md
+    description: Platforms, runbook steps, options and fault behaviour.
+    link: https://github.com/everylayer/patch/blob/main/docs/network.md
+"""
+
+EXAMPLES = r"""
+- name: Report the image every switch runs and whether 17.12.03 is pending
+  everylayer.patch.network_image:
+    state: scanned
+    version: "17.12.03"
+
+- name: Upgrade an IOS-XE switch, freeing space by deleting an old image if needed
+  everylayer.patch.network_image:
+    state: upgraded
+    image: /srv/images/cat9k_iosxe.17.12.03.SPA.bin
+    version: "17.12.03"
+    image_md5: 2b1f0e8c9d7a6b5c4d3e2f1a0b9c8d7e
+    delete_images: [cat9k_iosxe.17.06.05.SPA.bin]
+  register: upgrade
+
+- name: Roll the same switch back with the change record's rollback data
+  everylayer.patch.network_image:
+    state: rolled_back
+    rollback: "{{ upgrade.rollback.data }}"
+"""
+
+RETURN = r"""
+layer:
+  description: Always V(network).
+  returned: always
+  type: str
+changes:
+  description: Image changes made (kind V(image), before and after version, component = image file).
+  returned: always
+  type: list
+  elements: dict
+pending:
+  description: Image changes available but not applied (scan, check mode, an image that did not boot).
+  returned: always
+  type: list
+  elements: dict
+reboot_required:
+  description: True after V(staged) (the new image runs only after a reload).
+  returned: always
+  type: bool
+rollback:
+  description: C(strategy=image) and C(data) (platform, image, file, version, boot) to return to the previous image.
+  returned: when something changed or would change
+  type: dict
+facts:
+  description: C(before) and C(after) facts - version, versions, image, boot, free, total, uptime, config_saved.
+  returned: when the device was reached
+  type: dict
+transfer:
+  description: File, MD5, whether it was transferred, how many times re-sent and reconnections.
+  returned: when an image was staged
+  type: dict
+postcheck:
+  description: Snapshots before and after the reload and their C(differences) (check, item, before, after).
+  returned: after a reload with O(postcheck=true)
+  type: dict
+backup_path:
+  description: Path on the controller of the running-configuration backup.
+  returned: when a backup was taken
+  type: str
+steps:
+  description: The runbook steps taken, in order, with timestamps.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.everylayer.patch.plugins.module_utils._network.argspec import ARGUMENT_SPEC, REQUIRED_IF
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
+    module.fail_json(msg="everylayer.patch.network_image runs on the controller through its action plugin; "
+                         "call it by its FQCN without a collections-less module path")
+
+
+if __name__ == "__main__":
+    main()

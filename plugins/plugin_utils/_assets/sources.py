@@ -1,0 +1,250 @@
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to everylayer.patch: may change without notice.
+"""Asset sources: where raw records come from, and how their columns map to record fields.
+
+The source interface (see docs/assets.md): a class with ``TYPE``, built from one ``sources:`` entry and the
+config file's directory, offering ``fingerprint()`` (what, when changed, invalidates the cache) and
+``read(report)`` yielding ``(raw record, location)`` with canonical field names. Register it in ``SOURCE_TYPES``.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from .readers import FORMATS, format_of, read_csv, read_documents
+from .record import FIELDS, PLATFORM_KEYS, AssetInputError, Location
+
+_NESTED = ("platform", "components", "vars")
+_SOURCE_KEYS = {"name", "type", "path", "optional", "format", "fields", "values", "defaults", "ignore", "delimiter"}
+
+
+def field_path(key):
+    """The record path a key stands for (``("criticality",)``, ``("platform", "version")``), or None."""
+    if key in FIELDS:
+        return (key,)
+    head, dot, tail = key.partition(".")
+    if dot and tail and head in _NESTED and (head != "platform" or tail in PLATFORM_KEYS):
+        return (head, tail)
+    return None
+
+
+class FieldMap:
+    """Maps a source's columns (CSV) or keys (YAML/JSON) to record fields; reports unknown ones once."""
+
+    def __init__(self, source, fields=None, values=None, defaults=None, ignore=None):
+        self.source = source
+        self.by_column = {}
+        for target, column in (fields or {}).items():
+            path = field_path(target)
+            if path is None:
+                raise AssetInputError(f"source {source}: fields: {target!r} is not a record field")
+            self.by_column[str(column)] = path
+        self.values = values or {}
+        self.defaults = defaults or {}
+        self.ignore = set(ignore or ())
+        self.unknown = {}
+        self._compiled = {}
+
+    def _path(self, column, where):
+        path = self.by_column.get(column)
+        if path is None and column not in self.ignore:
+            path = field_path(column)
+            if path is None:
+                self.unknown.setdefault((str(where.path), column), None)
+        return path
+
+    def from_row(self, header, values, where):
+        key = id(header)
+        plan = self._compiled.get(key)
+        if plan is None:
+            plan = [(index, path) for index, column in enumerate(header) if (path := self._path(column, where))]
+            self._compiled[key] = plan
+        raw = {}
+        for index, path in plan:
+            value = values[index].strip()
+            if value:
+                _put(raw, path, value)
+        return self._finish(raw)
+
+    def from_mapping(self, item, where):
+        raw = {}
+        for column, value in item.items():
+            path = self._path(str(column), where)
+            if path is not None and value is not None:
+                _put(raw, path, value)
+        return self._finish(raw)
+
+    def _finish(self, raw):
+        for field, table in self.values.items():
+            value = raw.get(field)
+            if isinstance(value, str) and value in table:
+                raw[field] = table[value]
+        for field, value in self.defaults.items():
+            raw.setdefault(field, value)
+        return raw
+
+
+def _put(raw, path, value):
+    if len(path) == 1:
+        head = path[0]
+        if head in _NESTED and isinstance(value, dict) and isinstance(raw.get(head), dict):
+            raw[head] = {**value, **raw[head]}
+        else:
+            raw[head] = value
+    else:
+        nested = raw.setdefault(path[0], {})
+        if isinstance(nested, dict):
+            nested[path[1]] = value
+
+
+class FileSource:
+    """YAML, JSON or CSV asset exports; ``path`` may be a glob; relative paths are relative to the config."""
+
+    TYPE = "file"
+    FORMATS = FORMATS
+
+    def __init__(self, spec, basedir):
+        unknown = sorted(set(spec) - _SOURCE_KEYS)
+        self.name = str(spec.get("name") or spec.get("path") or self.TYPE)
+        if unknown:
+            raise AssetInputError(f"source {self.name}: unknown option(s) {', '.join(unknown)}")
+        self.pattern = spec.get("path") or self.default_path()
+        if not self.pattern:
+            raise AssetInputError(f"source {self.name}: path is required")
+        self.pattern = os.path.join(basedir, os.path.expanduser(str(self.pattern)))
+        self.optional = bool(spec.get("optional", False))
+        self.format = spec.get("format")
+        if self.format is not None and self.format not in self.FORMATS:
+            raise AssetInputError(f"source {self.name}: format {self.format!r} is not one of {', '.join(self.FORMATS)}")
+        self.delimiter = spec.get("delimiter") or ","
+        for option in ("fields", "values", "defaults"):
+            if not isinstance(spec.get(option) or {}, dict):
+                raise AssetInputError(f"source {self.name}: {option} must be a mapping")
+        self.fieldmap = FieldMap(self.name, spec.get("fields"), spec.get("values"), spec.get("defaults"),
+                                 spec.get("ignore"))
+        self.files = []
+
+    def default_path(self):
+        return None
+
+    def resolve(self):
+        if glob.has_magic(self.pattern):
+            files = sorted(glob.glob(self.pattern))
+        else:
+            files = [self.pattern] if os.path.exists(self.pattern) else []
+        if not files and not self.optional:
+            raise AssetInputError(
+                f"source {self.name}: {self.pattern} does not exist (set optional: true if it may be absent)"
+            )
+        self.files = files
+        return files
+
+    def fingerprint(self):
+        return [(path, os.stat(path).st_mtime_ns, os.stat(path).st_size) for path in self.resolve()]
+
+    def read(self):
+        for path in self.files or self.resolve():
+            fmt = format_of(path, self.format)
+            if fmt == "csv":
+                for header, values, where in read_csv(path, self.delimiter):
+                    yield self.fieldmap.from_row(header, values, where), where
+            else:
+                for item, where in read_documents(path, fmt):
+                    yield self.fieldmap.from_mapping(item, where), where
+
+
+class LabSource(FileSource):
+    """The lab's generated asset list (``inventories/lab/generated/lab.json``): JSON with ``lab`` and ``assets``."""
+
+    TYPE = "lab"
+
+    def default_path(self):
+        return "generated/lab.json"
+
+    def read(self):
+        for path in self.files or self.resolve():
+            for item, where in read_documents(path, "json"):
+                yield self.fieldmap.from_mapping(item, where), where
+
+
+class InventorySource(FileSource):
+    """Another inventory's ``ansible-inventory --list`` JSON: saved in ``path``, or produced by running
+    ``ansible-inventory -i <inventory> --list`` when ``path`` names an inventory and ``format: inventory``."""
+
+    TYPE = "inventory"
+    FORMATS = ("json", "inventory")
+    _HOST_ONLY = {"asset", "asset_conflicts", "inventory_file", "inventory_dir"}
+
+    def _load(self, path):
+        if self.format == "inventory":
+            argv = [_ansible_inventory(), "-i", path, "--list"]
+            done = subprocess.run(argv, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise AssetInputError(f"source {self.name}: {' '.join(argv)} failed: {done.stderr.strip()[-500:]}")
+            text = done.stdout
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise AssetInputError(f"{path} line {exc.lineno}: invalid JSON: {exc.msg}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("_meta", {}).get("hostvars", {}), dict):
+            raise AssetInputError(f"{path}: not the output of ansible-inventory --list (no _meta.hostvars)")
+        return data
+
+    def read(self):
+        for path in self.files or self.resolve():
+            data = self._load(path)
+            hostvars = data.get("_meta", {}).get("hostvars", {})
+            names = dict.fromkeys(hostvars)
+            for group, body in data.items():
+                if group != "_meta" and isinstance(body, dict):
+                    names.update(dict.fromkeys(body.get("hosts") or ()))
+            for name in names:
+                hv = hostvars.get(name) or {}
+                where = Location(path, None, f"host {name}")
+                folded = hv.get("asset") if isinstance(hv.get("asset"), dict) else {}
+                raw = {key: value for key, value in folded.items() if key in FIELDS}
+                mapped = {key: value for key, value in hv.items() if key in self.fieldmap.by_column}
+                raw.update(self.fieldmap.from_mapping(mapped, where))
+                raw["name"] = name
+                host_vars = {k: v for k, v in hv.items() if k not in self._HOST_ONLY and k not in mapped}
+                if host_vars:
+                    raw["vars"] = {**host_vars, **(raw.get("vars") or {})}
+                if "address" not in raw and isinstance(hv.get("ansible_host"), str):
+                    raw["address"] = hv["ansible_host"]
+                yield raw, where
+
+
+def _ansible_inventory():
+    beside = os.path.join(os.path.dirname(sys.argv[0] or ""), "ansible-inventory")
+    return beside if os.access(beside, os.X_OK) else (shutil.which("ansible-inventory") or "ansible-inventory")
+
+
+SOURCE_TYPES = {cls.TYPE: cls for cls in (FileSource, LabSource, InventorySource)}
+
+
+def build_sources(specs, basedir):
+    """Source objects for the ``sources:`` option, in precedence order (first = highest)."""
+    if not isinstance(specs, list) or not specs:
+        raise AssetInputError("sources: give at least one source (a list of mappings)")
+    built, names = [], set()
+    for index, spec in enumerate(specs, start=1):
+        if not isinstance(spec, dict):
+            raise AssetInputError(f"sources[{index}]: must be a mapping, got {spec!r}")
+        kind = spec.get("type", "file")
+        if kind not in SOURCE_TYPES:
+            raise AssetInputError(f"sources[{index}]: type {kind!r} is not one of {', '.join(SOURCE_TYPES)}")
+        source = SOURCE_TYPES[kind](spec, basedir)
+        if source.name in names:
+            raise AssetInputError(f"sources[{index}]: the name {source.name!r} is used twice")
+        names.add(source.name)
+        built.append(source)
+    return built

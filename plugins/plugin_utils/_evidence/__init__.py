@@ -1,0 +1,4 @@
+# Private to everylayer.patch: may change without notice.
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Change evidence: the hash-chained store behind the ``evidence`` callback, verify and report."""

@@ -1,0 +1,127 @@
+# Private to everylayer.patch: may change without notice.
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Compute the change report from evidence records: changes, failures, rollbacks, time-to-patch, success rate."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+
+CSV_FIELDS = ("recorded_at", "run_id", "seq", "host", "kind", "layer", "component", "change_kind", "before", "after", "severity", "advisories", "failed", "task")
+
+
+def _parse(ts):
+    return datetime.strptime(ts.replace("Z", ""), "%Y-%m-%dT%H:%M:%S.%f") if ts else None
+
+
+def build(records, verification=None) -> dict:
+    """The report as one JSON-able dict (the JSON output, and the input of the CSV and HTML renderers)."""
+    runs, rows, failures, rollbacks, decisions, withheld = [], [], [], [], [], 0
+    first_seen = {}
+    for rec in records:
+        data = rec.data
+        if rec.kind == "run_start":
+            runs.append(dict(run_id=rec.run_id, started=rec.recorded_at, **{k: data.get(k) for k in ("user", "controller", "playbook", "change_ticket", "approver", "check_mode", "awx")}, commit=(data.get("git") or {}).get("commit")))
+            continue
+        if rec.kind in ("change", "rollback"):
+            for item in data.get("pending") or []:
+                if isinstance(item, dict):
+                    first_seen.setdefault((rec.host, item.get("component")), rec.recorded_at)
+            for change in data.get("changes") or []:
+                row = _row(rec, data, change)
+                rows.append(row)
+                if rec.kind == "rollback":
+                    rollbacks.append(row)
+            if data.get("failed"):
+                failures.append({"recorded_at": rec.recorded_at, "run_id": rec.run_id, "host": rec.host, "kind": "change failed", "task": data.get("task"), "msg": data.get("msg")})
+        elif rec.kind in ("failure", "unreachable"):
+            failures.append({"recorded_at": rec.recorded_at, "run_id": rec.run_id, "host": rec.host, "kind": rec.kind, "task": data.get("task"), "msg": data.get("msg"), "ignored": data.get("ignored", False)})
+        elif rec.kind == "decision":
+            decisions.append({"recorded_at": rec.recorded_at, "run_id": rec.run_id, "host": rec.host, "task": data.get("task"), "decision": data.get("decision")})
+        elif rec.kind == "withheld":
+            withheld += 1
+    applied = [r for r in rows if r["kind"] == "change" and not r["check_mode"]]
+    ok = [r for r in applied if not r["failed"]]
+    ttp = []
+    for row in ok:
+        start = first_seen.get((row["host"], row["component"])) or row.get("published")
+        if start:
+            hours = (_parse(row["recorded_at"]) - _parse(start)).total_seconds() / 3600.0 if "T" in start else None
+            if hours is not None and hours >= 0:
+                ttp.append({"host": row["host"], "component": row["component"], "first_seen": start, "patched": row["recorded_at"], "hours": round(hours, 3)})
+    hours = sorted(t["hours"] for t in ttp)
+    return {
+        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "verification": verification,
+        "runs": runs,
+        "totals": {
+            "changes": len(applied),
+            "succeeded": len(ok),
+            "failed": len(applied) - len(ok),
+            "rollbacks": len(rollbacks),
+            "failures": len(failures),
+            "decisions": len(decisions),
+            "withheld": withheld,
+            "hosts": len({r["host"] for r in applied}),
+            "success_rate": round(len(ok) / len(applied), 4) if applied else None,
+        },
+        "per_layer": _count(applied, "layer"),
+        "per_host": _count(applied, "host"),
+        "success_per_layer": {layer: round(sum(1 for r in applied if r["layer"] == layer and not r["failed"]) / n, 4) for layer, n in _count(applied, "layer").items()},
+        "time_to_patch": {"items": ttp, "median_hours": hours[len(hours) // 2] if hours else None, "max_hours": hours[-1] if hours else None},
+        "changes": rows,
+        "failures": failures,
+        "rollbacks": rollbacks,
+        "decisions": decisions,
+    }
+
+
+def _row(rec, data, change):
+    return {
+        "recorded_at": rec.recorded_at,
+        "run_id": rec.run_id,
+        "seq": rec.seq,
+        "host": rec.host,
+        "kind": rec.kind,
+        "layer": data.get("layer"),
+        "component": change.get("component"),
+        "change_kind": change.get("kind"),
+        "before": change.get("before"),
+        "after": change.get("after"),
+        "severity": change.get("severity"),
+        "advisories": list(change.get("advisories") or []),
+        "published": change.get("published"),
+        "failed": bool(data.get("failed")),
+        "check_mode": bool(data.get("check_mode")),
+        "task": data.get("task"),
+    }
+
+
+def _count(rows, key):
+    counts = Counter(str(r[key]) for r in rows)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def to_json(report) -> str:
+    return json.dumps(report, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def to_csv(report) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in report["changes"]:
+        writer.writerow(dict(row, advisories=" ".join(row["advisories"]), kind=row["kind"], change_kind=row["change_kind"]))
+    return out.getvalue()
+
+
+def group_changes(report):
+    """{layer: {host: [rows]}} for the HTML page."""
+    grouped = defaultdict(lambda: defaultdict(list))
+    for row in report["changes"]:
+        grouped[str(row["layer"])][str(row["host"])].append(row)
+    return grouped

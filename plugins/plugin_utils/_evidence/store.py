@@ -1,0 +1,139 @@
+# Private to everylayer.patch: may change without notice.
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The store interface: append a record to the global chain, read it back, prune old records.
+
+Backends implement four primitives inside one writer-exclusive transaction (``_locked``): read the
+head, insert a row, read/delete a prefix, save the pruning anchor. The chain logic lives here, once.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+
+from .chain import GENESIS, Anchor, Record, canonical, pruned_digest, record_hash, verify
+
+DEFAULT_SQLITE_PATH = os.path.join("~", ".local", "share", "everylayer", "evidence.sqlite")
+
+
+class EvidenceError(Exception):
+    """The store could not be opened, read or written."""
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class EvidenceStore:
+    backend = "abstract"
+
+    def append(self, run_id: str, run_seq: int, kind: str, host, data) -> Record:
+        """Commit one record at the head of the chain and return it (with its seq and hash)."""
+        body = canonical(data)
+        with self._locked() as tx:
+            head_seq, head_hash = self._head(tx)
+            recorded_at = utcnow()
+            digest = record_hash(head_hash, run_id, run_seq, kind, host, recorded_at, body)
+            rec = Record(head_seq + 1, run_id, run_seq, kind, host, recorded_at, body, head_hash, digest)
+            self._insert(tx, rec)
+        return rec
+
+    def prune(self, older_than_days: int, run_id: str = "prune") -> dict | None:
+        """Delete records older than the cutoff (a prefix of the chain) and leave an anchor plus a prune record."""
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=older_than_days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        with self._locked() as tx:
+            victims = self._prefix_before(tx, cutoff)
+            if not victims:
+                return None
+            old = self._anchor(tx)
+            hashes = ([old.digest] if old else []) + [h for _seq, h, _at in victims]
+            anchor = Anchor(
+                pruned_through=victims[-1][0],
+                last_hash=victims[-1][1],
+                count=len(victims) + (old.count if old else 0),
+                digest=pruned_digest(hashes),
+                pruned_at=utcnow(),
+                oldest_at=old.oldest_at if old else victims[0][2],
+                newest_at=victims[-1][2],
+            )
+            self._delete_through(tx, anchor.pruned_through)
+            self._save_anchor(tx, anchor)
+            head_seq, head_hash = self._head(tx)
+            if head_seq == 0:
+                head_seq, head_hash = anchor.pruned_through, anchor.last_hash
+            body = canonical(dict(anchor.as_dict(), retention_days=older_than_days, pruned_now=len(victims)))
+            at = utcnow()
+            rec = Record(head_seq + 1, run_id, 0, "prune", None, at, body, head_hash, record_hash(head_hash, run_id, 0, "prune", None, at, body))
+            self._insert(tx, rec)
+        return anchor.as_dict()
+
+    def verify(self, expected_head=None, run_id=None):
+        records = list(self.records())
+        prunes = [rec for rec in records if rec.kind == "prune"]
+        result = verify(records, self.anchor(), expected_head, prunes)
+        if run_id is not None:
+            result.runs = 1 if any(rec.run_id == run_id for rec in records) else 0
+        return result
+
+    def anchor(self) -> Anchor | None:
+        with self._reading() as tx:
+            return self._anchor(tx)
+
+    # --- backend primitives -------------------------------------------------------------------------------
+    @contextmanager
+    def _locked(self):
+        raise NotImplementedError
+
+    @contextmanager
+    def _reading(self):
+        raise NotImplementedError
+
+    def records(self, run_id=None, since=None, until=None):
+        raise NotImplementedError
+
+    def close(self):
+        raise NotImplementedError
+
+    def _head(self, tx):
+        raise NotImplementedError
+
+    def _insert(self, tx, rec: Record):
+        raise NotImplementedError
+
+    def _prefix_before(self, tx, cutoff):
+        raise NotImplementedError
+
+    def _delete_through(self, tx, seq):
+        raise NotImplementedError
+
+    def _anchor(self, tx):
+        raise NotImplementedError
+
+    def _save_anchor(self, tx, anchor: Anchor):
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def head_of(rows) -> tuple:
+    return (rows[0], rows[1]) if rows else (0, GENESIS)
+
+
+def open_store(target: str | None = None, **kwargs) -> EvidenceStore:
+    """``postgresql://...`` (or ``postgres://``, or a ``key=value`` DSN) opens PostgreSQL; anything else is a SQLite path."""
+    target = target or DEFAULT_SQLITE_PATH
+    if target.startswith(("postgresql://", "postgres://")) or ("=" in target and "dbname" in target):
+        from .postgres_store import PostgresStore
+
+        return PostgresStore(target, **kwargs)
+    from .sqlite_store import SQLiteStore
+
+    if target.startswith("sqlite://"):
+        target = target[len("sqlite://") :]
+    return SQLiteStore(target, **kwargs)

@@ -1,0 +1,244 @@
+# Private to everylayer.patch: may change without notice.
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One small class of commands per platform. A platform knows what to type and which parser reads
+the answer; the runbook (runbook.py) decides what to do and never types a command itself.
+
+``s`` below is a session.Session (``send``, ``config``, ``interact``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import checks, parsers
+
+RELOAD_ANSWERS = (
+    (r"Save\? \[yes/no(?:/cancel/diff)?\]:?", "no"),
+    (r"\[confirm\]", ""),
+    (r"\(y/n\)\?", "y"),
+    (r"\[yes,no\]", "yes"),
+)
+_CONFIG_NOISE = re.compile(r"^(!|Building configuration|Current configuration|Using \d+ out of|\s*$)")
+
+
+def _config_body(text: str) -> list[str]:
+    return [line.rstrip() for line in parsers.clean(text).splitlines() if not _CONFIG_NOISE.match(line)]
+
+
+class Platform:
+    name = ""
+    #: netmiko device_type
+    device_type = ""
+    #: prefix of a file on the image file system, as boot and hash commands write it
+    prefix = ""
+    #: file_system argument of netmiko's FileTransfer
+    scp_file_system = ""
+    #: does the boot variable only persist once the configuration is saved?
+    boot_needs_save = True
+    #: can the boot variable list a fallback image after the new one?
+    boot_fallback = True
+    snapshot_commands: dict[str, tuple[str, object]] = {}
+
+    def path(self, filename: str) -> str:
+        return f"{self.prefix}{filename}"
+
+    def basename(self, path: str | None) -> str | None:
+        if not path:
+            return None
+        return re.split(r"[:/]", path)[-1] or None
+
+    # -- facts --------------------------------------------------------------------------------
+    def version(self, s) -> dict:
+        raise NotImplementedError
+
+    def boot(self, s) -> list[str]:
+        raise NotImplementedError
+
+    def storage(self, s) -> dict:
+        return parsers.dir_listing(s.send(f"dir {self.prefix}"))
+
+    def config_saved(self, s) -> bool:
+        return _config_body(s.send("show running-config")) == _config_body(s.send("show startup-config"))
+
+    def facts(self, s) -> dict:
+        facts = self.version(s)
+        facts["boot"] = [self.basename(p) for p in self.boot(s)]
+        store = self.storage(s)
+        facts.update(files=store["files"], free=store["free"], total=store["total"])
+        facts["image"] = self.basename(facts.get("image")) or self.running_image(facts)
+        facts["config_saved"] = self.config_saved(s)
+        return facts
+
+    def running_image(self, facts: dict) -> str | None:
+        """Platforms whose 'show version' omits the image: the boot image, if one is set."""
+        return facts["boot"][0] if facts.get("boot") else None
+
+    def md5(self, s, filename: str, timeout: float) -> tuple[str | None, str]:
+        out = s.send(f"verify /md5 {self.path(filename)}", read_timeout=timeout)
+        return parsers.md5_digest(out), out
+
+    # -- actions ------------------------------------------------------------------------------
+    def set_boot(self, s, images: list[str]) -> None:
+        s.config(["no boot system", *(f"boot system {self.path(i)}" for i in images)])
+
+    def save(self, s) -> None:
+        s.send("write memory", read_timeout=120)
+
+    def delete(self, s, filename: str) -> None:
+        s.send(f"delete /force {self.path(filename)}")
+
+    def reload(self, s) -> bool:
+        return s.interact("reload", RELOAD_ANSWERS)
+
+    def backup(self, s) -> str:
+        return parsers.clean(s.send("show running-config", read_timeout=120))
+
+    def snapshot(self, s) -> dict[str, dict[str, str]]:
+        return {name: parse(s.send(cmd)) for name, (cmd, parse) in self.snapshot_commands.items()}
+
+
+class CiscoIos(Platform):
+    name = device_type = "cisco_ios"
+    prefix = scp_file_system = "flash:"
+    snapshot_commands = {
+        "interfaces": ("show interfaces status", checks.interfaces_status),
+        "lldp": ("show lldp neighbors", checks.lldp_neighbors),
+        "bgp": ("show ip bgp summary", checks.bgp_neighbors),
+    }
+
+    def version(self, s) -> dict:
+        return parsers.ios_version(s.send("show version"))
+
+    def boot(self, s) -> list[str]:
+        return parsers.ios_boot(s.send("show boot"))
+
+
+class CiscoNxos(Platform):
+    name = device_type = "cisco_nxos"
+    prefix = scp_file_system = "bootflash:"
+    boot_fallback = False
+    snapshot_commands = {
+        "interfaces": ("show interface status", checks.interfaces_status),
+        "lldp": ("show lldp neighbors", checks.lldp_neighbors),
+        "bgp": ("show ip bgp summary", checks.bgp_neighbors),
+    }
+
+    def version(self, s) -> dict:
+        return parsers.nxos_version(s.send("show version"))
+
+    def boot(self, s) -> list[str]:
+        return parsers.nxos_boot(s.send("show boot"))
+
+    def md5(self, s, filename: str, timeout: float) -> tuple[str | None, str]:
+        out = s.send(f"show file {self.path(filename)} md5sum", read_timeout=timeout)
+        return parsers.md5_digest(out), out
+
+    def set_boot(self, s, images: list[str]) -> None:
+        s.config([f"boot nxos {self.path(images[0])}"])
+
+    def save(self, s) -> None:
+        s.send("copy running-config startup-config", read_timeout=300)
+
+    def delete(self, s, filename: str) -> None:
+        s.send(f"delete {self.path(filename)} no-prompt")
+
+
+class AristaEos(Platform):
+    name = device_type = "arista_eos"
+    prefix = "flash:"
+    scp_file_system = "/mnt/flash"
+    boot_needs_save = False
+    boot_fallback = False
+    snapshot_commands = {
+        "interfaces": ("show interfaces status", checks.interfaces_status),
+        "lldp": ("show lldp neighbors", checks.lldp_neighbors),
+        "bgp": ("show ip bgp summary", checks.bgp_neighbors),
+    }
+
+    def version(self, s) -> dict:
+        return parsers.eos_version(s.send("show version"))
+
+    def boot(self, s) -> list[str]:
+        return parsers.eos_boot(s.send("show boot-config"))
+
+    def set_boot(self, s, images: list[str]) -> None:
+        s.config([f"boot system {self.path(images[0])}"])
+
+    def delete(self, s, filename: str) -> None:
+        s.send(f"delete {self.path(filename)}")
+
+
+class JuniperJunos(Platform):
+    name = device_type = "juniper_junos"
+    prefix = "/var/tmp/"
+    scp_file_system = "/var/tmp"
+    boot_needs_save = False
+    snapshot_commands = {
+        "interfaces": ("show interfaces terse", checks.junos_interfaces),
+        "lldp": ("show lldp neighbors", checks.lldp_neighbors),
+        "bgp": ("show bgp summary", checks.bgp_neighbors),
+    }
+
+    def version(self, s) -> dict:
+        facts = parsers.junos_version(s.send("show version"))
+        facts["uptime"] = parsers.junos_uptime(s.send("show system uptime"))
+        software = parsers.junos_pending(s.send("show system software"))
+        facts["image"] = software["booted"]
+        facts["pending"] = software["pending"]
+        return facts
+
+    def boot(self, s) -> list[str]:
+        software = parsers.junos_pending(s.send("show system software"))
+        first = software["pending"] or software["booted"]
+        return [first] if first else []
+
+    def storage(self, s) -> dict:
+        listing = parsers.junos_file_list(s.send(f"file list {self.prefix} detail"))
+        space = parsers.junos_storage(s.send("show system storage"))
+        listing.update(free=space["free"], total=space["total"])
+        return listing
+
+    def config_saved(self, s) -> bool:
+        return True  # Junos only runs committed configuration
+
+    def md5(self, s, filename: str, timeout: float) -> tuple[str | None, str]:
+        out = s.send(f"file checksum md5 {self.path(filename)}", read_timeout=timeout)
+        return parsers.md5_digest(out), out
+
+    def set_boot(self, s, images: list[str]) -> None:
+        out = s.send(f"request system software add {self.path(images[0])} no-validate", read_timeout=1800)
+        if re.search(r"^error:", parsers.clean(out), re.M):
+            raise RuntimeError(out.strip())
+
+    def save(self, s) -> None:
+        return None
+
+    def delete(self, s, filename: str) -> None:
+        s.send(f"file delete {self.path(filename)}")
+
+    def reload(self, s) -> bool:
+        return s.interact("request system reboot", RELOAD_ANSWERS)
+
+    def backup(self, s) -> str:
+        return parsers.clean(s.send("show configuration | display set", read_timeout=120))
+
+
+PLATFORMS: dict[str, type[Platform]] = {
+    cls.name: cls for cls in (CiscoIos, CiscoNxos, AristaEos, JuniperJunos)
+}
+#: ansible_network_os spellings -> platform
+ALIASES = {
+    "ios": "cisco_ios", "cisco.ios.ios": "cisco_ios", "cisco_xe": "cisco_ios", "iosxe": "cisco_ios",
+    "nxos": "cisco_nxos", "cisco.nxos.nxos": "cisco_nxos",
+    "eos": "arista_eos", "arista.eos.eos": "arista_eos",
+    "junos": "juniper_junos", "junipernetworks.junos.junos": "juniper_junos", "juniper": "juniper_junos",
+}
+
+
+def get_platform(name: str) -> Platform:
+    key = ALIASES.get(name, name)
+    if key not in PLATFORMS:
+        known = ", ".join(sorted(PLATFORMS))
+        raise KeyError(f"unsupported platform {name!r}: use one of {known} (or their ansible_network_os names)")
+    return PLATFORMS[key]()

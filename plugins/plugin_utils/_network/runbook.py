@@ -1,0 +1,311 @@
+# Private to everylayer.patch: may change without notice.
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The image runbook: pre-checks, transfer with hash checks, boot variable, reload, post-checks.
+
+``Runbook.run()`` returns the task result (change record included). Every step appends to
+``self.steps`` so a failure says how far the device got.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+
+from . import NetworkImageError, checks, record
+from .parsers import same_version
+from .session import TRANSPORT_ERRORS
+
+MAX_RECONNECTS = 3
+
+
+class Runbook:
+    def __init__(self, platform, session, options: dict, check_mode: bool = False) -> None:
+        self.p = platform
+        self.s = session
+        self.o = options
+        self.check_mode = check_mode
+        self.steps: list[dict] = []
+        self.warnings: list[str] = []
+        self.result: dict = {"transfer": None, "postcheck": None, "backup_path": None}
+
+    def step(self, name: str, **detail: object) -> None:
+        self.steps.append({"step": name, "at": round(time.time(), 3), **detail})
+
+    # -- entry point ----------------------------------------------------------------------------
+    def run(self) -> dict:
+        state = self.o["state"]
+        try:
+            self.s.connect()
+            before = self.p.facts(self.s)
+            self.step("facts", version=before["version"], image=before["image"], boot=before["boot"])
+            handler = {"scanned": self.scan, "staged": self.stage, "upgraded": self.upgrade, "rolled_back": self.roll_back}
+            result = handler[state](before)
+        except NetworkImageError as exc:
+            details = dict(exc.details)
+            result = record.failure(str(exc), bool(details.pop("changed", False)), details)
+        finally:
+            self.s.close()
+        result.update(self.result, steps=self.steps, warnings=self.warnings, reconnects=self.s.reconnects)
+        return result
+
+    # -- states -----------------------------------------------------------------------------------
+    def scan(self, before: dict) -> dict:
+        target = self.o.get("version")
+        pending = []
+        if target and not same_version(before["version"], target):
+            pending.append(record.image_change(self.dest(), before["version"], target))
+        snapshot = self.p.snapshot(self.s) if self.o["postcheck"] else None
+        msg = "device runs %s" % before["version"]
+        return record.result(False, msg, before=before, after=before, pending=pending, snapshot=snapshot)
+
+    def stage(self, before: dict, reload_after: bool = False) -> dict:
+        target = self.o["version"]
+        if same_version(before["version"], target):
+            return self.already_current(before)
+        dest = self.dest()
+        change = record.image_change(dest, before["version"], target, reboot_required=True)
+        rollback = record.rollback(self.p, before)
+        if self.check_mode:
+            return record.result(True, f"would stage {dest} ({target})", before=before, after=before, changes=[change],
+                                 rollback=rollback, simulated=True)
+        if self.p.boot_needs_save and not before["config_saved"] and not self.o["save_unsaved_config"]:
+            raise NetworkImageError(
+                "the running configuration has unsaved changes; saving the boot variable would persist them. "
+                "Save or discard them first, or set save_unsaved_config=true"
+            )
+        self.backup()
+        deleted = self.ensure_space(before)
+        transferred = self.ensure_image(dest)
+        wanted = [dest] + ([before["image"]] if self.p.boot_fallback and before["image"] and before["image"] != dest else [])
+        boot_changed = self.set_boot(wanted)
+        after = self.p.facts(self.s)
+        if not (deleted or transferred or boot_changed):
+            return record.result(False, f"{dest} ({target}) is already staged; reload to activate", before=before,
+                                 after=after, pending=[change], rollback=rollback, reboot_required=True)
+        return record.result(True, f"staged {dest} ({target}); reload to activate", before=before, after=after,
+                             changes=[change], rollback=rollback, reboot_required=True)
+
+    def upgrade(self, before: dict) -> dict:
+        target = self.o["version"]
+        if same_version(before["version"], target):
+            return self.already_current(before)
+        staged = self.stage(before)
+        if self.check_mode:
+            change = record.image_change(self.dest(), before["version"], target)
+            return record.result(True, f"would upgrade {before['version']} -> {target} ({self.dest()})", before=before,
+                                 after=before, changes=[change], rollback=staged["rollback"], simulated=True)
+        snapshot = self.p.snapshot(self.s) if self.o["postcheck"] else None
+        after = self.reload_and_verify(before)
+        change = record.image_change(self.dest(), before["version"], after["version"])
+        if not same_version(after["version"], target):
+            return self.came_back_wrong(before, after, target, staged)
+        self.postcheck(snapshot)
+        return record.result(True, f"upgraded {before['version']} -> {after['version']}", before=before, after=after,
+                             changes=[change], rollback=staged["rollback"])
+
+    def roll_back(self, before: dict) -> dict:
+        data = self.o.get("rollback") or {}
+        image, version = data.get("file") or self.p.basename(data.get("image")), data.get("version")
+        if not image or not version:
+            raise NetworkImageError("state=rolled_back needs rollback.image (or rollback.file) and rollback.version, "
+                                    "e.g. the rollback.data of the upgrade's change record")
+        if same_version(before["version"], version):
+            return record.result(False, f"already running {version}", before=before, after=before)
+        if image not in before["files"]:
+            raise NetworkImageError(f"cannot roll back: {self.p.path(image)} is no longer on the device")
+        change = record.image_change(image, before["version"], version)
+        rollback = record.rollback(self.p, before)
+        if self.check_mode:
+            return record.result(True, f"would boot {image} ({version})", before=before, after=before, changes=[change],
+                                 rollback=rollback, simulated=True)
+        self.backup()
+        self.set_boot([image])
+        snapshot = self.p.snapshot(self.s) if self.o["postcheck"] else None
+        after = self.reload_and_verify(before)
+        if not same_version(after["version"], version):
+            raise NetworkImageError(f"rollback failed: the device runs {after['version']}, not {version}",
+                                    changed=True, pending=[change], rollback=rollback)
+        self.postcheck(snapshot)
+        return record.result(True, f"rolled back {before['version']} -> {after['version']}", before=before, after=after,
+                             changes=[change], rollback=rollback)
+
+    # -- steps ------------------------------------------------------------------------------------
+    def dest(self) -> str:
+        return self.o.get("dest") or os.path.basename(self.o.get("image") or "")
+
+    def already_current(self, before: dict) -> dict:
+        """Version is current: nothing to do, unless the boot variable would boot something else."""
+        image = before["image"]
+        if self.o["state"] == "upgraded" and image and before["boot"][:1] != [image]:
+            if self.check_mode:
+                return record.result(True, f"would point the boot variable at {image}", before=before, after=before, simulated=True)
+            self.set_boot([image])
+            return record.result(True, f"already running {before['version']}; boot variable set to {image}",
+                                 before=before, after=self.p.facts(self.s))
+        return record.result(False, f"already running {before['version']}", before=before, after=before)
+
+    def backup(self) -> None:
+        if not self.o["backup"]:
+            return
+        text = self.p.backup(self.s)
+        directory = self.o["backup_dir"]
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        path = os.path.join(directory, "%s.%s.cfg" % (self.o["inventory_hostname"], time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        self.result["backup_path"] = path
+        self.step("backup", path=path, bytes=len(text))
+
+    def local_md5(self) -> str:
+        digest = hashlib.md5(usedforsecurity=False)
+        with open(self.o["image"], "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        value = digest.hexdigest()
+        expected = self.o.get("image_md5")
+        if expected and expected.lower() != value:
+            raise NetworkImageError(f"{self.o['image']} has MD5 {value}, not the expected image_md5 {expected}: wrong or damaged file")
+        return value
+
+    def ensure_space(self, before: dict) -> None:
+        dest = self.dest()
+        need = os.path.getsize(self.o["image"]) - before["files"].get(dest, 0)
+        free = before["free"]
+        if free is None:
+            raise NetworkImageError("could not read the free space of the device's file system")
+        protected = {dest, before["image"], *before["boot"]}
+        deleted = []
+        for name in self.o["delete_images"]:
+            if free > need:
+                break
+            if name in protected or name not in before["files"]:
+                continue
+            self.p.delete(self.s, name)
+            free += before["files"][name]
+            deleted.append(name)
+        if deleted:
+            self.step("delete_images", deleted=deleted)
+            self.result["deleted_images"] = deleted
+        if free <= need:
+            raise NetworkImageError(
+                f"not enough free space for {dest}: need {need} bytes, {free} free; "
+                "list old images in delete_images to remove them first", changed=bool(deleted), free=free, needed=need)
+        self.step("space", free=free, needed=need)
+        return bool(deleted)
+
+    def ensure_image(self, dest: str) -> None:
+        """Transfer unless a valid copy is there; re-send a corrupt copy once; resume after drops."""
+        want = self.local_md5()
+        info = {"file": self.p.path(dest), "md5": want, "transferred": False, "resent": 0, "reconnects": 0}
+        self.result["transfer"] = info
+        while True:
+            try:
+                have = self.remote_md5(dest, missing_ok=True)
+                if have == want:
+                    self.step("verify", file=dest, md5=have, result="valid")
+                    return info["transferred"]
+                if info["transferred"]:
+                    if info["resent"] >= 1:
+                        raise NetworkImageError(f"{dest} is still corrupt after a second transfer (device MD5 {have}, expected {want})",
+                                                changed=True)
+                    info["resent"] += 1
+                    self.step("verify", file=dest, md5=have, result="corrupt, re-sending")
+                self.step("transfer", file=dest)
+                self.s.transfer(self.o["image"], dest)
+                info["transferred"] = True
+            except TRANSPORT_ERRORS as exc:
+                info["reconnects"] += 1
+                self.step("transfer", file=dest, result=f"session lost: {exc.__class__.__name__}: {exc}")
+                if info["reconnects"] > MAX_RECONNECTS:
+                    raise NetworkImageError(f"transfer of {dest} kept losing the session: {exc}", changed=True) from exc
+                info["transferred"] = True
+                self.s.reconnect()
+
+    def remote_md5(self, dest: str, missing_ok: bool = False) -> str | None:
+        listing = self.p.storage(self.s)
+        if dest not in listing["files"]:
+            return None
+        timeout = self.o["hash_timeout"]
+        for attempt in (1, 2):
+            digest, out = self.p.md5(self.s, dest, timeout)
+            if digest:
+                return digest
+            self.step("hash", file=dest, attempt=attempt, output=out.strip()[-200:])
+        raise NetworkImageError(f"the device could not hash {self.p.path(dest)}: {out.strip()[-200:]}", changed=True)
+
+    def set_boot(self, images: list[str]) -> bool:
+        """Point the boot variable at ``images`` (saving where the platform needs it); True if it changed."""
+        current = [self.p.basename(b) for b in self.p.boot(self.s)]
+        if current == images or (self.p.boot_fallback is False and current[:1] == images[:1]):
+            self.step("boot", boot=current, result="already set")
+            return False
+        try:
+            self.p.set_boot(self.s, images)
+        except RuntimeError as exc:
+            raise NetworkImageError(f"setting the boot image failed: {exc}", changed=True) from exc
+        if self.p.boot_needs_save:
+            self.p.save(self.s)
+        now = [self.p.basename(b) for b in self.p.boot(self.s)]
+        if now[:1] != images[:1]:
+            raise NetworkImageError(f"boot variable is {now} after setting {images}", changed=True)
+        self.step("boot", boot=now)
+        return True
+
+    def reload_and_verify(self, before: dict) -> dict:
+        started = time.monotonic()
+        self.step("reload")
+        saw_down = self.p.reload(self.s)
+        deadline = started + self.o["reload_timeout"]
+        time.sleep(min(self.o["reload_poll_interval"], 2))
+        while time.monotonic() < deadline:
+            try:
+                self.s.connect()
+            except (NetworkImageError, *TRANSPORT_ERRORS):
+                saw_down = True
+                time.sleep(self.o["reload_poll_interval"])
+                continue
+            after = self.p.facts(self.s)
+            elapsed = time.monotonic() - started
+            reset = after["uptime"] is not None and (
+                (before["uptime"] is not None and after["uptime"] < before["uptime"])
+                or (saw_down and after["uptime"] <= elapsed + 60)
+            )
+            if reset:
+                self.step("back", after_s=round(elapsed, 1), version=after["version"], uptime=after["uptime"])
+                return after
+            self.s.close()
+            time.sleep(self.o["reload_poll_interval"])
+        raise NetworkImageError(
+            f"the device did not come back within reload_timeout={self.o['reload_timeout']}s after the reload",
+            changed=True, rollback=record.rollback(self.p, before),
+            pending=[record.image_change(self.dest() or "image", before["version"], self.o.get("version") or
+                                         (self.o.get("rollback") or {}).get("version"))],
+        )
+
+    def came_back_wrong(self, before: dict, after: dict, target: str, staged: dict) -> dict:
+        msg = f"the device came back on {after['version']} ({after['image']}), not {target}: the new image did not boot"
+        # Platforms that do not print the running image report the boot image: trust it only if versions moved.
+        bootable = before["image"] if same_version(after["version"], before["version"]) else after["image"]
+        if bootable:
+            self.set_boot([bootable])
+            msg += f"; boot variable reset to {bootable}"
+        pending = [record.image_change(self.dest(), after["version"], target)]
+        res = record.result(True, msg, before=before, after=self.p.facts(self.s), pending=pending, rollback=staged["rollback"])
+        res["failed"] = True
+        return res
+
+    def postcheck(self, snapshot: dict | None) -> None:
+        if snapshot is None:
+            return
+        now = self.p.snapshot(self.s)
+        diffs = checks.compare(snapshot, now)
+        self.result["postcheck"] = {"before": snapshot, "after": now, "differences": diffs}
+        self.step("postcheck", differences=len(diffs))
+        if diffs:
+            text = "; ".join(f"{d['check']} {d['item']}: {d['before']} -> {d['after']}" for d in diffs[:10])
+            if self.o["fail_on_postcheck_diff"]:
+                raise NetworkImageError(f"post-checks differ from the pre-check snapshot: {text}", changed=True)
+            self.warnings.append(f"post-checks differ from the pre-check snapshot: {text}")

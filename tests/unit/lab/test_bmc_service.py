@@ -1,0 +1,101 @@
+"""The lab's bmc service: starts simulator processes, hands out assets, injects and clears faults."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from lab.bmcsim import config as bmccfg  # noqa: E402
+from lab.services import LabContext  # noqa: E402
+from lab.services.bmc import BMCS, BmcService  # noqa: E402
+
+
+def free_ports(count):
+    socks = [socket.socket() for _ in range(count)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    procs: dict[str, subprocess.Popen] = {}
+
+    def spawn(name, argv, *, cwd=None, env=None, log=None):
+        out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
+        procs[name] = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+        return procs[name].pid
+
+    def kill(name):
+        proc = procs.pop(name, None)
+        if proc and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(10)
+
+    def pid(name):
+        proc = procs.get(name)
+        return proc.pid if proc and proc.poll() is None else None
+
+    context = LabContext(state_dir=tmp_path, port_base=2200, repo_root=REPO, spawn=spawn, kill=kill, pid=pid)
+    yield context
+    for name in list(procs):
+        kill(name)
+
+
+def get(url, ca, auth=True):
+    req = urllib.request.Request(url)
+    if auth:
+        req.add_header("Authorization", "Basic YWRtaW46bGFiLWJtYy1wYXNzd29yZA==")  # admin:lab-bmc-password
+    context = ssl.create_default_context(cafile=ca)
+    with urllib.request.urlopen(req, context=context, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def test_up_assets_faults_down(ctx):
+    *ports, image_port = free_ports(len(BMCS) + 1)
+    service = BmcService(ports=ports, image_port=image_port)
+    assets = service.up(ctx)
+    assert [a["name"] for a in assets] == list(BMCS)
+    first = assets[0]["vars"]
+    assert first["everylayer_bmc_baseuri"] == f"https://127.0.0.1:{ports[0]}"
+    assert assets[0]["layers"] == ["firmware"]
+    # TLS verifies against the lab CA for 127.0.0.1
+    inv = get(first["everylayer_bmc_baseuri"] + "/redfish/v1/UpdateService/FirmwareInventory/BMC",
+              first["everylayer_bmc_ca_path"])
+    assert inv["Version"] == "1.45.0"
+    with urllib.request.urlopen(first["everylayer_firmware_image_base"] + "/bmc-1.46.0.bin", timeout=5) as resp:
+        assert resp.read().startswith(b"EVERYLAYER-LAB-FIRMWARE")
+    assert service.up(ctx) == assets  # idempotent: the same processes keep running
+    # faults land in the BMC's faults file, which the running simulator reads on every request
+    service.inject(ctx, "task-fail-at", BMCS[0], ["40"])
+    service.inject(ctx, "image-rejected", BMCS[0], [])
+    conf = {"state_dir": str(ctx.state_dir / "services" / "bmc" / BMCS[0])}
+    assert bmccfg.read_faults(conf) == {"task_fail_at": 40, "image_rejected": True}
+    assert service.status(ctx)[BMCS[0]]["faults"]["task_fail_at"] == 40
+    service.inject(ctx, "clear", BMCS[0], [])
+    assert bmccfg.read_faults(conf) == {"baseline_epoch": 0}
+    service.inject(ctx, "baseline", BMCS[0], [])
+    assert bmccfg.read_faults(conf) == {"baseline_epoch": 1}
+    with pytest.raises(ValueError, match="needs a percentage"):
+        service.inject(ctx, "task-fail-at", BMCS[0], [])
+    with pytest.raises(ValueError, match="unknown BMC"):
+        service.inject(ctx, "clear", "nope", [])
+    service.down(ctx)
+    assert all(v["pid"] is None for v in service.status(ctx).values())
