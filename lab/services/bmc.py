@@ -135,7 +135,7 @@ class BmcService(LabService):
                 "distribution": "redfish",
                 "version": "1.15.0",
                 "package_manager": None,
-                "firmware_backend": "redfish",
+                "bmc_vendor": "everylayer-lab",
             },
             "criticality": "low",
             "exposure": "internal",
@@ -145,7 +145,7 @@ class BmcService(LabService):
             "wave": None,
             "vars": {
                 "ansible_connection": "local",
-                "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                "ansible_python_interpreter": sys.executable,  # a literal: asset-map vars are not templated
                 "everylayer_firmware_backend": "redfish",
                 "everylayer_bmc_baseuri": f"https://127.0.0.1:{conf['port']}",
                 "everylayer_bmc_username": conf["username"],

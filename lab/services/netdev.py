@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from lab.netsim import images
-from lab.netsim.device import FAULTS, inject
+from lab.netsim.device import COUNTED, FAULTS, inject
 from lab.services import LabContext, LabService
 
 FIRST_PORT = 2300
+ARGS = {*COUNTED, "slow-hash"}
 DEVICES = (
     ("lab-ios-01", "cisco_ios", "medium"),
     ("lab-nxos-01", "cisco_nxos", "high"),
@@ -56,7 +57,7 @@ def host_key(path: Path) -> str:
 
 class NetdevService(LabService):
     name = "netdev"
-    faults = {name: f"{name} DEVICE [N]: {text}" for name, text in FAULTS.items()}
+    faults = {name: f"{name} DEVICE{' [N]' if name in ARGS else ''}: {text}" for name, text in FAULTS.items()}
     faults["clear"] = "clear DEVICE: clear every fault (a device stuck in a reload comes back)"
 
     def root(self, ctx: LabContext) -> Path:
@@ -96,27 +97,60 @@ class NetdevService(LabService):
             key = directory / "ssh_host_ed25519_key"
             known.append(f"[127.0.0.1]:{ports[name]} {host_key(key)}")
             if ctx.pid(name) is None:
-                argv = [sys.executable, "-m", "lab.netsim", "--platform", platform, "--name", name,
-                        "--port", str(ports[name]), "--dir", str(directory), "--user", USER,
-                        "--password-file", str(password), "--host-key", str(key)]
+                argv = [
+                    sys.executable,
+                    "-m",
+                    "lab.netsim",
+                    "--platform",
+                    platform,
+                    "--name",
+                    name,
+                    "--port",
+                    str(ports[name]),
+                    "--dir",
+                    str(directory),
+                    "--user",
+                    USER,
+                    "--password-file",
+                    str(password),
+                    "--host-key",
+                    str(key),
+                ]
                 ctx.spawn(name, argv, cwd=ctx.repo_root, log=root / f"{name}.log")
         (root / "known_hosts").write_text("\n".join(known) + "\n")
         for name, port in ports.items():
             if not _wait_port(port):
-                raise RuntimeError(f"lab service netdev: {name} does not listen on 127.0.0.1:{port} (see {root / name}.log)")
+                raise RuntimeError(
+                    f"lab service netdev: {name} does not listen on 127.0.0.1:{port} (see {root / name}.log)"
+                )
         secret = password.read_text().strip()
-        return [self._asset(ctx, name, platform, crit, ports[name], secret, targets[platform]) for name, platform, crit in DEVICES]
+        return [
+            self._asset(ctx, name, platform, crit, ports[name], secret, targets[platform])
+            for name, platform, crit in DEVICES
+        ]
 
-    def _asset(self, ctx: LabContext, name: str, platform: str, criticality: str, port: int, secret: str,
-               target: tuple[Path, str]) -> dict[str, Any]:
+    def _asset(
+        self,
+        ctx: LabContext,
+        name: str,
+        platform: str,
+        criticality: str,
+        port: int,
+        secret: str,
+        target: tuple[Path, str],
+    ) -> dict[str, Any]:
         state = self.device_state(ctx, name)
         return {
             "name": name,
             "address": "127.0.0.1",
             "port": port,
             "layers": ["network"],
-            "platform": {"network_os": platform, "distribution": VENDOR[platform], "version": state.get("version"),
-                         "package_manager": None},
+            "platform": {
+                "network_os": platform,
+                "distribution": VENDOR[platform],
+                "version": state.get("version"),
+                "package_manager": None,
+            },
             "criticality": criticality,
             "exposure": "internal",
             "owner": "network",
@@ -125,7 +159,7 @@ class NetdevService(LabService):
             "wave": None,
             "vars": {
                 "ansible_connection": "local",
-                "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                "ansible_python_interpreter": sys.executable,  # a literal: asset-map vars are not templated
                 "ansible_host": "127.0.0.1",
                 "ansible_port": port,
                 "ansible_user": USER,
@@ -159,8 +193,13 @@ class NetdevService(LabService):
             except (OSError, ValueError):
                 pass
             report[name] = {
-                "pid": ctx.pid(name), "port": ports[name], "platform": platform, "up": state.get("up"),
-                "version": state.get("version"), "image": state.get("image"), "boot": state.get("boot"),
+                "pid": ctx.pid(name),
+                "port": ports[name],
+                "platform": platform,
+                "up": state.get("up"),
+                "version": state.get("version"),
+                "image": state.get("image"),
+                "boot": state.get("boot"),
                 "faults": sorted(faults),
             }
         return report

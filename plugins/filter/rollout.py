@@ -30,7 +30,7 @@ def freeze_manifest(hosts):
         key = host.get("rollout_manifest_key") or "any"
         entries = manifest.setdefault(key, {})
         for change in (host.get("apply_result") or {}).get("changes") or []:
-            if change.get("after") is None:
+            if change.get("after") is None or change.get("kind", "package") != "package":
                 continue
             current = entries.get(change["component"])
             if current is not None and current != change["after"]:
