@@ -1,0 +1,210 @@
+"""Rollouts over the real lab hosts: waves, budgets, gates, windows, frozen manifests, rollback.
+
+Each test asserts on the versions inside the hosts and on the evidence, not only on the return code.
+"""
+
+import json
+
+import pytest
+import yaml
+from rollout_lab import BASELINE, PATCHED, decisions, evidence, lab, rollout, verify, versions, write_inventory
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+WAVES = {
+    "lab-apt-01": "pilot",
+    "lab-dnf-01": "pilot",
+    "lab-zypper-01": "pilot",
+    "lab-apt-02": "staged",
+    "lab-dnf-02": "staged",
+    "lab-apt-03": "full",
+}
+
+
+def changed_hosts(store):
+    return sorted({r["host"] for r in evidence(store) if r["kind"] == "change" and r["data"].get("changes")})
+
+
+def test_clean_rollout_patches_every_wave(tmp_path, fresh_hosts):
+    inventory = write_inventory(tmp_path / "hosts.yml", WAVES)
+    store = tmp_path / "evidence.sqlite"
+    run = rollout(inventory, store, rollout_staged_serial=[2], rollout_full_serial=[1])
+    assert run.returncode == 0, run.stdout[-3000:]
+    for host in WAVES:
+        assert versions(host) == PATCHED, host
+    assert changed_hosts(store) == sorted(WAVES)
+    gates = decisions(store, "gate")
+    assert [g["wave"] for g in gates] == ["pilot", "staged"]
+    assert all(str(g["passed"]).lower() == "true" for g in gates)
+    frozen = decisions(store, "manifest_frozen")
+    assert frozen and frozen[0]["manifest"]["apt"] == PATCHED
+    manifest_file = json.loads((tmp_path / "manifests").glob("*.json").__next__().read_text())
+    assert manifest_file["change_id"] == "CHG-TEST-1"
+    assert oct((tmp_path / "manifests").stat().st_mode & 0o777) == "0o700"
+    assert verify(store)["ok"]
+
+
+def test_staged_and_full_need_a_change_ticket(tmp_path):
+    inventory = write_inventory(tmp_path / "hosts.yml", {"lab-apt-01": "pilot"})
+    run = rollout(inventory, tmp_path / "evidence.sqlite", change_id="")
+    assert run.returncode != 0
+    assert "change_id is required for the staged and full waves" in run.stdout
+
+
+def test_pilot_failure_stops_everything(tmp_path, fresh_hosts):
+    inventory = write_inventory(tmp_path / "hosts.yml", WAVES)
+    store = tmp_path / "evidence.sqlite"
+    lab("fault", "fail-script", "lab-apt-01", "lab-agent")
+    run = rollout(inventory, store)
+    assert run.returncode != 0
+    assert "lab-apt-01 failed in wave pilot" in run.stdout
+    # the failed pilot host is rolled back; nothing after it was touched
+    for host in WAVES:
+        assert versions(host) == BASELINE, host
+    rolled = [r for r in evidence(store) if r["kind"] == "rollback"]
+    assert [r["host"] for r in rolled] == ["lab-apt-01"]
+    assert [d["host"] for d in decisions(store, "rolled_back")] == ["lab-apt-01"]
+    assert changed_hosts(store) == ["lab-apt-01"]
+    assert verify(store)["ok"]
+
+
+def test_staged_failure_inside_budget_is_rolled_back_and_rollout_continues(tmp_path, fresh_hosts):
+    inventory = write_inventory(tmp_path / "hosts.yml", WAVES)
+    store = tmp_path / "evidence.sqlite"
+    lab("fault", "fail-script", "lab-apt-02", "lab-agent")
+    run = rollout(
+        inventory,
+        store,
+        rollout_staged_serial=[2],
+        rollout_staged_max_fail_percentage=50,
+        rollout_gate_staged_min_success=0.5,
+    )
+    assert run.returncode != 0  # the failed host stays failed in the recap
+    assert versions("lab-apt-02") == BASELINE
+    for host in ("lab-apt-01", "lab-dnf-01", "lab-zypper-01", "lab-dnf-02", "lab-apt-03"):
+        assert versions(host) == PATCHED, host
+    assert [d["host"] for d in decisions(store, "rolled_back")] == ["lab-apt-02"]
+    staged_gate = [g for g in decisions(store, "gate") if g["wave"] == "staged"][0]
+    assert int(staged_gate["counts"]["rolled_back"]) == 1 and int(staged_gate["counts"]["patched"]) == 1
+    assert verify(store)["ok"]
+
+
+def test_staged_failure_beyond_budget_stops_and_leaves_the_rest_untouched(tmp_path, fresh_hosts):
+    inventory = write_inventory(tmp_path / "hosts.yml", WAVES)
+    store = tmp_path / "evidence.sqlite"
+    lab("fault", "fail-script", "lab-apt-02", "lab-agent")
+    run = rollout(inventory, store, rollout_staged_serial=[1], rollout_staged_max_fail_percentage=0)
+    assert run.returncode != 0
+    assert versions("lab-apt-02") == BASELINE
+    # staged's second batch and the full wave never ran
+    assert versions("lab-dnf-02") == BASELINE
+    assert versions("lab-apt-03") == BASELINE
+    assert "lab-dnf-02" not in changed_hosts(store) and "lab-apt-03" not in changed_hosts(store)
+    assert [g["wave"] for g in decisions(store, "gate")] == ["pilot"]
+
+
+def test_host_down_mid_batch_counts_against_the_budget(tmp_path, fresh_hosts):
+    inventory = write_inventory(tmp_path / "hosts.yml", WAVES)
+    store = tmp_path / "evidence.sqlite"
+    lab("fault", "stop", "lab-dnf-02")
+    try:
+        run = rollout(
+            inventory,
+            store,
+            rollout_staged_serial=[2],
+            rollout_staged_max_fail_percentage=50,
+            rollout_gate_staged_min_success=0.5,
+        )
+    finally:
+        lab("fault", "clear", "stop", "lab-dnf-02")
+    assert "UNREACHABLE" in run.stdout
+    assert versions("lab-apt-02") == PATCHED
+    assert versions("lab-dnf-02") == BASELINE
+    assert versions("lab-apt-03") == PATCHED
+    assert any(r["kind"] == "unreachable" and r["host"] == "lab-dnf-02" for r in evidence(store))
+
+
+def test_host_outside_its_window_is_deferred(tmp_path, fresh_hosts):
+    policy = tmp_path / "policy.yml"
+    policy.write_text(yaml.safe_dump({"windows": {"closed": {"days": []}, "always": {"always": True}}}))
+    waves = {"lab-apt-01": "pilot", "lab-apt-02": "staged", "lab-apt-03": "staged"}
+    inventory = write_inventory(tmp_path / "hosts.yml", waves, windows={"lab-apt-03": "closed"})
+    store = tmp_path / "evidence.sqlite"
+    run = rollout(inventory, store, rollout_policy_file=str(policy), rollout_staged_serial=[2])
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert versions("lab-apt-02") == PATCHED
+    assert versions("lab-apt-03") == BASELINE
+    deferred = decisions(store, "deferred")
+    assert [(d["host"], d["reason"]) for d in deferred] == [("lab-apt-03", "outside window closed")]
+
+
+def test_check_mode_shows_the_plan_and_changes_nothing(tmp_path, fresh_hosts):
+    inventory = write_inventory(tmp_path / "hosts.yml", {"lab-apt-01": "pilot", "lab-dnf-01": "pilot"})
+    store = tmp_path / "evidence.sqlite"
+    from rollout_lab import run_playbook
+
+    run = run_playbook(
+        "rollout.yml", inventory, store, {"rollout_waves": "pilot", "apply_names": ["lab-agent"]}, "--check"
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert versions("lab-apt-01") == BASELINE and versions("lab-dnf-01") == BASELINE
+    planned = [r for r in evidence(store) if r["kind"] == "change" and r["data"].get("check_mode")]
+    assert {r["host"] for r in planned} == {"lab-apt-01", "lab-dnf-01"}
+
+
+def test_frozen_manifest_survives_a_newer_package(tmp_path, fresh_hosts, request):
+    """Staged and full install what pilot tested, even after a newer version appears in the repository."""
+    store = tmp_path / "evidence.sqlite"
+    pilot_inv = write_inventory(tmp_path / "pilot.yml", {"lab-apt-01": "pilot"})
+    run = rollout(pilot_inv, store, rollout_waves="pilot")
+    assert run.returncode == 0, run.stdout[-3000:]
+    manifest_file = next((tmp_path / "manifests").glob("*.json"))
+    assert json.loads(manifest_file.read_text())["manifest"]["apt"] == PATCHED
+    newer = lab_publish_newer("lab-agent")
+    request.addfinalizer(lab_unpublish)
+    later_inv = write_inventory(tmp_path / "later.yml", {"lab-apt-02": "staged", "lab-apt-03": "full"})
+    run = rollout(
+        later_inv,
+        store,
+        rollout_waves="staged,full",
+        rollout_manifest_file=str(manifest_file),
+        rollout_staged_serial=[1],
+        rollout_full_serial=[1],
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    for host in ("lab-apt-02", "lab-apt-03"):
+        assert versions(host) == PATCHED, f"{host} should have the pilot-tested versions, not {newer}"
+
+
+def lab_publish_newer(package: str) -> str:
+    """Publish a version of ``package`` newer than any in the lab repository; return it."""
+    import subprocess
+    import sys
+
+    from rollout_lab import REPO
+
+    code = (
+        "import sys; from lab import repos, config\n"
+        "rs = repos.build(config.Settings.resolve().cache_dir)\n"
+        "known = [v.version for v in rs.manifest.package(sys.argv[1]).versions]"
+        " + [p['version'] for p in rs.published() if p['package'] == sys.argv[1]]\n"
+        "major = max(int(v.split('.')[0]) for v in known)\n"
+        "new = f'{major + 1}.0-1'\n"
+        "repos.publish(rs, sys.argv[1], new)\n"
+        "print(new)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, package], cwd=REPO, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def lab_unpublish() -> None:
+    """Remove versions published at runtime, so later tests see the standard patch set again."""
+    import subprocess
+    import sys
+
+    from rollout_lab import REPO
+
+    code = "from lab import repos, config; repos.reset(repos.build(config.Settings.resolve().cache_dir))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
