@@ -18,13 +18,13 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 .PHONY: help setup lab-up lab-down lab-status demo test sanity lint units integration test-matrix build clean
 
 help:
-	@echo "make demo        set everything up, bring the lab up and run the main job (playbooks/scan.yml)"
+	@echo "make demo        set everything up, bring the lab up and run the main job (scripts/demo.sh)"
 	@echo "make test        set everything up and run every check: sanity, lint, units, integration"
 	@echo
 	@echo "make setup       Debian packages, $(VENV) with requirements-dev.txt, .collections link (idempotent)"
 	@echo "make lab-up | lab-down | lab-status    the local test estate (python -m lab)"
 	@echo "make sanity      ansible-test sanity on a copy of the tree (ARGS='--test validate-modules')"
-	@echo "make lint        ruff check + ruff format --check, ansible-lint (production), antsibull-changelog lint"
+	@echo "make lint        ruff check + ruff format --check, ansible-lint (production), antsibull-changelog lint, shellcheck"
 	@echo "make units       pytest tests/unit (parallel, $(PYTEST_UNIT_WORKERS) workers)"
 	@echo "make integration pytest tests/integration against the lab (serial)"
 	@echo "make test-matrix units + sanity on ansible-core 2.19/Python 3.11 and the newest core on Python 3.12, 3.13"
@@ -43,8 +43,9 @@ lab-down:
 lab-status:
 	$(PY) -m lab status
 
+# The main job (scripts/demo.sh): scan, a pilot -> staged -> full rollout with a fault injected, evidence report.
 demo: lab-up
-	$(VENV)/bin/ansible-playbook playbooks/scan.yml
+	VENV=$(VENV) scripts/demo.sh
 
 # Every phase runs (one run shows every failure); the exit status is non-zero if any failed.
 test:
@@ -60,6 +61,7 @@ lint: setup
 	echo "--- ruff format --check"; $(VENV)/bin/ruff format --check $(PYTHON_PATHS) || rc=1; \
 	echo "--- ansible-lint (profile: production, see .ansible-lint)"; $(VENV)/bin/ansible-lint || rc=1; \
 	echo "--- antsibull-changelog lint"; $(VENV)/bin/antsibull-changelog lint || rc=1; \
+	echo "--- shellcheck"; shellcheck scripts/*.sh .ci/run || rc=1; \
 	exit $$rc
 
 # pytest's exit status 5 ("no tests ran") is a failure here like any other non-zero status.

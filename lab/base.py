@@ -25,8 +25,8 @@ MARKER = ".everylayer-base.json"
 
 def read_packages(path: Path = PACKAGES_FILE) -> list[str]:
     names = set()
-    for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
+    for raw in path.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
         if line:
             names.update(line.replace(",", " ").split())
     return sorted(names)
@@ -41,7 +41,9 @@ def find_mirror() -> aptsources.Mirror:
     override = os.environ.get("EVERYLAYER_LAB_MIRROR")
     codename = aptsources.os_codename()
     if override:
-        return aptsources.Mirror(uri=override, suite=os.environ.get("EVERYLAYER_LAB_SUITE") or codename or "", keyring=None)
+        return aptsources.Mirror(
+            uri=override, suite=os.environ.get("EVERYLAYER_LAB_SUITE") or codename or "", keyring=None
+        )
     mirror = aptsources.pick_mirror(aptsources.read_sources(), codename)
     if mirror is None:
         raise LabError(
@@ -52,7 +54,9 @@ def find_mirror() -> aptsources.Mirror:
     return mirror
 
 
-def base_dir(cache_dir: Path, packages: list[str] | None = None, suite: str | None = None) -> tuple[Path, aptsources.Mirror | None]:
+def base_dir(
+    cache_dir: Path, packages: list[str] | None = None, suite: str | None = None
+) -> tuple[Path, aptsources.Mirror | None]:
     packages = read_packages() if packages is None else packages
     mirror = None
     if suite is None:

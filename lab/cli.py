@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from lab.config import DEFAULT_HOSTS, LabError, Settings
@@ -14,7 +15,9 @@ EVERYLAYER_LAB_PORT_BASE (default 2200: sshd of host i listens on base+i; the pa
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m lab", description="The everylayer.patch lab estate.", epilog=EPILOG)
+    parser = argparse.ArgumentParser(
+        prog="python -m lab", description="The everylayer.patch lab estate.", epilog=EPILOG
+    )
     parser.add_argument("--state-dir", help="state directory (env EVERYLAYER_LAB_DIR)")
     parser.add_argument("--port-base", type=int, help="sshd port base (env EVERYLAYER_LAB_PORT_BASE)")
     parser.add_argument("--repo-port", type=int, help="package repository HTTP port (env EVERYLAYER_LAB_REPO_PORT)")
@@ -42,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lab: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `python -m lab status | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _dispatch(args, settings: Settings) -> int:
@@ -74,10 +80,14 @@ def format_status(info: dict) -> str:
         return f"lab is down (state {info['state_dir']})"
     lines = [f"{'HOST':16} {'PORT':>5}  {'MANAGER':8} {'STATE':8} FAULTS"]
     for row in info["hosts"]:
-        lines.append(f"{row['name']:16} {row['port']:>5}  {row['manager']:8} {row['state']:8} {','.join(row['faults']) or '-'}")
+        lines.append(
+            f"{row['name']:16} {row['port']:>5}  {row['manager']:8} {row['state']:8} {','.join(row['faults']) or '-'}"
+        )
     repo = info["repo_server"]
-    lines.append(f"repository http://127.0.0.1:{repo['port']}/ {'up' if repo['up'] else 'down'}; "
-                 f"supervisor {'up' if info['supervisor'] else 'down'}")
+    lines.append(
+        f"repository http://127.0.0.1:{repo['port']}/ {'up' if repo['up'] else 'down'}; "
+        f"supervisor {'up' if info['supervisor'] else 'down'}"
+    )
     for name, status in info["services"].items():
         lines.append(f"service {name}: {json.dumps(status, sort_keys=True)}")
     return "\n".join(lines)

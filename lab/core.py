@@ -29,6 +29,19 @@ def _repos():
     return repos if hasattr(repos, "build") else None
 
 
+def selected_services() -> list:
+    """The lab services to run: all discovered, or those named in EVERYLAYER_LAB_SERVICES ("none": none)."""
+    found = discover()
+    wanted = os.environ.get("EVERYLAYER_LAB_SERVICES")
+    if wanted is None or wanted.strip() in ("", "all"):
+        return found
+    names = {n.strip() for n in wanted.split(",") if n.strip() and n.strip() != "none"}
+    unknown = names - {s.name for s in found}
+    if unknown:
+        raise LabError(f"EVERYLAYER_LAB_SERVICES names unknown service(s): {', '.join(sorted(unknown))}")
+    return [s for s in found if s.name in names]
+
+
 class Lab:
     def __init__(self, settings: Settings, say=print):
         self.s = settings
@@ -92,24 +105,39 @@ class Lab:
             zypper_ok = repos.zypper_usable()
         plan = manager_plan(count, zypper_ok)
         names = host_names(plan)
+        if not zypper_ok:
+            self.say("warning: lab.repos reports zypper unusable here: the zypper hosts are dnf hosts")
         pubkey = self._ensure_key()
-        layers: dict[str, str] = {}
+        # Layers are built (or found) before taking the lab lock, so reboots are not held up meanwhile.
+        layers = {m: str(repos.baseline_layer(rs, base, m, self.s.cache_dir)) if rs else "" for m in set(plan)}
         with state.locked(self.s.state_dir) as data:
             hosts.prune_mounts(data)
             state.prune_dead(data)
             data["lab"].update(
-                {"port_base": self.s.port_base, "repo_port": self.s.repo_port, "base": str(base),
-                 "repos": rs is not None, "zypper": zypper_ok, "count": count}
+                {
+                    "port_base": self.s.port_base,
+                    "repo_port": self.s.repo_port,
+                    "base": str(base),
+                    "repos": rs is not None,
+                    "zypper": zypper_ok,
+                    "count": count,
+                }
             )
             wanted = {}
-            for index, (name, manager) in enumerate(zip(names, plan), start=1):
-                if manager not in layers:
-                    layers[manager] = str(repos.baseline_layer(rs, base, manager, self.s.cache_dir)) if rs else ""
+            for index, (name, manager) in enumerate(zip(names, plan, strict=True), start=1):
                 lower = [layers[manager], str(base)] if layers[manager] else [str(base)]
                 root = hosts.paths(self.s.state_dir, name)["root"]
-                wanted[name] = {"name": name, "manager": manager, "index": index, "port": host_port(self.s.port_base, index),
-                                "ordinal": int(name.rsplit("-", 1)[1]), "lower": lower, "root": str(root),
-                                "state_dir": str(self.s.state_dir), "stopped": False}
+                wanted[name] = {
+                    "name": name,
+                    "manager": manager,
+                    "index": index,
+                    "port": host_port(self.s.port_base, index),
+                    "ordinal": int(name.rsplit("-", 1)[1]),
+                    "lower": lower,
+                    "root": str(root),
+                    "state_dir": str(self.s.state_dir),
+                    "stopped": False,
+                }
             # Hosts that are gone from the plan or changed (port, layers) are taken down first.
             for name, old in list(data["hosts"].items()):
                 new = wanted.get(name)
@@ -121,11 +149,22 @@ class Lab:
                 self._check_port(data, h["port"], hosts.sshd_name(name))
             if rs is not None:
                 self._check_port(data, self.s.repo_port, REPO_SERVER)
+                if data["lab"].get("serve_dir") != str(rs.serve_dir):
+                    state.kill(data, REPO_SERVER)  # the repositories were rebuilt elsewhere: serve the new ones
                 if not state.alive(data["pids"].get(REPO_SERVER)):
-                    argv = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(self.s.repo_port),
-                            "--directory", str(rs.serve_dir)]
+                    argv = [
+                        sys.executable,
+                        "-m",
+                        "http.server",
+                        "--bind",
+                        "127.0.0.1",
+                        str(self.s.repo_port),
+                        "--directory",
+                        str(rs.serve_dir),
+                    ]
                     state.spawn(data, REPO_SERVER, argv, log=self.s.state_dir / "repo-http.log")
                 data["lab"].setdefault("ports", {})[REPO_SERVER] = self.s.repo_port
+                data["lab"]["serve_dir"] = str(rs.serve_dir)
             configure = self.configure(data)
             for name, h in wanted.items():
                 h["stopped"] = data["hosts"].get(name, {}).get("stopped", False)
@@ -135,26 +174,34 @@ class Lab:
             self._ensure_supervisor(data)
             late = hosts.wait_ready(data, [h for h in wanted.values() if not h["stopped"]])
             if late:
-                raise LabError(f"sshd did not come up on {', '.join(late)}; see {self.s.state_dir}/hosts/<name>/sshd.log")
+                raise LabError(
+                    f"sshd did not come up on {', '.join(late)}; see {self.s.state_dir}/hosts/<name>/sshd.log"
+                )
             if rs is not None and not _wait_port(self.s.repo_port):
                 raise LabError(f"the repository server did not start; see {self.s.state_dir}/repo-http.log")
             rc = self._services_up_and_write(data)
-        self.say(f"lab up: {len(wanted)} hosts in {time.monotonic() - started:.1f} s "
-                 f"(state {self.s.state_dir}, inventory {self.s.inventory_dir}/hosts.yml)")
+        self.say(
+            f"lab up: {len(wanted)} hosts in {time.monotonic() - started:.1f} s "
+            f"(state {self.s.state_dir}, inventory {self.s.inventory_dir}/hosts.yml)"
+        )
         return rc
 
     def _ensure_supervisor(self, data: dict) -> None:
-        if state.alive(data["pids"].get(SUPERVISOR)):
+        code = _code_version()
+        if state.alive(data["pids"].get(SUPERVISOR)) and data["lab"].get("supervisor_code") == code:
             return
+        state.kill(data, SUPERVISOR)  # dead, or running older lab code
+        data["lab"]["supervisor_code"] = code
         env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
         argv = [sys.executable, "-m", "lab.supervisor", "--state-dir", str(self.s.state_dir)]
         state.spawn(data, SUPERVISOR, argv, cwd=str(REPO_ROOT), env=env, log=self.s.state_dir / "supervisor.log")
+        state.save(self.s.state_dir / "state.json", data)  # we hold the lock: let the supervisor see itself
 
     def _services_up_and_write(self, data: dict) -> int:
         ctx = self.context(data)
         service_assets: dict[str, list[dict]] = {}
         rc = 0
-        for service in discover():
+        for service in selected_services():
             try:
                 service_assets[service.name] = service.up(ctx) or []
             except Exception as exc:  # a broken service must not take the Linux hosts down with it
@@ -163,6 +210,20 @@ class Lab:
         self.write_inventory(data, service_assets)
         data["lab"]["services"] = sorted(service_assets)
         return rc
+
+    def host_started(self, data: dict, name: str) -> None:
+        """After a host boots again (reset, start, reboot): services that run inside it (fwupd) start again.
+
+        Calls every running service's idempotent ``up``; a failure is reported, not raised.
+        """
+        ran = data["lab"].get("services") or []
+        ctx = self.context(data)
+        for service in discover():
+            if service.name in ran:
+                try:
+                    service.up(ctx)
+                except Exception as exc:
+                    self.say(f"warning: service {service.name} did not restart after {name} came back: {exc}")
 
     def write_inventory(self, data: dict, service_assets: dict[str, list[dict]]) -> None:
         entries, host_assets = [], []
@@ -177,9 +238,11 @@ class Lab:
             "repo_url": self.base_url if data["lab"].get("repos") else None,
             "private_key": str(self.key),
             "known_hosts": str(self.known_hosts),
-            "generated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "hosts": {h["name"]: {"root": h["root"], "manager": h["manager"], "port": h["port"]}
-                      for h in data["hosts"].values()},
+            "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "hosts": {
+                h["name"]: {"root": h["root"], "manager": h["manager"], "port": h["port"]}
+                for h in data["hosts"].values()
+            },
         }
         inv, lab_json = inventory.render(lab_info, host_assets, service_assets)
         inventory.write_files(self.s.inventory_dir, inv, lab_json)
@@ -195,7 +258,8 @@ class Lab:
             return
         with state.locked(self.s.state_dir) as data:
             ctx = self.context(data)
-            for service in reversed(discover()):
+            ran = data["lab"].get("services")
+            for service in reversed([s for s in discover() if ran is None or s.name in ran]):
                 try:
                     service.down(ctx)
                 except Exception as exc:
@@ -223,12 +287,18 @@ class Lab:
         for h in sorted(data["hosts"].values(), key=lambda h: h["index"]):
             sshd = state.alive(data["pids"].get(hosts.sshd_name(h["name"])))
             up = sshd and port_open(h["port"])
-            rows.append({"name": h["name"], "port": h["port"], "manager": h["manager"],
-                         "state": "up" if up else ("stopped" if h.get("stopped") else "down"),
-                         "faults": sorted(data["faults"].get(h["name"], {}))})
+            rows.append(
+                {
+                    "name": h["name"],
+                    "port": h["port"],
+                    "manager": h["manager"],
+                    "state": "up" if up else ("stopped" if h.get("stopped") else "down"),
+                    "faults": sorted(data["faults"].get(h["name"], {})),
+                }
+            )
         services = {}
         ctx = self.context(data)
-        for service in discover():
+        for service in selected_services():
             try:
                 services[service.name] = service.status(ctx)
             except Exception as exc:
@@ -259,7 +329,15 @@ class Lab:
             late = hosts.wait_ready(data, [data["hosts"][n] for n in names])
             if late:
                 raise LabError(f"sshd did not come back on {', '.join(late)}")
+            for name in names:
+                self.host_started(data, name)
         self.say(f"reset {', '.join(names)}: back to the baseline")
+
+
+def _code_version() -> str:
+    """Modification times of the lab's own modules: a supervisor started from older code is replaced."""
+    lab_dir = REPO_ROOT / "lab"
+    return ",".join(str(p.stat().st_mtime_ns) for p in sorted(lab_dir.glob("*.py")))
 
 
 def _wait_port(port: int, timeout: float = 10.0) -> bool:

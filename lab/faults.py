@@ -4,12 +4,13 @@ and dispatch of ``fault SERVICE FAULT TARGET [ARGS]`` to the lab services."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from lab import hosts, state
 from lab.config import LabError
 from lab.core import Lab, _repos
-from lab.services import discover
+from lab.core import selected_services as discover
 
 FILL_FILE = "var/tmp/everylayer-lab-fill"
 
@@ -41,7 +42,9 @@ def inject(lab: Lab, words: list[str]) -> str:
     services = {s.name: s for s in discover()}
     if kind in services:
         if len(rest) < 2 and not (clear and rest):
-            raise LabError(f"usage: python -m lab fault {kind} FAULT TARGET [ARGS]  ({', '.join(services[kind].faults)})")
+            raise LabError(
+                f"usage: python -m lab fault {kind} FAULT TARGET [ARGS]  ({', '.join(services[kind].faults)})"
+            )
         with state.locked(lab.s.state_dir) as data:
             ctx = lab.context(data)
             if clear:
@@ -76,6 +79,7 @@ def _apply(lab: Lab, data: dict, h: dict, kind: str, clear: bool, args: list[str
             hosts.start_sshd(data, h)
             if hosts.wait_ready(data, [h]):
                 raise LabError(f"{name}: sshd did not come back; see {hosts.paths(lab.s.state_dir, name)['log']}")
+            lab.host_started(data, name)
             return f"{name} started (port {h['port']})"
         hosts.stop(data, h)
         h["stopped"] = True
@@ -85,8 +89,9 @@ def _apply(lab: Lab, data: dict, h: dict, kind: str, clear: bool, args: list[str
         if clear:
             return f"{name}: nothing to clear for reboot"
         request = root / hosts.REQUEST
-        if not request.parent.is_dir():
+        if h.get("stopped") or not (root / "run" / "sshd").is_dir():
             raise LabError(f"{name} is not running")
+        request.parent.mkdir(exist_ok=True)
         request.write_text("reboot\n")
         return f"{name}: reboot requested (the supervisor restarts it with a new boot id)"
     if kind == "fill-disk":
@@ -98,8 +103,15 @@ def _apply(lab: Lab, data: dict, h: dict, kind: str, clear: bool, args: list[str
             return f"{name}: package manager lock released"
         repos = _need_repos()
         argv = ["chroot", str(root), *repos.lock_argv(h["manager"])]
-        pid = state.spawn(data, _fault_lock_name(name), argv, env=hosts.SSHD_ENV,
-                          log=hosts.paths(lab.s.state_dir, name)["dir"] / "lock.log")
+        log = hosts.paths(lab.s.state_dir, name)["dir"] / "lock.log"
+        log.write_text("")
+        pid = state.spawn(data, _fault_lock_name(name), argv, env=hosts.SSHD_ENV, log=log)
+        deadline = time.monotonic() + 15
+        while "locked" not in log.read_text():
+            if time.monotonic() > deadline or state.pid_of(data, _fault_lock_name(name)) is None:
+                state.kill(data, _fault_lock_name(name))
+                raise LabError(f"{name}: could not take the {h['manager']} lock: {log.read_text().strip()[-300:]}")
+            time.sleep(0.05)
         faults["lock"] = {"pid": pid}
         return f"{name}: {h['manager']} lock held by pid {pid}"
     if kind == "break-repo":

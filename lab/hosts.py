@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -23,6 +22,7 @@ from lab.system import is_mounted, mount_points, port_open, run, umount
 DISK_SIZE = os.environ.get("EVERYLAYER_LAB_DISK_SIZE", "1g")
 SSHD_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
 REQUEST = "run/everylayer-lab/request"
+HOST_KEY = "/etc/ssh/ssh_host_ed25519_key"
 RUNTIME_KINDS = ("proc", "boot_id", "dev", "devpts", "run")
 _DEVICES = {"null": (1, 3), "zero": (1, 5), "full": (1, 7), "random": (1, 8), "urandom": (1, 9), "tty": (5, 0)}
 
@@ -99,14 +99,23 @@ def mount_disk(data: dict, h: dict) -> bool:
     p = paths(Path(h["state_dir"]), name)
     if _has(data, name, "overlay") and is_mounted(p["root"]):
         return False
-    if is_mounted(p["root"]) or is_mounted(p["disk"]):
-        raise LabError(f"{p['root']} is mounted but not recorded by the lab: unmount it by hand, then retry")
+    unmount(data, name)  # a half-made host (e.g. its disk without its overlay) starts over
+    for point in (p["root"], p["disk"]):
+        if is_mounted(point):
+            raise LabError(f"{point} is mounted but not recorded by the lab: unmount it by hand, then retry")
+    missing = [d for d in h["lower"] if not Path(d).is_dir()]
+    if missing:
+        raise LabError(f"{name}: lower layer(s) {', '.join(missing)} vanished (removed from the cache?); rerun up")
     _mount(data, name, "disk", p["disk"], ["-t", "tmpfs", "-o", f"size={DISK_SIZE},mode=0755", "tmpfs"])
     p["upper"].mkdir()
     p["work"].mkdir()
     lower = ":".join(h["lower"])
     opts = f"lowerdir={lower},upperdir={p['upper']},workdir={p['work']}"
-    _mount(data, name, "overlay", p["root"], ["-t", "overlay", "-o", opts, "overlay"])
+    try:
+        _mount(data, name, "overlay", p["root"], ["-t", "overlay", "-o", opts, "overlay"])
+    except LabError:
+        unmount(data, name)
+        raise
     return True
 
 
@@ -126,13 +135,24 @@ def mount_runtime(data: dict, h: dict) -> None:
         _mount(data, name, "dev", dev, ["-t", "tmpfs", "-o", "size=1m,mode=0755,nosuid", "tmpfs"])
         for node, (major, minor) in _DEVICES.items():
             os.mknod(dev / node, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
-            os.chmod(dev / node, 0o666)
-        for link, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
-                             ("stderr", "/proc/self/fd/2"), ("ptmx", "pts/ptmx")):
+            os.chmod(dev / node, 0o666)  # noqa: S103 - /dev/null & co. are world-writable on every Linux
+        for link, target in (
+            ("fd", "/proc/self/fd"),
+            ("stdin", "/proc/self/fd/0"),
+            ("stdout", "/proc/self/fd/1"),
+            ("stderr", "/proc/self/fd/2"),
+            ("ptmx", "pts/ptmx"),
+        ):
             os.symlink(target, dev / link)
         (dev / "shm").mkdir(mode=0o1777)
-        os.chmod(dev / "shm", 0o1777)
-        _mount(data, name, "devpts", dev / "pts", ["-t", "devpts", "-o", "newinstance,ptmxmode=0666,mode=620,gid=5", "devpts"])
+        os.chmod(dev / "shm", 0o1777)  # noqa: S103 - sticky, like /tmp
+        _mount(
+            data,
+            name,
+            "devpts",
+            dev / "pts",
+            ["-t", "devpts", "-o", "newinstance,ptmxmode=0666,mode=620,gid=5", "devpts"],
+        )
     if not _has(data, name, "run"):
         _mount(data, name, "run", root / "run", ["-t", "tmpfs", "-o", "size=64m,mode=0755,nosuid,nodev", "tmpfs"])
         (root / "run" / "sshd").mkdir(mode=0o755, exist_ok=True)
@@ -159,7 +179,11 @@ def populate(h: dict, pubkey: str, configure=None) -> None:
         for key in saved:
             shutil.copy2(key, etc_ssh / key.name)
     else:
-        run(["chroot", str(root), "ssh-keygen", "-A"], env=SSHD_ENV)
+        # Generated inside the host, ed25519 only: ssh-keygen -A's RSA key costs 1-4 s per host here.
+        for key in etc_ssh.glob("ssh_host_*"):
+            key.unlink()
+        keygen = ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{name}", "-f", HOST_KEY]
+        run(["chroot", str(root), *keygen], env=SSHD_ENV)
         p["hostkeys"].mkdir(mode=0o700, exist_ok=True)
         for key in etc_ssh.glob("ssh_host_*"):
             shutil.copy2(key, p["hostkeys"] / key.name)
@@ -206,10 +230,17 @@ def start_sshd(data: dict, h: dict) -> None:
     if state.alive(data["pids"].get(sshd_name(name))):
         return
     argv = [
-        "unshare", "--uts", "chroot", str(p["root"]), "/bin/sh", "-c",
-        'hostname "$0" && exec /usr/sbin/sshd -D -e -p "$1" -o ListenAddress=127.0.0.1 -o UseDNS=no '
+        "unshare",
+        "--uts",
+        "chroot",
+        str(p["root"]),
+        "/bin/sh",
+        "-c",
+        'hostname "$0" && exec /usr/sbin/sshd -D -e -p "$1" -h "$2" -o ListenAddress=127.0.0.1 -o UseDNS=no '
         "-o PermitRootLogin=prohibit-password -o MaxStartups=100:30:200 -o MaxSessions=100",
-        name, str(port),
+        name,
+        str(port),
+        HOST_KEY,
     ]
     state.spawn(data, sshd_name(name), argv, env=SSHD_ENV, log=p["log"])
 
@@ -237,6 +268,7 @@ def stop(data: dict, h: dict) -> None:
     state.kill_root(p["root"])
     for key in [k for k in data["pids"] if k.endswith(f":{name}") and k.startswith("fault-")]:
         state.kill(data, key)
+    data["faults"].get(name, {}).pop("lock", None)  # a lock holder does not survive a power-off
     unmount(data, name, RUNTIME_KINDS)
 
 
@@ -264,8 +296,3 @@ def destroy(data: dict, h: dict) -> None:
     left = [m["path"] for m in data["mounts"] if m["host"] == h["name"]]
     if left:
         raise LabError(f"could not unmount {', '.join(left)} (still busy?)")
-
-
-def in_host(h: dict, argv: list[str], **kw) -> subprocess.CompletedProcess:
-    root = paths(Path(h["state_dir"]), h["name"])["root"]
-    return subprocess.run(["chroot", str(root), *argv], env=SSHD_ENV, **kw)

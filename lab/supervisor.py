@@ -23,6 +23,14 @@ def _log(msg: str) -> None:
     print(time.strftime("%H:%M:%S"), msg, flush=True)
 
 
+def _lab(state_dir: Path, data: dict):
+    from lab.config import Settings
+    from lab.core import Lab
+
+    settings = Settings.resolve(str(state_dir), data["lab"].get("port_base"))
+    return Lab(settings, say=_log)
+
+
 def reboot_host(state_dir: Path, name: str, delay: float) -> None:
     with state.locked(state_dir) as data:
         h = data["hosts"].get(name)
@@ -50,16 +58,19 @@ def reboot_host(state_dir: Path, name: str, delay: float) -> None:
         hosts.mount_runtime(data, h)
         hosts.start_sshd(data, h)
         late = hosts.wait_ready(data, [h], timeout=15)
+        if not late:
+            _lab(state_dir, data).host_started(data, name)
     _log(f"{name}: {'sshd did not come back' if late else 'up again'} (boot id {boot})")
 
 
 def loop(state_dir: Path, delay: float) -> int:
     me = os.getpid()
-    grace = time.monotonic() + 10
+    grace = time.monotonic() + 120
     while True:
         data = state.read(state_dir)
         record = data["pids"].get("supervisor")
-        if record and record.get("pid") != me or (not record and time.monotonic() > grace):
+        # The state naming this process is saved when the starting `up` ends: until then (grace), wait.
+        if (not record or record.get("pid") != me) and time.monotonic() > grace:
             _log("no longer the lab's supervisor: exiting")
             return 0
         for name, h in data["hosts"].items():

@@ -22,12 +22,12 @@ if works "python$want"; then
 fi
 if command -v pyenv >/dev/null; then
     root=$(pyenv root)
-    for candidate in $(ls -d "$root/versions/$want".* 2>/dev/null | sort -V -r); do
+    while IFS= read -r candidate; do
         if works "$candidate/bin/python$want"; then
             echo "$candidate/bin/python$want"
             exit 0
         fi
-    done
+    done < <(find "$root/versions" -mindepth 1 -maxdepth 1 -name "$want.*" 2>/dev/null | sort -V -r)
 fi
 echo "find-python: no Python $want found: set $var=/path/to/python$want, put python$want on PATH or install it with pyenv" >&2
 exit 1

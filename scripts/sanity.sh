@@ -4,7 +4,7 @@
 # ansible-test only works from a tree laid out as ansible_collections/<namespace>/<name>/ and
 # refuses symlinks, so this copies the files git knows about (tracked, plus untracked files that
 # are not ignored) into such a tree and runs ansible-test there.
-# Not copied: lab/, benchmarks/, scripts/, .ci/ and tests/ except tests/sanity/. They are not part of
+# Not copied: lab/, benchmarks/, scripts/, .ci/, extensions/molecule/ and tests/ except tests/sanity/. They are not part of
 # the built collection (galaxy.yml build_ignore) and are checked by ruff and pytest instead.
 #
 # The tree is kept under ~/.cache/everylayer-sanity/ (outside the checkout: inside a git work tree
@@ -46,7 +46,7 @@ find "$tree/tests" -mindepth 1 -maxdepth 1 ! -name output -exec rm -rf {} +
 cd "$repo"
 files=$work/files
 git ls-files -co --exclude-standard -z \
-    | grep -zvE '^(lab|benchmarks|scripts|\.ci)/|^tests/' \
+    | grep -zvE '^(lab|benchmarks|scripts|\.ci|extensions/molecule)/|^tests/' \
     | while IFS= read -r -d '' path; do
         if [[ -e $path || -L $path ]]; then printf '%s\0' "$path"; fi
     done >"$files"
@@ -57,7 +57,30 @@ git ls-files -co --exclude-standard -z -- tests/sanity \
 tar --null --files-from="$files" -cf - | tar -xf - -C "$tree"
 rm -f "$files"
 
+# The target-side tests (compile, import) run on every Python that this ansible-test supports for
+# managed hosts and that is installed (scripts/find-python.sh: PYXY, pythonX.Y on PATH, pyenv), so
+# that module code is checked on 3.8 too. ansible-test finds them as pythonX.Y on PATH: link them
+# into one directory and drop pyenv's shims, which answer for versions that are not active.
+# SANITY_ALL_PYTHONS=0 restricts everything to the venv's Python.
+pythons=$work/pythons
+rm -rf "$pythons"
+mkdir -p "$pythons"
+python_args=(--python "$python_version")
+if [[ ${SANITY_ALL_PYTHONS:-1} == 1 ]]; then
+    python_args=()
+    for version in $("$venv/bin/python" -c 'from ansible_test._util.target.common.constants import REMOTE_ONLY_PYTHON_VERSIONS as r, CONTROLLER_PYTHON_VERSIONS as c; print(*r, *c)'); do
+        if found=$(scripts/find-python.sh "$version" 2>/dev/null); then
+            ln -s "$found" "$pythons/python$version"
+        fi
+    done
+fi
+search_path=$venv/bin:$pythons
+IFS=: read -r -a path_entries <<<"$PATH"
+for entry in "${path_entries[@]}"; do
+    [[ $entry == */shims ]] || search_path+=:$entry
+done
+
 cd "$tree"
 # --venv: ansible-test makes (and caches under ~/.ansible/test/venv) one virtualenv per sanity
-# test with the exact tool versions it expects; the project's venv is never altered.
-PATH=$venv/bin:$PATH "$venv/bin/ansible-test" sanity --venv --python "$python_version" --color no "$@"
+# test and Python with the exact tool versions it expects; the project's venv is never altered.
+PATH=$search_path "$venv/bin/ansible-test" sanity --venv "${python_args[@]}" --color no "$@"

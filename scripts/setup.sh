@@ -32,8 +32,9 @@ die() {
 # --- 1. Debian packages ----------------------------------------------------------------------
 mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' scripts/apt-packages.txt | grep -v '^$' | sort -u)
 if ((${#wanted[@]})); then
-    command -v dpkg-query >/dev/null && command -v apt-get >/dev/null ||
+    if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
         die "apt-get/dpkg-query not found: this needs Debian or Ubuntu, or these packages installed by hand: ${wanted[*]}"
+    fi
     installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${wanted[@]}" 2>/dev/null | awk '$2 == "installed" {print $1}' || true)
     missing=()
     for pkg in "${wanted[@]}"; do

@@ -7,8 +7,13 @@ import random
 
 import yaml
 
-PLATFORMS = [("debian", "12", "apt"), ("ubuntu", "22.04", "apt"), ("rhel", "9", "dnf"), ("sles", "15", "zypper"),
-             ("windows", "2022", "wua")]
+PLATFORMS = [
+    ("debian", "12", "apt"),
+    ("ubuntu", "22.04", "apt"),
+    ("rhel", "9", "dnf"),
+    ("sles", "15", "zypper"),
+    ("windows", "2022", "wua"),
+]
 CRITICALITY = ["low", "medium", "high", "critical"]
 WINDOWS = ["sat-22", "sun-02", "sun-04", "wed-23"]
 COLUMNS = ["hostname", "ip", "serial_no", "os_name", "os_version", "pkg_mgr", "tier", "team", "env", "window", "layers"]
@@ -51,11 +56,21 @@ def generate(size, workdir):
         for index in range(size):
             distribution, version, manager = PLATFORMS[index % len(PLATFORMS)]
             layers = "windows" if distribution == "windows" else ("os;firmware" if index % 7 == 0 else "os")
-            writer.writerow([
-                f"host{index:06d}.example.net", f"10.{index >> 16 & 255}.{index >> 8 & 255}.{index & 255}",
-                f"SN{index:08d}", distribution, version, manager, rng.choice(CRITICALITY), f"team-{index % 25}",
-                "prod" if index % 3 else "test", WINDOWS[index % len(WINDOWS)], layers,
-            ])
+            writer.writerow(
+                [
+                    f"host{index:06d}.example.net",
+                    f"10.{index >> 16 & 255}.{index >> 8 & 255}.{index & 255}",
+                    f"SN{index:08d}",
+                    distribution,
+                    version,
+                    manager,
+                    rng.choice(CRITICALITY),
+                    f"team-{index % 25}",
+                    "prod" if index % 3 else "test",
+                    WINDOWS[index % len(WINDOWS)],
+                    layers,
+                ]
+            )
     overlay = []
     for index in range(0, size, 2):
         entry = {
@@ -73,6 +88,8 @@ def generate(size, workdir):
     (workdir / "assets.yml").write_text(ASSETS_CONFIG, encoding="utf-8")
     (workdir / "cached_assets.yml").write_text(
         ASSETS_CONFIG + "cache: true\ncache_plugin: ansible.builtin.jsonfile\n"
-        f"cache_connection: {workdir / 'cache'}\ncache_timeout: 0\n", encoding="utf-8")
+        f"cache_connection: {workdir / 'cache'}\ncache_timeout: 0\n",
+        encoding="utf-8",
+    )
     (workdir / "constructed.yml").write_text(CONSTRUCTED_CONFIG, encoding="utf-8")
     (workdir / "floor.yml").write_text("plugin: bare_floor\npath: floor.json\n", encoding="utf-8")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,7 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
 
-CASES = ("floor", "yaml", "constructed", "assets", "assets_cold_cache", "assets_warm_cache")
+CASES = ("floor", "assets", "assets_cold_cache", "assets_warm_cache", "yaml", "constructed")
 
 
 def measure(argv, env, out):
@@ -38,32 +37,52 @@ def measure(argv, env, out):
         "t=time.perf_counter();"
         "r=subprocess.run(sys.argv[2:],stdout=open(sys.argv[1],'w'),stderr=subprocess.PIPE,text=True);"
         "w=time.perf_counter()-t;"
-        "print(json.dumps({'rc':r.returncode,'wall':w,"
-        "'rss_mb':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024,'err':r.stderr[-2000:]}))"
+        "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print(json.dumps({'rc':r.returncode,'wall':w,'cpu':u.ru_utime+u.ru_stime,"
+        "'rss_mb':u.ru_maxrss/1024,'err':r.stderr[-2000:]}))"
     )
-    done = subprocess.run([sys.executable, "-c", probe, str(out), *argv], env=env, capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(out), *argv], env=env, capture_output=True, text=True, check=True
+    )
     result = json.loads(done.stdout)
-    if result["rc"] != 0:
+    if result["rc"] != 0 or "Unable to parse" in result["err"]:
         raise SystemExit(f"{' '.join(argv)} failed: {result['err']}")
     return result
 
 
 def prepare(size, workdir):
-    from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.build import AssetMap
+    from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.build import AssetMap, host_entries
 
     generate(size, workdir)
     config = yaml.safe_load((workdir / "assets.yml").read_text())
     data = AssetMap(config["sources"], str(workdir)).build()
-    hostvars = {name: hv for name, hv, _groups in data["hosts"]}
+    hostvars = {name: hv for name, hv, _groups in host_entries(data)}
     (workdir / "floor.json").write_text(json.dumps(hostvars))
     with open(workdir / "hosts.yml", "w", encoding="utf-8") as handle:
         yaml.dump({"all": {"hosts": hostvars}}, handle, Dumper=yaml.CSafeDumper, default_flow_style=False)
 
 
-def run_size(size, skip, workdir):
+def plugin_phase(workdir):
+    """In-process: the plugin's own work (read, merge, waves) against reading the same map from the jsonfile cache."""
+    from ansible.plugins.loader import cache_loader
+    from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.build import AssetMap
+
+    config = yaml.safe_load((workdir / "assets.yml").read_text())
+    started = time.perf_counter()
+    AssetMap(config["sources"], str(workdir)).build()
+    built = time.perf_counter() - started
+    cache = cache_loader.get("jsonfile", _uri=str(workdir / "cache"), _timeout=0, _prefix="ansible_inventory_")
+    (key,) = cache.keys()
+    started = time.perf_counter()
+    cache.get(key)
+    loaded = time.perf_counter() - started
+    return {"build_s": built, "cache_load_s": loaded, "speedup": built / loaded}
+
+
+def run_size(size, skip, workdir, record, reuse=False):
     workdir.mkdir(parents=True, exist_ok=True)
-    prepare(size, workdir)
+    if not (reuse and (workdir / "hosts.yml").exists() and (workdir / "floor.json").exists()):
+        prepare(size, workdir)
     (workdir / "ansible.cfg").write_text(
         f"[defaults]\ncollections_path = {REPO / '.collections'}\ninventory_plugins = {HERE / 'plugins/inventory'}\n"
     )
@@ -87,22 +106,49 @@ def run_size(size, skip, workdir):
         argv = [inventory, *[str(workdir / a) if a.endswith(".yml") else a for a in argvs[case]], "--list"]
         started = time.strftime("%H:%M:%S")
         results[case] = measure(argv, env, workdir / f"out-{case}.json")
-        print(f"# {started} {size} {case}: {results[case]['wall']:.1f} s, {results[case]['rss_mb']:.0f} MB",
-              file=sys.stderr, flush=True)
+        if case == "assets_warm_cache":
+            results["plugin_phase"] = plugin_phase(workdir)
+        record(size, results)
+        print(
+            f"# {started} {size} {case}: {results[case]['wall']:.1f} s, {results[case]['rss_mb']:.0f} MB",
+            file=sys.stderr,
+            flush=True,
+        )
     return results
 
 
 def table(size, results):
+    """Markdown rows. CPU seconds (user + system) are the ratios to trust on a shared machine; wall is shown too."""
+    results = dict(results)
+    phase = results.pop("plugin_phase", None)
     floor, plain = results.get("floor"), results.get("yaml")
-    rows = [f"| {size:,} | case | wall s | peak MB | time / floor | time / YAML | memory / YAML |", "|---|---|---|---|---|---|---|"]
+
+    def ratio(res, base, key):
+        return f"{res[key] / base[key]:.2f}" if base and key in res and key in base else "-"
+
+    rows = [
+        f"| {size:,} | case | wall s | CPU s | peak MB | CPU / floor | CPU / YAML | wall / floor | wall / YAML "
+        "| memory / YAML |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for case, res in results.items():
-        ratio_floor = f"{res['wall'] / floor['wall']:.2f}" if floor else "-"
-        ratio_yaml = f"{res['wall'] / plain['wall']:.2f}" if plain else "-"
-        mem_yaml = f"{res['rss_mb'] / plain['rss_mb']:.2f}" if plain else "-"
-        rows.append(f"| | {case} | {res['wall']:.1f} | {res['rss_mb']:.0f} | {ratio_floor} | {ratio_yaml} | {mem_yaml} |")
-    if "assets_cold_cache" in results and "assets_warm_cache" in results:
-        speedup = results["assets_cold_cache"]["wall"] / results["assets_warm_cache"]["wall"]
-        rows.append(f"| | cached run speed-up (cold / warm) | {speedup:.2f}x | | | | |")
+        cpu = f"{res['cpu']:.1f}" if "cpu" in res else "-"
+        rows.append(
+            f"| | {case} | {res['wall']:.1f} | {cpu} | {res['rss_mb']:.0f} | {ratio(res, floor, 'cpu')} "
+            f"| {ratio(res, plain, 'cpu')} | {ratio(res, floor, 'wall')} | {ratio(res, plain, 'wall')} "
+            f"| {ratio(res, plain, 'rss_mb')} |"
+        )
+    cold, warm = results.get("assets_cold_cache"), results.get("assets_warm_cache")
+    if cold and warm:
+        rows.append(
+            f"| | cached run speed-up, whole command (cold / warm) | CPU {ratio(cold, warm, 'cpu')}x "
+            f"| wall {ratio(cold, warm, 'wall')}x | | | | | | |"
+        )
+    if phase:
+        rows.append(
+            f"| | plugin phase: build {phase['build_s']:.2f} s / cache load {phase['cache_load_s']:.2f} s "
+            f"| {phase['speedup']:.1f}x | | | | | | | |"
+        )
     return "\n".join(rows)
 
 
@@ -112,19 +158,23 @@ def main():
     parser.add_argument("--skip", default="", help="comma-separated cases to skip: " + ",".join(CASES))
     parser.add_argument("--workdir", type=Path, help="keep the generated data here (default: a temp dir)")
     parser.add_argument("--json", type=Path, help="also write the raw results to this file")
+    parser.add_argument("--reuse", action="store_true", help="keep the data already generated in --workdir")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     every = {}
+
+    def record(size, results):
+        every[size] = results
+        if args.json:
+            args.json.write_text(json.dumps(every, indent=2))
+
     for size in args.sizes:
         if args.workdir:
-            every[size] = run_size(size, skip, args.workdir / str(size))
+            run_size(size, skip, args.workdir / str(size), record, args.reuse)
         else:
             with tempfile.TemporaryDirectory(prefix="assets-bench-") as tmp:
-                every[size] = run_size(size, skip, Path(tmp))
+                run_size(size, skip, Path(tmp), record)
         print(table(size, every[size]), flush=True)
-    if args.json:
-        args.json.write_text(json.dumps(every, indent=2))
-    del resource  # only the probe uses it
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ Handler = Callable[..., "str | Awaitable[str]"]
 class Confirm:
     """A question the device asks; the next input line answers it."""
 
-    def __init__(self, question: str, answer: Callable[[str], "str | Awaitable[str]"]) -> None:
+    def __init__(self, question: str, answer: Callable[[str], str | Awaitable[str]]) -> None:
         self.question = question
         self.answer = answer
 
@@ -78,6 +78,23 @@ class Cli:
         self.closing = True
         self.sim.request_reload()
         return ""
+
+    #: table -> {line prefix: replacement line, or None to drop it} while the link-down fault holds
+    link_down: dict[str, dict[str, str | None]] = {}
+
+    def table(self, name: str, text: str) -> str:
+        """A show-table as the device prints it, with the second uplink down after a link-down boot."""
+        if not self.device.state.get("link_down"):
+            return text
+        rules = self.link_down.get(name, {})
+        out = []
+        for line in text.splitlines():
+            hit = next((prefix for prefix in rules if line.lstrip().startswith(prefix)), None)
+            if hit is None:
+                out.append(line)
+            elif rules[hit] is not None:
+                out.append(rules[hit])
+        return "\n".join(out)
 
     def flash_lines(self, fmt: Callable[[str, int, float], str], only: str | None = None) -> list[str]:
         return [fmt(n, s, m) for n, s, m in self.device.files() if only is None or n == only]

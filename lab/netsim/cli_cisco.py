@@ -100,6 +100,13 @@ class CiscoIos(Cli):
         ("config", r"(.+)", "config_line"),
     ]
     fs = "flash:"
+    link_down = {
+        "interfaces": {
+            "Gi1/0/2 ": "Gi1/0/2      uplink-core-02     notconnect   trunk        auto   auto 10/100/1000BaseTX"
+        },
+        "lldp": {"lab-core-02 ": None},
+        "bgp": {"10.0.0.5 ": "10.0.0.5        4        65000       0       0        1    0    0 never    Idle"},
+    }
 
     def prompt(self) -> str:
         return f"{self.host}(config)#" if self.mode == "config" else f"{self.host}#"
@@ -124,7 +131,7 @@ BOOTLDR: System Bootstrap, Version 17.9.1r, RELEASE SOFTWARE (P)
 {self.host} uptime is {up}
 Uptime for this control processor is {up}
 System returned to ROM by Reload Command
-System image file is "flash:{st['image']}"
+System image file is "flash:{st["image"]}"
 Last reload reason: Reload Command
 
 cisco C9300-24T (X86) processor with 1338934K/6147K bytes of memory.
@@ -156,7 +163,11 @@ Auto upgrade        : yes"""
             only, shown = target.name, path
         lines = self.flash_lines(lambda n, s, m: f"{17 + len(n):>6}  -rw-  {s:>12}  {when(m, 'ios')}  {n}", only)
         total = self.device.capacity()
-        return f"Directory of {shown}\n\n" + "\n".join(lines) + f"\n\n{total} bytes total ({self.device.free()} bytes free)"
+        return (
+            f"Directory of {shown}\n\n"
+            + "\n".join(lines)
+            + f"\n\n{total} bytes total ({self.device.free()} bytes free)"
+        )
 
     async def verify_md5(self, path: str) -> str:
         try:
@@ -192,13 +203,13 @@ Auto upgrade        : yes"""
         return f"Using {len(body)} out of 2097152 bytes\n{body}"
 
     def show_interfaces(self) -> str:
-        return IOS_INTERFACES
+        return self.table("interfaces", IOS_INTERFACES)
 
     def show_lldp(self) -> str:
-        return IOS_LLDP
+        return self.table("lldp", IOS_LLDP)
 
     def show_bgp(self) -> str:
-        return IOS_BGP.format(up=bgp_up(self.device.uptime()))
+        return self.table("bgp", IOS_BGP.format(up=bgp_up(self.device.uptime())))
 
     def reload(self) -> str:
         if not self.device.state.get("saved", True):
@@ -209,7 +220,9 @@ Auto upgrade        : yes"""
     def _save_answer(self, answer: str) -> str:
         if answer.lower().startswith("y"):
             self.device.save_config()
-        return "Building configuration...\n[OK]\n" + self._proceed() if answer.lower().startswith("y") else self._proceed()
+        return (
+            "Building configuration...\n[OK]\n" + self._proceed() if answer.lower().startswith("y") else self._proceed()
+        )
 
     def _proceed(self) -> str:
         self.confirm = Confirm("Proceed with reload? [confirm]", self._reload_answer)
@@ -233,7 +246,9 @@ Auto upgrade        : yes"""
         return ""
 
     def no_boot(self, path: str | None) -> str:
-        keep = [] if path is None else [n for n in self.device.state["running_boot"] if n != self.device.path(path).name]
+        keep = (
+            [] if path is None else [n for n in self.device.state["running_boot"] if n != self.device.path(path).name]
+        )
         self.device.set_running_boot(keep)
         return ""
 
@@ -245,6 +260,11 @@ Auto upgrade        : yes"""
 class CiscoNxos(CiscoIos):
     platform = "cisco_nxos"
     banner = ""
+    link_down = {
+        "interfaces": {"Eth1/2 ": "Eth1/2        uplink-spine-02    notconnec routed    auto    auto    QSFP-100G-CR4"},
+        "lldp": {"lab-spine-02 ": None},
+        "bgp": {"10.1.0.5 ": "10.1.0.5        4 65000       0       0        0    0    0 00:00:05 Idle"},
+    }
     commands = [
         ("exec", r"terminal (?:width|length) \d+", "noop"),
         ("exec", r"show version", "show_version"),
@@ -283,9 +303,9 @@ All rights reserved.
 
 Software
   BIOS: version 07.71
-  NXOS: version {st['version']} [Maintenance Release]
+  NXOS: version {st["version"]} [Maintenance Release]
   BIOS compile time:  11/10/2024
-  NXOS image file is: bootflash:///{st['image']}
+  NXOS image file is: bootflash:///{st["image"]}
   NXOS compile time:  8/20/2024 12:00:00 [08/20/2024 06:31:13]
 
 Hardware
@@ -299,7 +319,7 @@ Kernel uptime is {weeks * 7 + days} day(s), {hours} hour(s), {minutes} minute(s)
 
 Last reset at 310210 usecs after Mon Nov 23 13:00:00 2026
   Reason: Reset Requested by CLI command reload
-  System version: {st['version']}
+  System version: {st["version"]}
   Service:
 """
 
@@ -338,7 +358,12 @@ Last reset at 310210 usecs after Mon Nov 23 13:00:00 2026
         return "[########################################] 100%\nCopy complete, now saving to disk (please wait)...\nCopy complete."
 
     def config_text(self, boot: list[str], extra: list[str]) -> str:
-        lines = [f"!Command: show running-config", f"!Time: {when(0, 'nxos')}", "", f"version {self.device.state['version']}"]
+        lines = [
+            "!Command: show running-config",
+            f"!Time: {when(0, 'nxos')}",
+            "",
+            f"version {self.device.state['version']}",
+        ]
         lines += [f"hostname {self.host}", ""]
         lines += [f"boot nxos bootflash:/{n}" for n in boot]
         lines += ["interface Ethernet1/1", "  description uplink-spine-01", *extra]
@@ -351,13 +376,13 @@ Last reset at 310210 usecs after Mon Nov 23 13:00:00 2026
         return self.config_text(self.device.state["boot"], self.device.state["startup_extra"])
 
     def show_interfaces(self) -> str:
-        return NXOS_INTERFACES
+        return self.table("interfaces", NXOS_INTERFACES)
 
     def show_lldp(self) -> str:
-        return NXOS_LLDP
+        return self.table("lldp", NXOS_LLDP)
 
     def show_bgp(self) -> str:
-        return NXOS_BGP.format(up=bgp_up(self.device.uptime()))
+        return self.table("bgp", NXOS_BGP.format(up=bgp_up(self.device.uptime())))
 
     def reload(self) -> str:
         warn = "" if self.device.state.get("saved", True) else "!!!WARNING! there is unsaved configuration!!!\n"

@@ -33,6 +33,11 @@ Neighbor Status Codes: m - Under maintenance
 
 class AristaEos(Cli):
     platform = "arista_eos"
+    link_down = {
+        "interfaces": {"Et2 ": "Et2        uplink-spine-02        notconnect   routed      auto    auto  100GBASE-CR4"},
+        "lldp": {"Et2 ": None},
+        "bgp": {"10.2.0.5 ": "  10.2.0.5         4  65000              0         0    0    0 00:00:05 Active"},
+    }
     commands = [
         ("exec", r"terminal width (\d+)", "width"),
         ("exec", r"terminal length 0", "length"),
@@ -68,7 +73,7 @@ class AristaEos(Cli):
 
     def unknown(self, line: str) -> str:
         if self.mode == "shell":
-            return f"bash: {line.split()[0]}: command not found"
+            return f"bash: {line.split(maxsplit=1)[0]}: command not found"
         return "% Invalid input"
 
     def noop(self, *_args: str) -> str:
@@ -89,9 +94,9 @@ Serial number: SN-{self.host.upper()}
 Hardware MAC address: 5254.0012.3456
 System MAC address: 5254.0012.3456
 
-Software image version: {st['version']}
+Software image version: {st["version"]}
 Architecture: x86_64
-Internal build version: {st['version']}-28481162.4276M
+Internal build version: {st["version"]}-28481162.4276M
 Internal build ID: f62c8154-2e05-4650-be1e-c30774deec7e
 Image format version: 3.0
 Image optimization: None
@@ -114,7 +119,9 @@ Free memory: 1807180 kB
             only = target.name
         lines = self.flash_lines(lambda n, s, m: f"       -rwx  {s:>10}           {when(m, 'eos')}  {n}", only)
         total = self.device.capacity()
-        return "Directory of flash:/\n\n" + "\n".join(lines) + f"\n\n{total} bytes total ({self.device.free()} bytes free)"
+        return (
+            "Directory of flash:/\n\n" + "\n".join(lines) + f"\n\n{total} bytes total ({self.device.free()} bytes free)"
+        )
 
     async def verify_md5(self, path: str) -> str:
         try:
@@ -133,8 +140,20 @@ Free memory: 1807180 kB
         return "Copy completed successfully."
 
     def config_text(self, extra: list[str]) -> str:
-        lines = ["! Command: show running-config", f"! device: {self.host} (vEOS-lab, EOS-{self.device.state['version']})", "!"]
-        lines += [f"hostname {self.host}", "!", "interface Ethernet1", "   description uplink-spine-01", *extra, "!", "end"]
+        lines = [
+            "! Command: show running-config",
+            f"! device: {self.host} (vEOS-lab, EOS-{self.device.state['version']})",
+            "!",
+        ]
+        lines += [
+            f"hostname {self.host}",
+            "!",
+            "interface Ethernet1",
+            "   description uplink-spine-01",
+            *extra,
+            "!",
+            "end",
+        ]
         return "\n".join(lines)
 
     def show_running(self) -> str:
@@ -144,14 +163,14 @@ Free memory: 1807180 kB
         return self.config_text(self.device.state["startup_extra"])
 
     def show_interfaces(self) -> str:
-        return EOS_INTERFACES
+        return self.table("interfaces", EOS_INTERFACES)
 
     def show_lldp(self) -> str:
-        return EOS_LLDP
+        return self.table("lldp", EOS_LLDP)
 
     def show_bgp(self) -> str:
         _w, _d, h, m, s = split_uptime(self.device.uptime())
-        return EOS_BGP.format(up=f"{h:02d}:{m:02d}:{s:02d}")
+        return self.table("bgp", EOS_BGP.format(up=f"{h:02d}:{m:02d}:{s:02d}"))
 
     def reload(self) -> str:
         if not self.device.state.get("saved", True):
@@ -173,7 +192,7 @@ Free memory: 1807180 kB
 
     def bash(self) -> str:
         self.mode = "shell"
-        return f"Arista Networks EOS shell\n"
+        return "Arista Networks EOS shell\n"
 
     def leave_shell(self) -> str:
         self.mode = "exec"

@@ -49,6 +49,11 @@ def human(size: int) -> str:
 
 class JuniperJunos(Cli):
     platform = "juniper_junos"
+    link_down = {
+        "interfaces": {"ge-0/0/1 ": "ge-0/0/1                up    down"},
+        "lldp": {"ge-0/0/1 ": None},
+        "bgp": {"10.3.0.5 ": "10.3.0.5              65000          0          0       0       1       5 Active"},
+    }
     commands = [
         ("exec", r"set cli screen-width (\d+)", "width"),
         ("exec", r"set cli complete-on-space off", "complete"),
@@ -82,7 +87,7 @@ class JuniperJunos(Cli):
         return f"{' ' * len(self.prompt())}^\nunknown command."
 
     def unknown(self, line: str) -> str:
-        return f"sh: {line.split()[0]}: not found" if self.mode == "shell" else self.invalid(line)
+        return f"sh: {line.split(maxsplit=1)[0]}: not found" if self.mode == "shell" else self.invalid(line)
 
     def noop(self, *_args: str) -> str:
         return ""
@@ -182,13 +187,13 @@ devfs                   1.0K       1.0K         0B      100%  /dev"""
         return "\n".join(lines + self.device.state["running_extra"])
 
     def show_interfaces(self) -> str:
-        return JUNOS_INTERFACES
+        return self.table("interfaces", JUNOS_INTERFACES)
 
     def show_lldp(self) -> str:
-        return JUNOS_LLDP
+        return self.table("lldp", JUNOS_LLDP)
 
     def show_bgp(self) -> str:
-        return JUNOS_BGP.format(up=junos_ago(self.device.uptime()))
+        return self.table("bgp", JUNOS_BGP.format(up=junos_ago(self.device.uptime())))
 
     def shell(self) -> str:
         self.mode = "shell"

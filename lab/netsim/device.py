@@ -28,8 +28,9 @@ FAULTS = {
     "reload-hang": "a reload never comes back (until cleared: then the device finishes booting)",
     "boot-fail": "the next boot of a different image fails and the device falls back to the image it ran",
     "flash-full": "the flash file system reports only 32 KiB free beyond what is used now (until cleared)",
+    "link-down": "after the next N reloads (default 1) the second uplink stays down, with its LLDP and BGP neighbour",
 }
-COUNTED = {"corrupt-transfer": 1, "drop-transfer": 1, "boot-fail": 1}
+COUNTED = {"corrupt-transfer": 1, "drop-transfer": 1, "boot-fail": 1, "link-down": 1}
 
 
 class Device:
@@ -203,6 +204,7 @@ class Device:
             boot_time=time.time(),
             reloads=int(self.state["reloads"]) + 1,
             last_boot={"result": result, "tried": tried},
+            link_down=self.take_fault("link-down"),
             running_extra=list(self.state["startup_extra"]),
             running_boot=list(self.state["boot"]),
             saved=True,

@@ -55,7 +55,11 @@ class FlashSFTP(asyncssh.SFTPServer):
     def write(self, file_obj: object, offset: int, data: bytes) -> int:
         if self.sim.device.free() < len(data):
             raise asyncssh.SFTPFailure(f"No space left on device ({errno.ENOSPC})")
-        if self.corrupt and offset <= DROP_AFTER < offset + len(data) or (self.corrupt and offset == 0 and len(data) < DROP_AFTER):
+        if (
+            self.corrupt
+            and offset <= DROP_AFTER < offset + len(data)
+            or (self.corrupt and offset == 0 and len(data) < DROP_AFTER)
+        ):
             index = min(len(data) - 1, max(0, DROP_AFTER - offset))
             data = data[:index] + bytes([data[index] ^ 0xFF]) + data[index + 1 :]
             self.corrupt = False
@@ -91,8 +95,17 @@ class _SSHServer(asyncssh.SSHServer):
 
 
 class Simulator:
-    def __init__(self, root: Path, platform: str, name: str, port: int, user: str, password: str,
-                 host_key: Path, reload_delay: float) -> None:
+    def __init__(
+        self,
+        root: Path,
+        platform: str,
+        name: str,
+        port: int,
+        user: str,
+        password: str,
+        host_key: Path,
+        reload_delay: float,
+    ) -> None:
         self.device = Device(root, platform, name)
         self.port = port
         self.user = user
@@ -151,6 +164,7 @@ class Simulator:
                 break
             if not line:
                 break
+            log.info("%s %s> %s", self.device.name, cli.mode, line.rstrip("\r\n"))
             out = await cli.handle(line.rstrip("\r\n"))
             if out:
                 process.stdout.write(out.replace("\n", "\r\n") + "\r\n")

@@ -1,8 +1,8 @@
 """Run simulated devices from tests, without the lab CLI: each on a free port in its own directory.
 
-    with SimDevice(tmp_path / "ios", "cisco_ios") as dev:
-        dev.inventory_vars()  # ansible_host/port/user/password/network_os + known_hosts
-        dev.fault("boot-fail"); dev.state()["version"]
+with SimDevice(tmp_path / "ios", "cisco_ios") as dev:
+    dev.inventory_vars()  # ansible_host/port/user/password/network_os + known_hosts
+    dev.fault("boot-fail"); dev.state()["version"]
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class SimDevice:
     def __init__(self, root: Path, platform: str, name: str | None = None, reload_delay: float = 2.0) -> None:
         self.root = Path(root)
         self.platform = platform
-        self.name = name or f"sim-{platform.split('_')[-1]}-01"
+        self.name = name or f"sim-{platform.rsplit('_', maxsplit=1)[-1]}-01"
         self.reload_delay = reload_delay
         self.port = 0
         self.proc: subprocess.Popen | None = None
@@ -46,9 +46,23 @@ class SimDevice:
         pw.write_text(self.password + "\n")
         os.chmod(pw, 0o600)
         self.port = free_port()
-        argv = [sys.executable, "-m", "lab.netsim", "--platform", self.platform, "--name", self.name,
-                "--port", str(self.port), "--dir", str(self.device_dir), "--password-file", str(pw),
-                "--reload-delay", str(self.reload_delay)]
+        argv = [
+            sys.executable,
+            "-m",
+            "lab.netsim",
+            "--platform",
+            self.platform,
+            "--name",
+            self.name,
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.device_dir),
+            "--password-file",
+            str(pw),
+            "--reload-delay",
+            str(self.reload_delay),
+        ]
         log = open(self.root / "sim.log", "ab")  # noqa: SIM115 - kept open for the process' life
         self.proc = subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
         self.wait_listening(20)

@@ -1,7 +1,7 @@
 """The lab's local package repositories: apt and rpm repos built offline from manifest.yml.
 
 Public API (see docs/lab-repos.md):
-  build(cache_root) -> RepoSet, publish(rs, package, version), reset(rs),
+  build(cache_root) -> RepoSet, publish(rs, package, version), reset(rs), serve_copy(rs, dest),
   baseline_layer(rs, base_dir, manager, cache_root) -> Path,
   configure_host(host_root, manager, base_url), break_repo(...), fix_repo(...),
   set_failing_script(host_root, package, failing), lock_argv(manager), zypper_usable().
@@ -9,7 +9,7 @@ Public API (see docs/lab-repos.md):
 
 from __future__ import annotations
 
-from .build import RepoSet, build, publish, reset
+from .build import RepoSet, build, publish, reset, serve_copy
 from .hosts import break_repo, configure_host, fix_repo, lock_argv, set_failing_script, zypper_usable
 from .layer import MANAGERS, baseline_layer
 from .manifest import Manifest, ManifestError, load
@@ -28,6 +28,7 @@ __all__ = [
     "lock_argv",
     "publish",
     "reset",
+    "serve_copy",
     "set_failing_script",
     "zypper_usable",
 ]

@@ -10,6 +10,7 @@ updateinfo), ``broken/apt`` and ``broken/rpm`` (metadata that fails checksum ver
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import datetime as _dt
@@ -19,15 +20,28 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
 
 from . import deb, rpm
-from .manifest import Manifest, ManifestError, Package, Version, load, version_key
+from .manifest import (
+    CVE_RE,
+    SEVERITIES,
+    TYPES,
+    Dependency,
+    Manifest,
+    ManifestError,
+    Package,
+    Version,
+    load,
+    version_key,
+)
 
 WORKERS = 3
+BUILDER_FILES = ("manifest.py", "payload.py", "deb.py", "rpm.py", "build.py")  # their code is in the cache key
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,7 +65,8 @@ class RepoSet:
 
 def _code_hash() -> str:
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    here = Path(__file__).parent
+    for path in (here / name for name in BUILDER_FILES):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
@@ -61,11 +76,14 @@ def cache_key(manifest: Manifest, arch: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+_THREAD_LOCKS: dict[str, threading.Lock] = collections.defaultdict(threading.Lock)
+
+
 @contextlib.contextmanager
 def file_lock(path: Path) -> Iterator[None]:
-    """Exclusive fcntl lock (blocks until the other builder is done)."""
+    """Exclusive lock between processes (fcntl) and between threads of this process."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
+    with _THREAD_LOCKS[str(path)], open(path, "a+") as handle:
         fcntl.lockf(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -100,11 +118,15 @@ def _make_broken(out: Path) -> None:
     shutil.copytree(out / "apt" / "dists", broken / "apt" / "dists")
     for packages in (broken / "apt" / "dists").rglob("Packages*"):
         packages.write_bytes(b"Package: lab-corrupted\nThis index was corrupted on purpose by the lab.\n")
-    shutil.copytree(out / "rpm" / "repodata", broken / "rpm" / "repodata")
-    for primary in (broken / "rpm" / "repodata").glob("*primary.xml*"):
-        primary.write_bytes(b"corrupted on purpose by the lab\n")
-    repomd = broken / "rpm" / "repodata" / "repomd.xml"
+    repodata = broken / "rpm" / "repodata"
+    shutil.copytree(out / "rpm" / "repodata", repodata)
+    repomd = repodata / "repomd.xml"
     text = re.sub(r"<revision>\d+</revision>", "<revision>1</revision>", repomd.read_text())
+    # primary moves to a new name (clients with a cached copy must fetch it) and fails its checksum
+    for primary in repodata.glob("*primary.xml*"):
+        text = text.replace(f"repodata/{primary.name}", "repodata/corrupted-primary.xml.gz")
+        primary.unlink()
+    (repodata / "corrupted-primary.xml.gz").write_bytes(b"corrupted on purpose by the lab\n")
     repomd.write_text(text)
 
 
@@ -118,10 +140,36 @@ def _copy_serve(pristine: Path, dest: Path) -> None:
     shutil.copytree(pristine, dest, copy_function=link_or_copy)
 
 
-def build(cache_root: Path) -> RepoSet:
-    """Build or reuse the repositories (see module docstring). Safe against concurrent callers."""
+def in_use() -> str:
+    """Text of every mount and process command line: a cache entry named in it is in use."""
+    chunks = [Path("/proc/self/mountinfo").read_text()]
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            chunks.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            continue
+    return "\n".join(chunks)
+
+
+def prune(directory: Path, keep: str, prefix: str = "") -> list[str]:
+    """Remove stale cache entries (other keys) of `directory` that no mount or process uses."""
+    used = in_use()
+    removed = []
+    for entry in Path(directory).iterdir():
+        stale = entry.is_dir() and not entry.name.startswith(".") and entry.name != keep
+        if stale and entry.name.startswith(prefix) and str(entry) not in used:
+            shutil.rmtree(entry, ignore_errors=True)
+            (entry.parent / f".{entry.name}.lock").unlink(missing_ok=True)
+            removed.append(entry.name)
+    return removed
+
+
+def build(cache_root: Path, manifest_path: Path | None = None) -> RepoSet:
+    """Build or reuse the repositories (see module docstring). Safe against concurrent callers.
+
+    manifest_path defaults to lab/repos/manifest.yml (tests pass a small one)."""
     started = time.monotonic()
-    manifest = load()
+    manifest = load(manifest_path) if manifest_path else load()
     arch = deb.host_arch()
     key = cache_key(manifest, arch)
     base = Path(cache_root) / "repos"
@@ -137,26 +185,34 @@ def build(cache_root: Path) -> RepoSet:
             shutil.rmtree(root, ignore_errors=True)
             os.rename(tmp, root)
             built = True
+            prune(base, keep=key)
         if not (root / "serve").exists():
-            _reset_serve(root)
+            _reset_serve(root / "pristine", root / "serve")
     seconds = time.monotonic() - started if built else 0.0
     return RepoSet(root, root / "serve", manifest, key, arch, seconds)
 
 
-def _reset_serve(root: Path) -> None:
-    new, old = root / f".serve-new-{os.getpid()}", root / f".serve-old-{os.getpid()}"
+def _reset_serve(pristine: Path, serve: Path) -> None:
+    new, old = serve.with_name(f".{serve.name}-new-{os.getpid()}"), serve.with_name(f".{serve.name}-old-{os.getpid()}")
     shutil.rmtree(new, ignore_errors=True)
-    _copy_serve(root / "pristine", new)
-    if (root / "serve").exists():
-        os.rename(root / "serve", old)
-    os.rename(new, root / "serve")
+    _copy_serve(pristine, new)
+    if serve.exists():
+        os.rename(serve, old)
+    os.rename(new, serve)
     shutil.rmtree(old, ignore_errors=True)
 
 
 def reset(rs: RepoSet) -> None:
-    """Drop every published version: serve/ becomes a fresh copy of the pristine build."""
+    """Drop every published version: rs.serve_dir becomes a fresh copy of the pristine build."""
     with file_lock(rs.root.parent / f".{rs.key}.lock"):
-        _reset_serve(rs.root)
+        _reset_serve(rs.pristine_dir, rs.serve_dir)
+
+
+def serve_copy(rs: RepoSet, dest: Path) -> RepoSet:
+    """A RepoSet serving a private copy of the pristine build at dest (publish/reset act on that copy only)."""
+    with file_lock(rs.root.parent / f".{rs.key}.lock"):
+        _reset_serve(rs.pristine_dir, Path(dest))
+    return dataclasses.replace(rs, serve_dir=Path(dest))
 
 
 def _published_versions(rs: RepoSet) -> list[tuple[Package, Version]]:
@@ -177,14 +233,8 @@ def _version_from(item: dict) -> Version:
         advisory=item["advisory"],
         severity=item["severity"],
         cves=tuple(item["cves"]),
-        depends=rs_deps(item),
+        depends=tuple(Dependency(*dep) for dep in item.get("depends", [])),
     )
-
-
-def rs_deps(item: dict) -> tuple:
-    from .manifest import Dependency
-
-    return tuple(Dependency(*dep) for dep in item.get("depends", []))
 
 
 def publish(
@@ -208,8 +258,12 @@ def publish(
             raise ManifestError(f"publish: version {version!r} must look like 1.3-1") from None
         if not newer:
             raise ManifestError(f"publish: {package} {version} is not newer than {max(known, key=version_key)}")
+        if type not in TYPES or (severity is not None and severity not in SEVERITIES):
+            raise ManifestError(f"publish: type must be one of {TYPES}, severity one of {SEVERITIES}")
         if type == "security" and (not severity or not cves):
             raise ManifestError("publish: a security update needs severity and cves")
+        if any(not CVE_RE.match(cve) for cve in cves) or (cves and type != "security"):
+            raise ManifestError(f"publish: bad cves {cves!r} (CVE-YYYY-NNNN, security updates only)")
         last = pkg.versions[-1]
         item = {
             "package": package,

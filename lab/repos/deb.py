@@ -79,7 +79,9 @@ def build_deb(manifest: Manifest, pkg: Package, ver: Version, archive: Path, wor
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(calendar.timegm(ver.date.timetuple())))
     subprocess.run(
         ["dpkg-deb", "--root-owner-group", "-Zgzip", "-z1", "-b", str(root), str(out)],
-        check=True, capture_output=True, env=env,
+        check=True,
+        capture_output=True,
+        env=env,
     )
     clog = archive / "changelogs" / f"{changelog_path(pkg, ver)}_changelog"
     clog.parent.mkdir(parents=True, exist_ok=True)

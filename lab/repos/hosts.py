@@ -109,12 +109,16 @@ while True:
     signal.pause()
 """
 
+# libzypp takes the fcntl lock on /run/zypp.pid only while it reads or writes the pid; a running
+# zypper is recognised by its live pid in the file (zypper then exits 7, or waits ZYPP_LOCK_TIMEOUT s).
 _ZYPP_LOCK = """\
 import fcntl, os, signal
 fd = os.open("/run/zypp.pid", os.O_RDWR | os.O_CREAT, 0o644)
-fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+fcntl.lockf(fd, fcntl.LOCK_EX)
 os.ftruncate(fd, 0)
 os.write(fd, b"%d\\n" % os.getpid())
+os.fsync(fd)
+fcntl.lockf(fd, fcntl.LOCK_UN)
 print("locked", flush=True)
 while True:
     signal.pause()
@@ -129,7 +133,8 @@ def lock_argv(manager: str) -> list[str]:
     return ["/usr/bin/python3", "-c", scripts[manager]]
 
 
-def zypper_usable() -> bool:
+def zypper_usable(base_dir: Path | None = None, cache_root: Path | None = None) -> bool:
+    """True if zypper really works against the lab repo in a chroot here (see layer.zypper_probe)."""
     from .layer import zypper_probe
 
-    return zypper_probe()
+    return zypper_probe(base_dir, cache_root)

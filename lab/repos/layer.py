@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
-from .build import RepoSet, file_lock
+from .build import RepoSet, file_lock, prune
 from .hosts import REPO_ID
 
 MANAGERS = ("apt", "dnf", "zypper")
@@ -47,9 +48,11 @@ HOME_URL="https://everylayer.invalid/"
 
 
 def _run(argv: list[str], **kwargs) -> subprocess.CompletedProcess:
-    proc = subprocess.run(argv, capture_output=True, text=True, **kwargs)
+    proc = subprocess.run(argv, check=False, capture_output=True, text=True, **kwargs)
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
     return proc
 
 
@@ -74,9 +77,9 @@ def overlay_chroot(base_dir: Path, upper: Path, work: Path, merged: Path, serve_
         yield merged
     finally:
         for path in reversed(mounts):
-            subprocess.run(["umount", "-l" if path.name == "dev" else "-R", str(path)], capture_output=True)
-        with contextlib.suppress(OSError):
-            (merged / REPO_MOUNT).rmdir()
+            subprocess.run(
+                ["umount", "-l" if path.name == "dev" else "-R", str(path)], check=False, capture_output=True
+            )
 
 
 def _baseline_specs(rs: RepoSet, manager: str) -> list[str]:
@@ -96,7 +99,7 @@ def _baseline_specs(rs: RepoSet, manager: str) -> list[str]:
 
 def _install(root: Path, rs: RepoSet, manager: str) -> None:
     specs = _baseline_specs(rs, manager)
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive", LC_ALL="C")
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "LC_ALL": "C", "DEBIAN_FRONTEND": "noninteractive"}
     if manager == "apt":
         lst = root / "tmp/everylayer-build.list"
         lst.write_text(f"deb [trusted=yes] file:/{REPO_MOUNT}/apt lab main\n")
@@ -109,18 +112,29 @@ def _install(root: Path, rs: RepoSet, manager: str) -> None:
             path.unlink()
     elif manager == "dnf":
         opts = [
-            "-y", "--setopt=reposdir=/nonexistent", f"--releasever={RELEASEVER}",
-            f"--repofrompath={REPO_ID},file:///{REPO_MOUNT}/rpm", f"--setopt={REPO_ID}.gpgcheck=0",
+            "-y",
+            "--setopt=reposdir=/nonexistent",
+            f"--releasever={RELEASEVER}",
+            f"--repofrompath={REPO_ID},file:///{REPO_MOUNT}/rpm",
+            f"--setopt={REPO_ID}.gpgcheck=0",
         ]
         _run(["chroot", str(root), "dnf", *opts, "install", "lab-release"], env=env)
         _run(["chroot", str(root), "dnf", *opts, "install", *specs], env=env)
         _run(["chroot", str(root), "dnf", *opts, "clean", "all"], env=env)
     else:
-        zopts = ["zypper", "--non-interactive", "--no-gpg-checks", "-D", "/tmp/everylayer-zypp-repos",
-                 "-C", "/tmp/everylayer-zypp-cache"]
+        zopts = [
+            "zypper",
+            "--non-interactive",
+            "--no-gpg-checks",
+            "-D",
+            "/tmp/everylayer-zypp-repos",
+            "-C",
+            "/tmp/everylayer-zypp-cache",
+        ]
         _run(["chroot", str(root), *zopts, "addrepo", f"dir:///{REPO_MOUNT}/rpm", REPO_ID], env=env)
         _run(["chroot", str(root), *zopts, "install", "lab-release"], env=env)
         _run(["chroot", str(root), *zopts, "install", "--oldpackage", *specs], env=env)
+        _zypper_check(root, zopts, env)
         for name in ("everylayer-zypp-repos", "everylayer-zypp-cache"):
             shutil.rmtree(root / "tmp" / name, ignore_errors=True)
 
@@ -135,10 +149,11 @@ def _replace_file(path: Path, text: str) -> None:
 def _profile(root: Path, manager: str) -> None:
     """Manager profile; no repo config at all (configure_host adds it per host)."""
     _replace_file(root / "etc/apt/sources.list", "# Everylayer lab: repositories are configured per host\n")
-    for path in (root / "run").glob("reboot-required*"):
-        path.unlink()
     if manager == "apt":
         return
+    # Debian's rpm keeps its database in ~/.rpmdb; rpm hosts keep it where dnf/zypper hosts do.
+    _replace_file(root / "etc/rpm/macros.everylayer-lab", "%_dbpath /var/lib/rpm\n")
+    (root / "var/lib/rpm").mkdir(parents=True, exist_ok=True)
     (root / "etc/debian_version").unlink(missing_ok=True)  # a whiteout in the layer
     if manager == "dnf":
         _replace_file(root / "etc/os-release", EL_OS_RELEASE)
@@ -179,12 +194,67 @@ def baseline_layer(rs: RepoSet, base_dir: Path, manager: str, cache_root: Path) 
         tmp = layers / f".tmp-{name}-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         with overlay_chroot(base_dir, tmp / "upper", tmp / "work", tmp / "merged", rs.pristine_dir) as root:
-            _install(root, rs, manager)
             _profile(root, manager)
+            try:
+                _install(root, rs, manager)
+            except RuntimeError as exc:
+                if manager == "zypper":
+                    _record_probe(cache_root, base_dir, False, str(exc))
+                raise
+            if manager == "zypper":
+                _record_probe(cache_root, base_dir, True, "")
+            for flag in ("reboot-required", "reboot-required.pkgs", "reboot-needed", "zypp.pid"):
+                (root / "run" / flag).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            (tmp / "upper" / REPO_MOUNT).rmdir()
         os.rename(tmp / "upper", final)
         shutil.rmtree(tmp, ignore_errors=True)
+        prune(layers, keep=name, prefix=f"{manager}-")
     return final
 
 
-def zypper_probe() -> bool:
+def _zypper_check(root: Path, zopts: list[str], env: dict) -> None:
+    """The probe behind zypper_usable(): zypper must see the lab's updates and advisories."""
+    updates = _run(["chroot", str(root), *zopts, "list-updates"], env=env).stdout
+    patches = _run(["chroot", str(root), *zopts, "list-patches"], env=env).stdout
+    if "lab-" not in updates or "ELSA-" not in patches:
+        raise RuntimeError(f"zypper does not see the lab updates/advisories:\n{updates}\n{patches}")
+
+
+def _probe_record(cache_root: Path) -> Path:
+    return Path(cache_root) / "layers" / "zypper-probe.json"
+
+
+def _record_probe(cache_root: Path, base_dir: Path, usable: bool, error: str) -> None:
+    record = _probe_record(cache_root)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({"usable": usable, "base": str(base_dir), "error": error[-2000:]}))
+
+
+def zypper_probe(base_dir: Path | None = None, cache_root: Path | None = None) -> bool:
+    """True if zypper works against the lab repo in a chroot here.
+
+    Every build of the zypper baseline layer is a real probe (zypper addrepo, install of every
+    baseline package, list-updates and list-patches against the repo) and records its outcome under
+    cache_root. With base_dir: build (or reuse) that layer now and answer from it. Without: the
+    recorded outcome of the last probe under cache_root (default: the lab's cache directory); if
+    none was recorded yet, True (verified on Debian 12 with zypper 1.14.42, see docs/lab-repos.md).
+    """
+    from .build import build
+
+    cache_root = Path(cache_root) if cache_root else default_cache()
+    record = _probe_record(cache_root)
+    if base_dir is not None:
+        try:
+            baseline_layer(build(cache_root), Path(base_dir), "zypper", cache_root)
+        except RuntimeError:
+            return False
+    if record.exists():
+        return bool(json.loads(record.read_text())["usable"])
     return True
+
+
+def default_cache() -> Path:
+    """The lab's default cache directory ($XDG_CACHE_HOME or ~/.cache, then everylayer-lab)."""
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "everylayer-lab"

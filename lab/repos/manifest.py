@@ -138,7 +138,18 @@ def _str_list(data: dict, key: str, where: str, pattern: re.Pattern | None = Non
     return tuple(items)
 
 
-_VERSION_KEYS = {"version", "date", "changes", "size", "type", "advisory", "severity", "cves", "depends", "script_fails"}
+_VERSION_KEYS = {
+    "version",
+    "date",
+    "changes",
+    "size",
+    "type",
+    "advisory",
+    "severity",
+    "cves",
+    "depends",
+    "script_fails",
+}
 _PACKAGE_KEYS = {"name", "summary", "section", "size", "baseline", "reboot", "versions"}
 
 
@@ -198,9 +209,7 @@ def _parse_package(data: Any, where: str) -> Package:
     raw_versions = _get(data, "versions", where, list)
     if len(raw_versions) < 1:
         raise ManifestError(f"{where}.versions: at least one version is required")
-    versions = tuple(
-        _parse_version(v, f"{where}.versions[{i}]", size, i == 0) for i, v in enumerate(raw_versions)
-    )
+    versions = tuple(_parse_version(v, f"{where}.versions[{i}]", size, i == 0) for i, v in enumerate(raw_versions))
     for i in range(1, len(versions)):
         if version_key(versions[i].version) <= version_key(versions[i - 1].version):
             raise ManifestError(f"{where}.versions[{i}].version: versions must be listed in increasing order")

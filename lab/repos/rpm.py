@@ -85,7 +85,7 @@ def build_rpm(manifest: Manifest, pkg: Package, ver: Version, repo: Path, work: 
     for key, value in defines.items():
         argv += ["--define", f"{key} {value}"]
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(calendar.timegm(ver.date.timetuple())))
-    proc = subprocess.run(argv + [str(spec_path)], capture_output=True, text=True, env=env)
+    proc = subprocess.run(argv + [str(spec_path)], check=False, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"rpmbuild {pkg.name} {ver.version} failed:\n{proc.stderr}")
     shutil.rmtree(top)
@@ -124,7 +124,7 @@ def build_release_rpm(repo: Path, work: Path) -> Path:
     argv = ["rpmbuild", "-bb", "--quiet", "--define", f"_topdir {top}", "--define", f"_rpmdir {out_dir}"]
     argv += ["--define", "_build_name_fmt %{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}.rpm"]
     env = dict(os.environ, SOURCE_DATE_EPOCH="1767225600")
-    proc = subprocess.run(argv + [str(spec_path)], capture_output=True, text=True, env=env)
+    proc = subprocess.run(argv + [str(spec_path)], check=False, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"rpmbuild lab-release failed:\n{proc.stderr}")
     shutil.rmtree(top)
@@ -136,7 +136,7 @@ def updateinfo(manifest: Manifest, extra: list[tuple[Package, Version]] = ()) ->
     items = [(pkg, ver) for pkg in manifest.packages for ver in pkg.versions[1:]] + list(extra)
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<updates>"]
     for pkg, ver in items:
-        date = f"{ver.date.isoformat()} 00:00:00"
+        date = str(calendar.timegm(ver.date.timetuple()))  # epoch seconds: libsolv (dnf, zypper) reads both forms
         kind = ver.type or "bugfix"
         severity = ver.severity or "None"
         title = f"{severity}: {pkg.name} {kind} update" if ver.severity else f"{pkg.name} {kind} update"
@@ -174,11 +174,13 @@ def index(repo: Path, updateinfo_xml: str, work: Path) -> None:
     """(Re)generate repodata/ (createrepo_c writes it atomically) and add updateinfo (modifyrepo_c)."""
     subprocess.run(
         ["createrepo_c", "--quiet", "--no-database", "--workers", "2", str(repo)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     info = work / "updateinfo.xml"
     info.write_text(updateinfo_xml)
     subprocess.run(
         ["modifyrepo_c", "--mdtype", "updateinfo", str(info), str(repo / "repodata")],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )

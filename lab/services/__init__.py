@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass
@@ -31,7 +32,7 @@ class LabContext:
     """spawn(name, argv, *, cwd=None, env=None, log=None) -> pid; records the pid under ``name``."""
     kill: Callable[[str], None] = field(repr=False)
     """kill(name): stops the process recorded under ``name`` (and its process group)."""
-    pid: Callable[[str], "int | None"] = field(repr=False)
+    pid: Callable[[str], int | None] = field(repr=False)
     """pid(name): the recorded pid if that process is still alive, else None."""
     hosts: dict[str, Path] = field(default_factory=dict)
     """Linux lab host name -> its chroot root (for services that run inside a host, e.g. fwupd)."""

@@ -4,7 +4,8 @@ The host's chroot gets its own D-Bus system bus (a private dbus-daemon listening
 ``/run/dbus/system_bus_socket`` inside the chroot, so plain SSH sessions find it; the address is also
 written to /etc/environment and /etc/profile.d) and fwupd with ``TestDevices=true`` and
 ``OnlyTrusted=false``: the fake webcam starts at 1.2.2 and the fwupd-tests remote offers 1.2.3 and 1.2.4.
-Restarting the daemon (fault ``restart``) puts the fake device back to 1.2.2.
+Restarting the daemon (fault ``restart``) puts the fake device back to 1.2.2. A host reset or a simulated
+reboot can kill the bus and the daemon: ``python -m lab fault fwupd clear HOST`` (or ``lab up``) brings both back.
 """
 
 from __future__ import annotations
@@ -42,10 +43,11 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Config
 
 
 def pick_host(hosts: dict[str, Path]) -> str | None:
-    """The first apt host (fwupd is a Debian package in the lab's base), else the first host."""
+    """The last apt host (fwupd is a Debian package in the lab's base; the first apt hosts see the most
+    reboots and resets from other tests), else the last host."""
     names = sorted(hosts)
     apt = [n for n in names if "apt" in n]
-    return (apt or names or [None])[0]
+    return (apt or names or [None])[-1]
 
 
 def _set_ini(path: Path, section: str, values: dict[str, str]) -> None:
@@ -87,18 +89,10 @@ class FwupdService(LabService):
 
     def _start_daemon(self, ctx: LabContext, host: str, root: Path) -> None:
         log = ctx.service_dir(self.name) / "fwupd.log"
-        ctx.spawn(
-            "fwupd",
-            [
-                "chroot",
-                str(root),
-                "/usr/bin/env",
-                f"DBUS_SYSTEM_BUS_ADDRESS={BUS_ADDRESS}",
-                "FWUPD_POLKIT_NOCHECK=1",
-                "/" + DAEMON,
-            ],
-            log=log,
-        )
+        # A small keeper loop restarts fwupd if it dies on its own (as systemd would); killing the
+        # recorded process group (restart, daemon-down, down) stops both.
+        keeper = f"while :; do /usr/bin/env DBUS_SYSTEM_BUS_ADDRESS={BUS_ADDRESS} FWUPD_POLKIT_NOCHECK=1 /{DAEMON}; sleep 1; done"
+        ctx.spawn("fwupd", ["chroot", str(root), "/bin/sh", "-c", keeper], log=log)
         # fwupd is ready once its test device answers through the real client
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -132,6 +126,29 @@ class FwupdService(LabService):
             return None
         return devices[0].get("Version") if devices else None
 
+    def _ensure(self, ctx: LabContext, host: str, root: Path) -> None:
+        """Config files, bus and daemon in place; a new bus (e.g. after a host reset) means a new fwupd."""
+        self._prepare(root)
+        if ctx.pid("fwupd-dbus") is None:
+            ctx.kill("fwupd")
+            socket = root / BUS_DIR / "system_bus_socket"
+            if socket.exists() or socket.is_symlink():
+                socket.unlink()
+            argv = [
+                "chroot",
+                str(root),
+                "dbus-daemon",
+                "--config-file=/etc/everylayer/fwupd-bus.conf",
+                "--nofork",
+                "--nopidfile",
+            ]
+            ctx.spawn("fwupd-dbus", argv, log=ctx.service_dir(self.name) / "dbus.log")
+            deadline = time.monotonic() + 10
+            while not socket.exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        if ctx.pid("fwupd") is None:
+            self._start_daemon(ctx, host, root)
+
     def up(self, ctx: LabContext) -> list[dict[str, Any]]:
         host = pick_host(ctx.hosts)
         if host is None:
@@ -143,29 +160,11 @@ class FwupdService(LabService):
                 file=sys.stderr,
             )
             return []
-        self._prepare(root)
-        if ctx.pid("fwupd-dbus") is None:
-            socket = root / BUS_DIR / "system_bus_socket"
-            if socket.exists():
-                socket.unlink()
-            ctx.spawn(
-                "fwupd-dbus",
-                [
-                    "chroot",
-                    str(root),
-                    "dbus-daemon",
-                    "--config-file=/etc/everylayer/fwupd-bus.conf",
-                    "--nofork",
-                    "--nopidfile",
-                ],
-                log=ctx.service_dir(self.name) / "dbus.log",
-            )
-            deadline = time.monotonic() + 10
-            while not socket.exists() and time.monotonic() < deadline:
-                time.sleep(0.1)
-        if ctx.pid("fwupd") is None:
-            self._start_daemon(ctx, host, root)
-        (ctx.service_dir(self.name) / "host").write_text(host)
+        marker = ctx.service_dir(self.name) / "host"
+        if marker.exists() and marker.read_text() != host:  # the lab's hosts changed: move the daemon
+            self.down(ctx)
+        self._ensure(ctx, host, root)
+        marker.write_text(host)
         return []  # the host is already an asset; fwupd only adds the firmware layer inside it
 
     def down(self, ctx: LabContext) -> None:
@@ -191,7 +190,7 @@ class FwupdService(LabService):
         ctx.kill("fwupd")
         if fault == "daemon-down":
             return f"fwupd stopped in {target}"
-        self._start_daemon(ctx, target, ctx.hosts[target])
+        self._ensure(ctx, target, ctx.hosts[target])
         return f"fwupd restarted in {target}: test device at {self._device_version(ctx.hosts[target])}"
 
 

@@ -10,11 +10,16 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store i
 
 ARGUMENT_SPEC = {
     "dest": {"type": "path", "required": True},
-    "formats": {"type": "list", "elements": "str", "choices": ["html", "json", "csv"], "default": ["html", "json", "csv"]},
+    "formats": {
+        "type": "list",
+        "elements": "str",
+        "choices": ["html", "json", "csv"],
+        "default": ["html", "json", "csv"],
+    },
     "store": {"type": "str"},
     "run_id": {"type": "str"},
-    "since": {"type": "str"},
-    "until": {"type": "str"},
+    "start": {"type": "str"},
+    "end": {"type": "str"},
     "title": {"type": "str"},
 }
 
@@ -27,7 +32,15 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         _validated, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
-            written = write_report(args["dest"], args["formats"], args["store"], args["run_id"], args["since"], args["until"], args["title"])
+            written = write_report(
+                args["dest"],
+                args["formats"],
+                args["store"],
+                args["run_id"],
+                args["start"],
+                args["end"],
+                args["title"],
+            )
         except (EvidenceError, OSError) as exc:
             return dict(result, failed=True, msg=f"cannot write the evidence report: {exc}")
         result.update(written)

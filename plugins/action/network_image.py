@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 
 from ansible.plugins.action import ActionBase
-
 from ansible_collections.everylayer.patch.plugins.module_utils._network.argspec import ARGUMENT_SPEC, REQUIRED_IF
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network import NetworkImageError, settings
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.platforms import get_platform
@@ -35,8 +34,16 @@ class ActionModule(ActionBase):
             if args.get("image") and not os.path.isfile(args["image"]):
                 raise NetworkImageError(f"image {args['image']} does not exist on the controller")
             session = Session(
-                platform, conn["host"], conn["port"], conn["username"], conn["password"], conn["ssh_key_file"],
-                conn["known_hosts"], conn["host_key_checking"], conn["connect_timeout"], conn["transfer_timeout"],
+                platform,
+                conn["host"],
+                conn["port"],
+                conn["username"],
+                conn["password"],
+                conn["ssh_key_file"],
+                conn["known_hosts"],
+                conn["host_key_checking"],
+                conn["connect_timeout"],
+                conn["transfer_timeout"],
             )
         except (NetworkImageError, KeyError) as exc:
             result.update(failed=True, changed=False, msg=str(exc).strip("'\""))

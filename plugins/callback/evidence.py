@@ -15,7 +15,7 @@ description:
     hosts, rollbacks and wave decisions into an append-only store where each record carries the hash of its
     predecessor. Verify it with M(everylayer.patch.evidence_verify); render it with M(everylayer.patch.evidence_report).
   - Each record is committed before the next event is handled, so killing the controller loses at most the event in flight.
-  - Fails closed. When a record cannot be written the run stops with C(evidence incomplete) and exit code 3,
+  - Fails closed. When a record cannot be written the run stops with C(evidence incomplete) and exit code 16,
     unless O(on_error=warn).
   - Results of C(no_log) tasks are withheld; keys that look like credentials are redacted at any depth.
   - A task marks a wave decision by returning (or setting as a fact, or as C(set_stats) data) a dict named C(everylayer_decision).
@@ -60,18 +60,24 @@ options:
     ini:
       - section: everylayer_evidence
         key: retention_days
-  sqlite_synchronous:
+  synchronous:
     description:
-      - SQLite C(synchronous) setting. C(FULL) survives power loss; C(NORMAL) survives a killed process but may lose
-        the last commits on power loss.
+      - How far each record is pushed before the run goes on. Both values commit every record before the next
+        event is handled, so killing the controller, even with SIGKILL, loses at most the event in flight.
+      - C(normal) does not wait for the disk flush (SQLite C(synchronous=NORMAL) in WAL mode, PostgreSQL
+        C(synchronous_commit=off) for this session). A power loss of the controller (SQLite) or a crash of the
+        database server (PostgreSQL) may lose the last records of a fraction of a second; the chain stays valid
+        and C(evidence_verify) with the receipt's head reports them missing.
+      - C(full) waits for the flush of every record (SQLite C(synchronous=FULL), PostgreSQL C(synchronous_commit=on)),
+        at a cost of one disk flush per record (milliseconds each on a busy disk).
     type: str
-    choices: [FULL, NORMAL]
-    default: FULL
+    choices: [normal, full]
+    default: normal
     env:
-      - name: EVERYLAYER_EVIDENCE_SQLITE_SYNCHRONOUS
+      - name: EVERYLAYER_EVIDENCE_SYNCHRONOUS
     ini:
       - section: everylayer_evidence
-        key: sqlite_synchronous
+        key: synchronous
   ticket_vars:
     description: Extra vars that name the change ticket, first non-empty wins.
     type: list
@@ -96,6 +102,7 @@ options:
 
 import inspect
 import os
+import time
 
 from ansible import context
 from ansible.executor.stats import AggregateStats
@@ -103,7 +110,7 @@ from ansible.plugins.callback import CallbackBase
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.metadata import run_metadata
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.recorder import EvidenceIncomplete, Recorder
 
-EXIT_EVIDENCE_INCOMPLETE = 3
+EXIT_EVIDENCE_INCOMPLETE = 16  # not one of ansible-playbook's own codes (0-8, combinations of 1, 2, 4, 8; 99; 250)
 
 
 class CallbackModule(CallbackBase):
@@ -125,7 +132,7 @@ class CallbackModule(CallbackBase):
             target=self.get_option("store"),
             fail_closed=self.get_option("on_error") != "warn",
             retention_days=self.get_option("retention_days"),
-            sqlite_synchronous=self.get_option("sqlite_synchronous"),
+            synchronous=self.get_option("synchronous"),
         )
 
     # --- hooks: hand plain values to the recorder -------------------------------------------------------------
@@ -139,7 +146,13 @@ class CallbackModule(CallbackBase):
         self._started = True
         extra_vars = play.get_variable_manager().extra_vars if play.get_variable_manager() else {}
         options = self.get_option
-        meta = run_metadata(self._playbook, extra_vars, options("ticket_vars"), options("approver_vars"), check_mode=context.CLIARGS.get("check", False))
+        meta = run_metadata(
+            self._playbook,
+            extra_vars,
+            options("ticket_vars"),
+            options("approver_vars"),
+            check_mode=context.CLIARGS.get("check", False),
+        )
         self._guarded(self.recorder.start, meta)
 
     def v2_runner_on_ok(self, result):
@@ -169,10 +182,20 @@ class CallbackModule(CallbackBase):
         if ignore_errors:
             data["_ignore_errors"] = True
         no_log = bool(task.no_log) or bool(data.get("_ansible_no_log"))
-        self._guarded(self.recorder.task_result, result.host.get_name(), task.get_name(), task.action, data, status, no_log, task.args)
+        self._guarded(
+            self.recorder.task_result,
+            result.host.get_name(),
+            task.get_name(),
+            task.action,
+            data,
+            status,
+            no_log,
+            task.args,
+        )
 
     def _guarded(self, call, *args):
-        written, lost = self.recorder.written, self.recorder.lost
+        lost = self.recorder.lost
+        started = time.perf_counter()
         try:
             call(*args)
         except EvidenceIncomplete as exc:
@@ -180,9 +203,11 @@ class CallbackModule(CallbackBase):
             self._display.display(self.recorder.receipt_line(), stderr=True)
             # Ansible turns callback exceptions into warnings; SystemExit is not an Exception, so it ends the run.
             raise SystemExit(EXIT_EVIDENCE_INCOMPLETE) from exc
+        finally:
+            self.recorder.busy_seconds += time.perf_counter() - started
         if self.recorder.lost != lost and self.recorder.errors:
             self._display.warning(f"evidence incomplete (on_error=warn): {self.recorder.errors[-1]}")
-        if self._stats is not None and self.recorder.written != written:
+        if self._stats is not None:
             self._stats.set_custom_stats("evidence", self.recorder.receipt())
 
 

@@ -88,11 +88,12 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/everylayer-assets
 """
 
+import json
 import os
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.build import AssetMap
+from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.build import AssetMap, host_entries
 from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.record import AssetInputError
 
 
@@ -110,12 +111,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
         try:
-            amap = AssetMap(
-                self.get_option("sources"),
-                os.path.dirname(os.path.abspath(path)),
-                self.get_option("waves"),
-                self.get_option("identity"),
-            )
+            # Plain copies: config values carry origin tags that would otherwise end up in every record.
+            settings = json.loads(json.dumps([self.get_option(name) for name in ("sources", "waves", "identity")]))
+            amap = AssetMap(settings[0], os.path.dirname(os.path.abspath(path)), settings[1], settings[2])
             data = self._load(amap, self.get_cache_key(path), cache)
         except AssetInputError as exc:
             raise AnsibleParserError(f"everylayer.patch.assets: {exc}") from None
@@ -151,7 +149,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.warning(f"assets: {note}")
         if report["conflicts"] and self.get_option("warn_conflicts"):
             self.display.warning(
-                f"assets: {report['conflicts']} conflicting value(s) on {len(report['conflicting_assets'])} asset(s) "
+                f"assets: {report['conflicts']} conflicting value(s) on {report['conflicting_assets']} asset(s) "
                 "resolved by source precedence; see the host var asset_conflicts"
             )
 
@@ -162,7 +160,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         conditionals = self.get_option("groups")
         keyed = self.get_option("keyed_groups")
         made = set()
-        for name, hostvars, groups in data["hosts"]:
+        for name, hostvars, groups in host_entries(data):
             inventory.add_host(name)
             for key, value in hostvars.items():
                 inventory.set_variable(name, key, value)

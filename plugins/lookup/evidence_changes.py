@@ -82,7 +82,12 @@ def select_changes(records, host=None):
             continue
         data = rec.data
         rollback = data.get("rollback") or {}
-        if data.get("check_mode") or not data.get("changes") or rollback.get("strategy", "none") == "none":
+        if (
+            data.get("simulated")
+            or data.get("check_mode")
+            or not data.get("changes")
+            or rollback.get("strategy", "none") == "none"
+        ):
             continue
         found.append(
             {

@@ -17,7 +17,7 @@ description:
   - JSON carries the same data; CSV has one row per changed component.
   - Runs on the controller (action plugin). Files are written owner-only; the task never reports C(changed).
 author:
-  - everylayer.patch contributors
+  - everylayer.patch contributors (@everylayer)
 options:
   dest:
     description: Directory for the report files C(evidence-report[-RUN].html|json|csv).
@@ -37,11 +37,11 @@ options:
   run_id:
     description: Report only this run (the C(run=) of a receipt).
     type: str
-  since:
+  start:
     description: Report records at or after this UTC time (C(2026-11-01T00:00:00.000000Z); a date prefix works).
     type: str
-  until:
-    description: Report records at or before this UTC time.
+  end:
+    description: Report records before this UTC time (same format; C(2026-12-01) ends with November).
     type: str
   title:
     description: Title of the HTML page.
@@ -54,6 +54,7 @@ attributes:
     support: none
     description: Nothing on a host changes.
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller.
 seealso:
@@ -71,8 +72,8 @@ EXAMPLES = r"""
   everylayer.patch.evidence_report:
     dest: reports/
     formats: [csv]
-    since: "2026-10-01"
-    until: "2026-11-01"
+    start: "2026-10-01"
+    end: "2026-11-01"
 """
 
 RETURN = r"""

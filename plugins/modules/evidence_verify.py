@@ -16,7 +16,7 @@ description:
   - Does not fail by itself when the chain is broken; use O(expected_head) and C(failed_when) on RV(verified).
   - Runs on the controller (action plugin); the store is never written.
 author:
-  - everylayer.patch contributors
+  - everylayer.patch contributors (@everylayer)
 options:
   store:
     description:
@@ -39,6 +39,7 @@ attributes:
     support: none
     description: Nothing changes.
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller.
 seealso:

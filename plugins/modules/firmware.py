@@ -22,7 +22,7 @@ description:
     whose component is the device id, RV(pending) and RV(rollback) (previous version and image reference).
   - Idempotence is by version - a component already at O(version) is left alone.
 author:
-  - everylayer.patch contributors
+  - everylayer.patch contributors (@everylayer)
 options:
   backend:
     description: Which firmware interface to use.
@@ -145,6 +145,7 @@ attributes:
     support: full
     description: Shows each component's version before and after.
   platform:
+    support: full
     platforms: posix
     description: C(redfish) runs wherever it can reach the BMC (usually the controller); C(fwupd) on Linux with fwupd.
 """
@@ -247,6 +248,11 @@ task:
   description: The final state of the Redfish task (state, status, percent, messages).
   returned: when backend is redfish and an update ran
   type: dict
+history:
+  description: fwupd's update history of the selected devices (device_id, from_version, to_version, update_state).
+  returned: when backend is fwupd and state is scanned
+  type: list
+  elements: dict
 bmc_reset_seen:
   description: The BMC dropped connections (reset) while the module followed the update.
   returned: when backend is redfish and an update ran

@@ -23,7 +23,8 @@ description:
     that booted.
   - Returns the everylayer.patch change record (O(state=upgraded) and O(state=rolled_back) record kind C(image)
     changes; the C(rollback) data names the image to boot to undo the change).
-author: everylayer.patch contributors
+author:
+  - everylayer.patch contributors (@everylayer)
 options:
   state:
     description:
@@ -221,14 +222,15 @@ steps:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.everylayer.patch.plugins.module_utils._network.argspec import ARGUMENT_SPEC, REQUIRED_IF
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
-    module.fail_json(msg="everylayer.patch.network_image runs on the controller through its action plugin; "
-                         "call it by its FQCN without a collections-less module path")
+    module.fail_json(
+        msg="everylayer.patch.network_image runs on the controller through its action plugin; "
+        "call it by its FQCN without a collections-less module path"
+    )
 
 
 if __name__ == "__main__":

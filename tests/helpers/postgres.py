@@ -23,9 +23,14 @@ class PostgresUnavailable(RuntimeError):
 
 
 def find_bindir() -> str:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0,
+    )
     if not candidates:
-        raise PostgresUnavailable("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: install the Debian package 'postgresql' (scripts/apt-packages.txt)")
+        raise PostgresUnavailable(
+            "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: install the Debian package 'postgresql' (scripts/apt-packages.txt)"
+        )
     return os.path.dirname(candidates[-1])
 
 
@@ -48,7 +53,9 @@ class PostgresServer:
             try:
                 pwd.getpwnam("postgres")
             except KeyError as exc:
-                raise PostgresUnavailable("running as root needs the 'postgres' system user (created by the postgresql package)") from exc
+                raise PostgresUnavailable(
+                    "running as root needs the 'postgres' system user (created by the postgresql package)"
+                ) from exc
             self.run_as = "postgres"
 
     @property
@@ -69,15 +76,66 @@ class PostgresServer:
             for path in (self.base, pwfile):
                 os.chown(path, info.pw_uid, info.pw_gid)
         os.chmod(self.base, 0o700)
-        self._run([os.path.join(self.bindir, "initdb"), "-D", self.datadir, "-U", self.user, "--pwfile", pwfile, "--auth", "scram-sha-256", "-E", "UTF8", "--no-sync"])
-        opts = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.base} -c fsync=on -c max_connections=50"
-        self._run([os.path.join(self.bindir, "pg_ctl"), "-D", self.datadir, "-l", os.path.join(self.base, "server.log"), "-o", opts, "-w", "-t", "60", "start"])
-        self._run([os.path.join(self.bindir, "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, "evidence"], env={"PGPASSWORD": self.password})
+        self._run(
+            [
+                os.path.join(self.bindir, "initdb"),
+                "-D",
+                self.datadir,
+                "-U",
+                self.user,
+                "--pwfile",
+                pwfile,
+                "--auth",
+                "scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        )
+        self.start_server()
+        self._run(
+            [
+                os.path.join(self.bindir, "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                self.user,
+                "evidence",
+            ],
+            env={"PGPASSWORD": self.password},
+        )
         return self
+
+    def start_server(self):
+        """Start (or restart) the server on the same data directory and port."""
+        opts = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.base} -c fsync=on -c max_connections=50"
+        self._run(
+            [
+                os.path.join(self.bindir, "pg_ctl"),
+                "-D",
+                self.datadir,
+                "-l",
+                os.path.join(self.base, "server.log"),
+                "-o",
+                opts,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
+
+    def stop_server(self, mode="immediate"):
+        """Stop the server but keep its data (a database outage)."""
+        self._run([os.path.join(self.bindir, "pg_ctl"), "-D", self.datadir, "-m", mode, "-w", "stop"])
 
     def _run(self, argv, env=None):
         full_env = dict(os.environ, **(env or {}))
-        proc = subprocess.run(self._cmd(argv), capture_output=True, text=True, env=full_env, cwd=self.base, timeout=120)
+        proc = subprocess.run(
+            self._cmd(argv), capture_output=True, text=True, env=full_env, cwd=self.base, timeout=120, check=False
+        )
         if proc.returncode != 0:
             log = ""
             log_path = os.path.join(self.base, "server.log")
@@ -90,7 +148,13 @@ class PostgresServer:
     def stop(self):
         ctl = os.path.join(self.bindir, "pg_ctl")
         if os.path.exists(os.path.join(self.datadir, "postmaster.pid")):
-            subprocess.run(self._cmd([ctl, "-D", self.datadir, "-m", "fast", "-w", "stop"]), capture_output=True, cwd=self.base, timeout=60)
+            subprocess.run(
+                self._cmd([ctl, "-D", self.datadir, "-m", "fast", "-w", "stop"]),
+                capture_output=True,
+                cwd=self.base,
+                timeout=60,
+                check=False,
+            )
         shutil.rmtree(self.base, ignore_errors=True)
 
     def wait_ready(self, timeout=30):

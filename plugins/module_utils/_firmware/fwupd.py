@@ -81,9 +81,10 @@ class FwupdBackend:
                 pending.append(
                     component_change(dev["id"], dev["version"], rel["version"], reboot_required=dev["needs_reboot"])
                 )
-        return outcome(
-            False, f"{len(devs)} fwupd device(s), {len(pending)} with an update", devices=devs, pending=pending
-        )
+        ids = {d["id"] for d in devs}
+        history = [h for h in self.fwupd.history() if h["device_id"] in ids]
+        msg = f"{len(devs)} fwupd device(s), {len(pending)} with an update"
+        return outcome(False, msg, devices=devs, pending=pending, history=history)
 
     def _plan(self, dev, version, downgrade_ok):
         """The release to install on ``dev`` (None when there is nothing to do)."""

@@ -29,7 +29,7 @@ def outcome(changed, msg, **extra):
     return result
 
 
-EXTRA_KEYS = ("apply_time", "staged", "scheduled", "task", "bmc_reset_seen")
+EXTRA_KEYS = ("apply_time", "staged", "scheduled", "task", "bmc_reset_seen", "history")
 
 
 def to_result(backend, state, outcome, want_diff=False):

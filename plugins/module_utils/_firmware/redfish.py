@@ -11,7 +11,6 @@ import time
 
 from .common import FirmwareError, compare_versions
 from .record import component_change, outcome
-from .redfish_client import BmcUnreachable
 from .redfish_parse import component, member_ids, message_ids, message_text, odata_id, task, update_service
 
 DEFERRED = ("OnReset", "InMaintenanceWindowOnReset")
@@ -67,8 +66,8 @@ class RedfishBackend:
         image = params.get("image_uri") or params.get("image_path")
         if not image:
             raise FirmwareError(f"Updating {dev['id']} to {target} needs image_uri (pulled by the BMC) or image_path.")
-        reboot = apply_time in DEFERRED or dev["related_item"] and "/Systems/" in dev["related_item"][0]
-        change = component_change(dev["id"], current, target, reboot_required=bool(reboot))
+        # A deferred image needs a reset to activate; an Immediate one is verified active in the inventory.
+        change = component_change(dev["id"], current, target, reboot_required=apply_time in DEFERRED)
         rollback_data = {dev["id"]: {"version": current, "image": params.get("rollback_image"), "applied_image": image}}
         if check_mode:
             return outcome(
@@ -106,6 +105,7 @@ class RedfishBackend:
         if staged and params.get("reset"):
             self._reset_for(dev)
             staged = False
+            change = dict(change, reboot_required=False)  # the module did the reset itself
         if staged:
             return outcome(
                 True,
@@ -201,7 +201,7 @@ class RedfishBackend:
 
         def probe():
             try:
-                status, body, _ = self.client.request("GET", state["uri"])
+                status, body, _headers = self.client.request("GET", state["uri"])
             except FirmwareError as exc:
                 if getattr(exc, "status", None) == 404 and state["task_uri"] and state["uri"] != state["task_uri"]:
                     state["uri"] = state["task_uri"]  # monitors vanish after completion or a reset
@@ -276,10 +276,3 @@ class RedfishBackend:
                 bmc_reset_seen=reset_seen,
             )
         return devices, reset_seen
-
-
-def unreachable_message(exc):
-    return f"The BMC is unreachable: {exc}. Check baseuri, the network and the BMC's state."
-
-
-__all__ = ["BmcUnreachable", "RedfishBackend", "unreachable_message"]

@@ -14,7 +14,7 @@ from ansible_collections.everylayer.patch.plugins.module_utils._packages import 
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError, update
 
 REBOOT_FILE = "/var/run/reboot-required"
-ADVISORY_RE = re.compile(r"\b(?:DSA|DLA|USN|[A-Z]{2,5}SA)-\d{4}[-:]\d+(?:-\d+)?\b")
+ADVISORY_RE = re.compile(r"\b(?:DSA|DLA|USN|[A-Z]{2,4}[SBE]A)-\d{4}[-:]\d+(?:-\d+)?\b")
 SEVERITY_IN_TEXT_RE = re.compile(r"\bseverity[:\s]+(critical|important|high|moderate|medium|low)\b", re.IGNORECASE)
 _URGENCY_RE = re.compile(r";\s*urgency=(\w+)")
 ENV = {"LANG": "C", "LC_ALL": "C", "DEBIAN_FRONTEND": "noninteractive", "APT_LISTCHANGES_FRONTEND": "none"}
@@ -89,7 +89,7 @@ class AptBackend:
         if check and rc != 0:
             detail = (err or out).strip().splitlines()
             raise PackagesError(f"{what} failed (rc {rc}): {' / '.join(detail[-6:]) or 'no output'}")
-        return rc, out, err
+        return out
 
     def _apt_get(self, *args):
         return [
@@ -109,7 +109,7 @@ class AptBackend:
         self._run(self._apt_get("update", "--error-on=any"), "apt-get update (repository metadata)")
 
     def installed(self):
-        _, out, _ = self._run(["dpkg-query", "-W", "-f", parsers.DPKG_QUERY_FORMAT], "dpkg-query")
+        out = self._run(["dpkg-query", "-W", "-f", parsers.DPKG_QUERY_FORMAT], "dpkg-query")
         self.status = parsers.dpkg_query(out)
         return {name: info["version"] for name, info in self.status.items()}
 
@@ -121,7 +121,7 @@ class AptBackend:
         return {name for name, info in self.status.items() if not info["ok"]}
 
     def _simulate(self, args):
-        _, out, _ = self._run(
+        out = self._run(
             ["apt-get", "-s", "-q", "-o", "Debug::NoLocking=1", "-o", "APT::Get::Show-User-Simulation-Note=false"]
             + list(args),
             "apt-get --simulate",
@@ -131,7 +131,7 @@ class AptBackend:
     def _changelogs(self, names):
         if not names:
             return {}
-        rc, out, _ = self.module.run_command(["apt-get", "-q", "changelog", *sorted(names)], environ_update=ENV)
+        _rc, out, _err = self.module.run_command(["apt-get", "-q", "changelog", *sorted(names)], environ_update=ENV)
         # A missing changelog only costs the advisory details: the rest of the output is still parsed.
         return split_changelogs(out) if out else {}
 
@@ -139,10 +139,10 @@ class AptBackend:
         held = sorted(self.held() & set(installed))
         if not held:
             return []
-        _, out, _ = self._run(["apt-cache", "policy", *held], "apt-cache policy")
+        out = self._run(["apt-cache", "policy", *held], "apt-cache policy")
         found = []
         for name, cand in _policy_candidates(out).items():
-            if cand and cand != installed.get(name):
+            if name in held and cand and cand != installed.get(name):
                 found.append(update(name, installed[name], cand, held=True))
         return found
 
@@ -186,7 +186,7 @@ class AptBackend:
         wanted = {n: v for n, v in versions.items() if v is not None}
         if not wanted:
             return []
-        _, out, _ = self._run(["apt-cache", "madison", *sorted(wanted)], "apt-cache madison", check=False)
+        out = self._run(["apt-cache", "madison", *sorted(wanted)], "apt-cache madison", check=False)
         available = parsers.apt_madison(out)
         return [(n, v) for n, v in sorted(wanted.items()) if v not in available.get(n, [])]
 
@@ -198,7 +198,9 @@ class AptBackend:
 
     def restore(self, versions, data=None):
         self._run(
-            self._apt_get("install", "-y", "--allow-downgrades", "--allow-change-held-packages", *_install_args(versions)),
+            self._apt_get(
+                "install", "-y", "--allow-downgrades", "--allow-change-held-packages", *_install_args(versions)
+            ),
             "apt-get install (rollback)",
         )
 

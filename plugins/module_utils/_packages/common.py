@@ -133,25 +133,14 @@ def _reason_filtered(entry, params):
 
 
 def select(updates, params):
-    """Split the available updates into (targets {name: version}, left_out [(update, reason)]).
+    """Split the available updates into (targets {name: version}, left_out [(update, reason)]) by the filters.
 
-    With a ``manifest``, the targets are exactly its entries that differ from the installed versions (the
-    caller checks they can be installed); otherwise the filters pick among ``updates``. Held packages are
-    never targets.
+    Held packages are never targets. (A ``manifest`` does not go through here: see manifest_targets.)
     """
-    manifest = params.get("manifest")
-    exclude = params.get("exclude") or []
     targets = {}
     left_out = []
-    if manifest is not None:
-        for entry in updates:
-            if manifest.get(entry["name"]) != entry["candidate"]:
-                left_out.append((entry, "not in the manifest at this version"))
-        return targets, left_out
     for entry in updates:
         reason = "held" if entry["held"] else _reason_filtered(entry, params)
-        if reason is None and exclude and matches(entry["name"], exclude):
-            reason = "excluded"
         if reason:
             left_out.append((entry, reason))
         else:

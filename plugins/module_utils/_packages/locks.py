@@ -41,7 +41,8 @@ def command_of(pid, proc="/proc"):
             raw = handle.read()
     except OSError:
         return "?"
-    return raw.replace(b"\0", b" ").decode("utf-8", "replace").strip() or "?"
+    text = " ".join(raw.replace(b"\0", b" ").decode("utf-8", "replace").split())
+    return (text[:157] + "...") if len(text) > 160 else (text or "?")
 
 
 def _holder_by_inode(path, proc):

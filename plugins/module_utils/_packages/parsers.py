@@ -142,14 +142,18 @@ def rpm_query(text):
 
 def _xml(text, what):
     try:
-        return ElementTree.fromstring(text)
+        # Local package-manager output and repository metadata the host already trusts; expat >= 2.4.1 (every
+        # supported Python) refuses entity expansion bombs and ElementTree never fetches external entities.
+        return ElementTree.fromstring(text)  # noqa: S314
     except ElementTree.ParseError as exc:
         raise ValueError(f"{what}: not valid XML ({exc})") from None
 
 
 def zypper_messages(root):
     """The error/warning messages zypper put in its XML output."""
-    return [m.get("text", "").strip() for m in root.iter("message") if m.get("type") in ("error", "warning")]
+    return [
+        (m.text or m.get("text") or "").strip() for m in root.iter("message") if m.get("type") in ("error", "warning")
+    ]
 
 
 def zypper_updates(text):
@@ -226,3 +230,73 @@ def zypper_search(text):
         if name and edition and edition not in found.setdefault(name, []):
             found[name].append(edition)
     return found
+
+
+def zypper_summary(text):
+    """{name: (before, after)} from the <install-summary> of a zypper --xmlout install/remove (dry run or not)."""
+    root = _xml(text, "zypper install summary")
+    plan = {}
+    for summary in root.iter("install-summary"):
+        for section in summary:
+            for node in section.iter("solvable"):
+                if node.get("type", "package") != "package":
+                    continue
+                name = node.get("name")
+                if section.tag == "to-remove":
+                    plan[name] = (node.get("edition"), None)
+                else:
+                    plan[name] = (node.get("edition-old"), node.get("edition"))
+    return plan
+
+
+def zypp_locks(text):
+    """Locked package names (globs) from /etc/zypp/locks."""
+    names = []
+    for line in text.splitlines():
+        key, _sep, value = line.partition(":")
+        if key.strip() == "solvable_name" and value.strip():
+            names.append(value.strip())
+    return names
+
+
+_VERSION_SEGMENT_RE = re.compile(r"(\d+|[A-Za-z]+|~|\^)")
+
+
+def _rpmvercmp(a, b):
+    """rpm's version comparison of one version or release string (-1, 0, 1)."""
+    if a == b:
+        return 0
+    sa, sb = _VERSION_SEGMENT_RE.findall(a), _VERSION_SEGMENT_RE.findall(b)
+    while sa or sb:
+        if sa and sa[0] == "~" or sb and sb[0] == "~":
+            if not (sa and sa[0] == "~"):
+                return 1
+            if not (sb and sb[0] == "~"):
+                return -1
+            sa, sb = sa[1:], sb[1:]
+            continue
+        if not sa or not sb:
+            return 1 if sa else -1
+        x, y = sa.pop(0), sb.pop(0)
+        if x.isdigit() != y.isdigit():
+            return 1 if x.isdigit() else -1
+        if x.isdigit():
+            x, y = int(x), int(y)
+        if x != y:
+            return 1 if x > y else -1
+    return 0
+
+
+def rpm_compare(a, b):
+    """Compare two ``[epoch:]version[-release]`` strings as rpm does (-1, 0, 1)."""
+
+    def split(text):
+        epoch, _sep, rest = text.rpartition(":") if ":" in text else ("0", "", text)
+        version, _sep, release = rest.partition("-")
+        return int(epoch or 0), version, release
+
+    ea, va, ra = split(a)
+    eb, vb, rb = split(b)
+    if ea != eb:
+        return 1 if ea > eb else -1
+    return _rpmvercmp(va, vb) or (_rpmvercmp(ra, rb) if ra and rb else 0)

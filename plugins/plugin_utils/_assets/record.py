@@ -53,6 +53,8 @@ class Location:
             return f"{self.path} line {self.line} (row {self.row})"
         if self.line is not None:
             return f"{self.path} line {self.line}"
+        if isinstance(self.row, str):
+            return f"{self.path} {self.row}"
         if self.row is not None:
             return f"{self.path} record {self.row}"
         return str(self.path)
@@ -164,6 +166,25 @@ def _platform(value, where):
     return platform
 
 
+def _vars(value, where):
+    if not isinstance(value, dict):
+        raise AssetInputError(f"{where}: vars must be a mapping, got {value!r}")
+    return value
+
+
+_CHECKS = {
+    "criticality": lambda value, where: _choice(value, "criticality", CRITICALITIES, where),
+    "wave": lambda value, where: _choice(value, "wave", WAVES, where),
+    "exposure": _exposure,
+    "port": _port,
+    "layers": _layers,
+    "aliases": lambda value, where: _string_list(value, "aliases", where),
+    "components": _components,
+    "platform": _platform,
+    "vars": _vars,
+}
+
+
 def normalize(raw, where):
     """Validate one raw record (canonical field names, nested dicts) and return the record.
 
@@ -175,33 +196,19 @@ def normalize(raw, where):
     if _BAD_NAME.search(name):
         raise AssetInputError(f"{where}: name {name!r} contains whitespace")
     record = {"name": name}
-    for field, value in raw.items():
-        if value is None or field == "name":
+    for field, given in raw.items():
+        if given is None or field == "name":
             continue
-        if field == "criticality":
-            value = _choice(value, field, CRITICALITIES, where)
-        elif field == "wave":
-            value = _choice(value, field, WAVES, where)
-        elif field == "exposure":
-            value = _exposure(value, where)
-        elif field == "port":
-            value = _port(value, where)
-        elif field == "layers":
-            value = _layers(value, where)
-        elif field == "aliases":
-            value = [alias for alias in _string_list(value, field, where) if alias != name]
-        elif field == "components":
-            value = _components(value, where)
-        elif field == "platform":
-            value = _platform(value, where)
-        elif field == "vars":
-            if not isinstance(value, dict):
-                raise AssetInputError(f"{where}: vars must be a mapping, got {value!r}")
+        check = _CHECKS.get(field)
+        if check is not None:
+            value = check(given, where)
         elif field in SCALAR_FIELDS:
-            value = _text(value, field, where)
+            value = _text(given, field, where)
         else:
             raise AssetInputError(f"{where}: unknown field {field!r}")
-        if value is not None and value != [] and value != {}:
+        if field == "aliases":
+            value = [alias for alias in value if alias != name]
+        if value is not None and value not in ([], {}):
             record[field] = value
     return record
 

@@ -56,7 +56,7 @@ class FieldMap:
         if path is None and column not in self.ignore:
             path = field_path(column)
             if path is None:
-                self.unknown.setdefault((str(where.path), column), None)
+                self.unknown.setdefault(column, str(where.path))  # once per source, naming the first file
         return path
 
     def from_row(self, header, values, where):
@@ -126,8 +126,9 @@ class FileSource:
         for option in ("fields", "values", "defaults"):
             if not isinstance(spec.get(option) or {}, dict):
                 raise AssetInputError(f"source {self.name}: {option} must be a mapping")
-        self.fieldmap = FieldMap(self.name, spec.get("fields"), spec.get("values"), spec.get("defaults"),
-                                 spec.get("ignore"))
+        self.fieldmap = FieldMap(
+            self.name, spec.get("fields"), spec.get("values"), spec.get("defaults"), spec.get("ignore")
+        )
         self.files = []
 
     def default_path(self):
@@ -216,10 +217,11 @@ class InventorySource(FileSource):
                 raw.update(self.fieldmap.from_mapping(mapped, where))
                 raw["name"] = name
                 host_vars = {k: v for k, v in hv.items() if k not in self._HOST_ONLY and k not in mapped}
+                # ansible_host is the asset's address: as such it merges (and conflicts) with other sources.
+                if isinstance(host_vars.get("ansible_host"), str):
+                    raw.setdefault("address", host_vars.pop("ansible_host"))
                 if host_vars:
                     raw["vars"] = {**host_vars, **(raw.get("vars") or {})}
-                if "address" not in raw and isinstance(hv.get("ansible_host"), str):
-                    raw["address"] = hv["ansible_host"]
                 yield raw, where
 
 

@@ -30,11 +30,17 @@ def write_report(dest, formats, store=None, run_id=None, since=None, until=None,
     with open_store(resolve_store(store)) as db:
         verification = db.verify().as_dict()
         records = list(db.records(run_id=run_id, since=since, until=until))
-    data = report.build(records, verification={k: verification[k] for k in ("ok", "summary", "records", "head", "problems")})
+    data = report.build(
+        records, verification={k: verification[k] for k in ("ok", "summary", "records", "head", "problems")}
+    )
     dest = os.path.abspath(os.path.expanduser(dest))
     os.makedirs(dest, mode=0o700, exist_ok=True)
     stem = "evidence-report" + (f"-{run_id}" if run_id else "")
-    renderers = {"json": report.to_json, "csv": report.to_csv, "html": lambda d: html.render(d, title or "everylayer.patch change evidence")}
+    renderers = {
+        "json": report.to_json,
+        "csv": report.to_csv,
+        "html": lambda d: html.render(d, title or "everylayer.patch change evidence"),
+    }
     paths = {}
     for fmt in formats:
         path = os.path.join(dest, f"{stem}.{fmt}")

@@ -114,62 +114,89 @@ def pruned_digest(hashes) -> str:
     return digest.hexdigest()
 
 
-def verify(records, anchor: Anchor | None = None, expected_head: str | None = None, prune_records=()) -> VerifyResult:
-    """Walk ``records`` (in seq order) and name every edited, deleted, inserted or reordered record."""
-    records = list(records)
-    result = VerifyResult(records=len(records))
-    result.runs = len({rec.run_id for rec in records})
-    by_hash = {rec.hash: idx for idx, rec in enumerate(records)}
+def verify(records, anchor: Anchor | None = None, expected_head: str | None = None) -> VerifyResult:
+    """Walk the records in seq order and name every edited, deleted, inserted or reordered record.
+
+    ``records`` is a sequence, or a callable returning a fresh iterator (a store streams its records twice:
+    once to index every hash, once to check each record against its neighbours), so memory holds the hash
+    index, not the records.
+    """
+    source = records if callable(records) else (lambda: iter(records))
+    result = VerifyResult()
+    by_hash, runs, prunes = {}, set(), []
+    for idx, rec in enumerate(source()):
+        by_hash[rec.hash] = (idx, rec.seq)
+        runs.add(rec.run_id)
+        result.records += 1
+        result.head, result.head_seq = rec.hash, rec.seq
+        if rec.kind == "prune":
+            prunes.append(rec)
+    result.runs = len(runs)
+    if not result.records and anchor:
+        result.head, result.head_seq = anchor.last_hash, anchor.pruned_through
+    if anchor is not None and not any(_matches_anchor(rec, anchor) for rec in prunes):
+        result.problem(
+            "anchor", anchor.pruned_through, "the pruning anchor does not match any prune record in the chain"
+        )
     prev_hash = anchor.last_hash if anchor else GENESIS
     prev_seq = anchor.pruned_through if anchor else 0
-    if anchor is not None and not any(_matches_anchor(rec, anchor) for rec in prune_records):
-        result.problem("anchor", anchor.pruned_through, "the pruning anchor does not match any prune record in the chain")
     skip_link = False
-    for idx, rec in enumerate(records):
+    stream = source()
+    before, rec, idx = None, next(stream, None), 0
+    while rec is not None:
+        nxt = next(stream, None)
         if rec.computed_hash() != rec.hash:
-            result.problem("edited", rec.seq, f"record {rec.seq} ({rec.kind}, run {rec.run_id}) was edited: its content does not match its hash")
+            msg = f"record {rec.seq} ({rec.kind}, run {rec.run_id}) was edited: its content does not match its hash"
+            result.problem("edited", rec.seq, msg)
         if rec.prev_hash != prev_hash and not skip_link:
-            _name_break(result, records, idx, prev_hash, prev_seq, by_hash)
+            _name_break(result, before, rec, nxt, idx, prev_hash, prev_seq, by_hash)
         elif rec.seq != prev_seq + 1 and not skip_link:
-            result.problem("deleted", rec.seq, f"records {prev_seq + 1}..{rec.seq - 1} are missing (seq gap before record {rec.seq})")
+            msg = f"records {prev_seq + 1}..{rec.seq - 1} are missing (seq gap before record {rec.seq})"
+            result.problem("deleted", rec.seq, msg)
         skip_link = False
-        nxt = records[idx + 1] if idx + 1 < len(records) else None
         if nxt is not None and nxt.prev_hash == prev_hash and rec.prev_hash != prev_hash:
             skip_link = True  # rec was inserted: the next record still links to rec's predecessor
             prev_seq = rec.seq
-            continue
-        prev_hash, prev_seq = rec.hash, rec.seq
-    if records:
-        result.head, result.head_seq = records[-1].hash, records[-1].seq
-    elif anchor:
-        result.head, result.head_seq = anchor.last_hash, anchor.pruned_through
+        else:
+            prev_hash, prev_seq = rec.hash, rec.seq
+        before, rec, idx = rec, nxt, idx + 1
     if expected_head and expected_head != result.head:
         if expected_head in by_hash:
-            seq = records[by_hash[expected_head]].seq
-            result.problem("head", seq, f"the chain goes past the expected head (record {seq}); records after it are not in the receipt")
+            seq = by_hash[expected_head][1]
+            msg = f"the chain goes past the expected head (record {seq}); records after it are not in the receipt"
+            result.problem("head", seq, msg)
         else:
-            result.problem("deleted", result.head_seq + 1, f"the expected head {expected_head[:16]} is not in the store: records at the end were deleted")
+            msg = f"the expected head {expected_head[:16]} is not in the store: records at the end were deleted"
+            result.problem("deleted", result.head_seq + 1, msg)
     return result
 
 
 def _matches_anchor(rec: Record, anchor: Anchor) -> bool:
     data = rec.data
-    return rec.kind == "prune" and data.get("pruned_through") == anchor.pruned_through and data.get("last_hash") == anchor.last_hash and data.get("digest") == anchor.digest
+    return (
+        rec.kind == "prune"
+        and data.get("pruned_through") == anchor.pruned_through
+        and data.get("last_hash") == anchor.last_hash
+        and data.get("digest") == anchor.digest
+    )
 
 
-def _name_break(result, records, idx, prev_hash, prev_seq, by_hash):
-    rec = records[idx]
-    nxt = records[idx + 1] if idx + 1 < len(records) else None
-    before = records[idx - 1] if idx > 0 else None
+def _name_break(result, before, rec, nxt, idx, prev_hash, prev_seq, by_hash):
     if before is not None and rec.prev_hash == before.prev_hash:
-        result.problem("inserted", before.seq, f"record {before.seq} ({before.kind}, run {before.run_id}) was inserted: record {rec.seq} links past it")
-    elif rec.prev_hash in by_hash and by_hash[rec.prev_hash] > idx:
-        later = records[by_hash[rec.prev_hash]]
-        result.problem("reordered", rec.seq, f"record {rec.seq} was reordered: it follows record {later.seq} in the chain")
+        msg = f"record {before.seq} ({before.kind}, run {before.run_id}) was inserted: record {rec.seq} links past it"
+        result.problem("inserted", before.seq, msg)
+    elif rec.prev_hash in by_hash and by_hash[rec.prev_hash][0] > idx:
+        later = by_hash[rec.prev_hash][1]
+        result.problem("reordered", rec.seq, f"record {rec.seq} was reordered: it follows record {later} in the chain")
     elif nxt is not None and nxt.prev_hash == prev_hash:
-        result.problem("inserted", rec.seq, f"record {rec.seq} ({rec.kind}, run {rec.run_id}) was inserted: record {nxt.seq} links to record {prev_seq}")
+        msg = (
+            f"record {rec.seq} ({rec.kind}, run {rec.run_id}) was inserted: record {nxt.seq} links to record {prev_seq}"
+        )
+        result.problem("inserted", rec.seq, msg)
     elif rec.prev_hash in by_hash:
-        earlier = records[by_hash[rec.prev_hash]]
-        result.problem("reordered", rec.seq, f"record {rec.seq} was reordered or records were deleted: it links to record {earlier.seq}, not {prev_seq}")
+        earlier = by_hash[rec.prev_hash][1]
+        msg = f"record {rec.seq} was reordered or records were deleted: it links to record {earlier}, not {prev_seq}"
+        result.problem("reordered", rec.seq, msg)
     else:
-        result.problem("deleted", rec.seq, f"record(s) before record {rec.seq} were deleted or replaced: its predecessor hash matches no record (expected record {prev_seq})")
+        msg = f"record(s) before record {rec.seq} were deleted or replaced: its predecessor hash matches no record (expected record {prev_seq})"
+        result.problem("deleted", rec.seq, msg)

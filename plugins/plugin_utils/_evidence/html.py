@@ -26,6 +26,7 @@ def render(report, title="everylayer.patch change evidence") -> str:
     totals = report["totals"]
     ver = report.get("verification") or {}
     rate = totals["success_rate"]
+    success = {layer: value * 100 for layer, value in report["success_per_layer"].items()}
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -46,7 +47,7 @@ def render(report, title="everylayer.patch change evidence") -> str:
         '<div class="charts">',
         f'<div class="chart"><h3>Changes per layer</h3>{bar_chart(report["per_layer"], "chart-layers")}</div>',
         f'<div class="chart"><h3>Changes per host</h3>{bar_chart(report["per_host"], "chart-hosts")}</div>',
-        f'<div class="chart"><h3>Success rate per layer</h3>{bar_chart({k: v * 100 for k, v in report["success_per_layer"].items()}, "chart-success", unit="%", maximum=100)}</div>',
+        f'<div class="chart"><h3>Success rate per layer</h3>{bar_chart(success, "chart-success", unit="%", maximum=100)}</div>',
         "</div>",
         _time_to_patch(report["time_to_patch"]),
         "<h2>Changes per layer and host</h2>",
@@ -56,9 +57,17 @@ def render(report, title="everylayer.patch change evidence") -> str:
         "<h2>Rollbacks</h2>",
         _table(report["rollbacks"], ("recorded_at", "host", "layer", "component", "before", "after"), "rollbacks"),
         "<h2>Wave decisions</h2>",
-        _table([dict(d, decision=_fmt(d["decision"])) for d in report["decisions"]], ("recorded_at", "task", "decision"), "decisions"),
+        _table(
+            [dict(d, decision=_fmt(d["decision"])) for d in report["decisions"]],
+            ("recorded_at", "task", "decision"),
+            "decisions",
+        ),
         "<h2>Runs</h2>",
-        _table(report["runs"], ("started", "run_id", "user", "controller", "playbook", "commit", "change_ticket", "approver"), "runs"),
+        _table(
+            report["runs"],
+            ("started", "run_id", "user", "controller", "playbook", "commit", "change_ticket", "approver"),
+            "runs",
+        ),
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
@@ -71,13 +80,19 @@ def bar_chart(values: dict, chart_id: str, unit="", maximum=None) -> str:
     row, label_w, bar_w = 22, 140, 260
     top = maximum or max(values.values()) or 1
     height = row * len(values) + 6
-    out = [f'<svg id="{chart_id}" role="img" xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 70}" height="{height}">']
+    out = [
+        f'<svg id="{chart_id}" role="img" xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 70}" height="{height}">'
+    ]
     for idx, (key, value) in enumerate(values.items()):
         y = idx * row + 3
         width = max(1, int(bar_w * float(value) / top))
         colour = PALETTE[idx % len(PALETTE)]
-        out.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="12">{escape(str(key))[:24]}</text>')
-        out.append(f'<rect x="{label_w}" y="{y}" width="{width}" height="{row - 6}" fill="{colour}"><title>{escape(str(key))}: {value:g}{unit}</title></rect>')
+        out.append(
+            f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="12">{escape(str(key))[:24]}</text>'
+        )
+        out.append(
+            f'<rect x="{label_w}" y="{y}" width="{width}" height="{row - 6}" fill="{colour}"><title>{escape(str(key))}: {value:g}{unit}</title></rect>'
+        )
         out.append(f'<text x="{label_w + width + 4}" y="{y + 14}" font-size="12">{value:g}{unit}</text>')
     out.append("</svg>")
     return "".join(out)
@@ -107,7 +122,13 @@ def _changes(report) -> str:
         out.append(f"<h3>Layer {escape(layer)}</h3>")
         for host in sorted(grouped[layer]):
             out.append(f"<h4>{escape(host)}</h4>")
-            out.append(_table(grouped[layer][host], ("recorded_at", "kind", "component", "before", "after", "severity", "advisories", "failed"), None))
+            out.append(
+                _table(
+                    grouped[layer][host],
+                    ("recorded_at", "kind", "component", "before", "after", "severity", "advisories", "failed"),
+                    None,
+                )
+            )
     out.append("</div>")
     return "".join(out)
 

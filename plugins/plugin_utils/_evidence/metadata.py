@@ -37,8 +37,16 @@ def git_commit(path) -> dict:
     """The commit and cleanliness of the git work tree holding ``path``, or ``{}`` outside one."""
     directory = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
     try:
-        commit = subprocess.run(["git", "-C", directory, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True)
-        status = subprocess.run(["git", "-C", directory, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, timeout=10, check=True)
+        commit = subprocess.run(
+            ["git", "-C", directory, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
+        )
+        status = subprocess.run(
+            ["git", "-C", directory, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return {}
     return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from .chain import Anchor, Record
+from .chain import Anchor, Record, canonical
 from .sqlite_store import COLUMNS
-from .store import EvidenceError, EvidenceStore, head_of
+from .store import EvidenceError, EvidenceStore, chained, head_of
 
 try:
     import psycopg
@@ -51,17 +51,37 @@ SCHEMA = (
 class PostgresStore(EvidenceStore):
     backend = "postgresql"
 
-    def __init__(self, dsn: str, connect_timeout: int = 10, **_ignored):
+    def __init__(self, dsn: str, synchronous: str = "normal", connect_timeout: int = 10, **_ignored):
         if psycopg is None:
-            raise EvidenceError("the PostgreSQL evidence store needs the Python package psycopg (pip install 'psycopg[binary]')")
+            raise EvidenceError(
+                "the PostgreSQL evidence store needs the Python package psycopg (pip install 'psycopg[binary]')"
+            )
         self.dsn = dsn
         try:
-            self._db = psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout, application_name="everylayer-evidence")
+            self._db = psycopg.connect(
+                dsn, autocommit=True, connect_timeout=connect_timeout, application_name="everylayer-evidence"
+            )
+            if str(synchronous).lower() != "full":
+                # Committed per record all the same; only the wait for the server's WAL flush is skipped.
+                self._db.execute("SET synchronous_commit TO off")
             with self._locked() as cur:
                 for statement in SCHEMA:
                     cur.execute(statement)
         except psycopg.Error as exc:
             raise EvidenceError(f"cannot open the PostgreSQL evidence store: {exc}".strip()) from exc
+
+    def append(self, run_id: str, run_seq: int, kind: str, host, data) -> Record:
+        """As the base class, in two round trips: (BEGIN, lock, read head) then (INSERT, COMMIT), pipelined."""
+        body = canonical(data)
+        try:
+            with self._db.pipeline(), self._db.transaction():
+                self._db.cursor().execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+                cur = self._db.cursor()
+                rec = chained(self._head(cur), run_id, run_seq, kind, host, body)
+                self._insert(cur, rec)
+        except psycopg.Error as exc:
+            raise EvidenceError(f"cannot write the PostgreSQL evidence store: {exc}".strip()) from exc
+        return rec
 
     @contextmanager
     def _locked(self):
@@ -87,7 +107,7 @@ class PostgresStore(EvidenceStore):
 
     def _insert(self, tx, rec: Record):
         tx.execute(
-            f"INSERT INTO evidence_records ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            f"INSERT INTO evidence_records ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608 - constant column list and fixed clauses; values are bound parameters
             (rec.seq, rec.run_id, rec.run_seq, rec.kind, rec.host, rec.recorded_at, rec.body, rec.prev_hash, rec.hash),
         )
 
@@ -104,7 +124,9 @@ class PostgresStore(EvidenceStore):
         tx.execute("DELETE FROM evidence_records WHERE seq <= %s", (seq,))
 
     def _anchor(self, tx):
-        tx.execute("SELECT pruned_through, last_hash, count, digest, pruned_at, oldest_at, newest_at FROM evidence_anchor WHERE id = 1")
+        tx.execute(
+            "SELECT pruned_through, last_hash, count, digest, pruned_at, oldest_at, newest_at FROM evidence_anchor WHERE id = 1"
+        )
         row = tx.fetchone()
         return Anchor(*row) if row else None
 
@@ -114,21 +136,39 @@ class PostgresStore(EvidenceStore):
             "VALUES (1, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET pruned_through = EXCLUDED.pruned_through, "
             "last_hash = EXCLUDED.last_hash, count = EXCLUDED.count, digest = EXCLUDED.digest, pruned_at = EXCLUDED.pruned_at, "
             "oldest_at = EXCLUDED.oldest_at, newest_at = EXCLUDED.newest_at",
-            (anchor.pruned_through, anchor.last_hash, anchor.count, anchor.digest, anchor.pruned_at, anchor.oldest_at, anchor.newest_at),
+            (
+                anchor.pruned_through,
+                anchor.last_hash,
+                anchor.count,
+                anchor.digest,
+                anchor.pruned_at,
+                anchor.oldest_at,
+                anchor.newest_at,
+            ),
         )
 
     def records(self, run_id=None, since=None, until=None):
+        """Stream records in seq order, a page at a time (keyset pagination), so big stores fit in memory."""
         clauses, params = [], []
-        for clause, value in (("run_id = %s", run_id), ("recorded_at >= %s", since), ("recorded_at <= %s", until)):
+        for clause, value in (("run_id = %s", run_id), ("recorded_at >= %s", since), ("recorded_at < %s", until)):
             if value is not None:
                 clauses.append(clause)
                 params.append(value)
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        where = "".join(" AND " + clause for clause in clauses)
+        query = f"SELECT {COLUMNS} FROM evidence_records WHERE seq > %s{where} ORDER BY seq LIMIT 2000"  # noqa: S608 - constant columns and clauses; values are bound
+        last = -1
+        while True:
+            rows = self._page(query, [last, *params])
+            for row in rows:
+                yield Record(*row)
+            if len(rows) < 2000:
+                return
+            last = rows[-1][0]
+
+    def _page(self, query, params):
         with self._reading() as cur:
-            cur.execute(f"SELECT {COLUMNS} FROM evidence_records{where} ORDER BY seq", params)
-            rows = cur.fetchall()
-        for row in rows:
-            yield Record(*row)
+            cur.execute(query, params)
+            return cur.fetchall()
 
     def close(self):
         try:

@@ -26,22 +26,23 @@ class EvidenceIncomplete(Exception):
 
 
 class Recorder:
-    def __init__(self, target=None, fail_closed=True, retention_days=0, sqlite_synchronous="FULL", run_id=None, store=None):
+    def __init__(self, target=None, fail_closed=True, retention_days=0, synchronous="normal", run_id=None, store=None):
         self.target = target
         self.fail_closed = fail_closed
         self.retention_days = int(retention_days or 0)
-        self.sqlite_synchronous = sqlite_synchronous
+        self.synchronous = synchronous
         self.run_id = run_id or str(uuid.uuid4())
         self.store = store
         self.written = 0
         self.lost = 0
         self.head = None
         self.errors = []
+        self.busy_seconds = 0.0  # time the callback spent recording, reported in the receipt
 
     # --- events ---------------------------------------------------------------------------------------------
     def start(self, metadata: dict):
         if self.store is None:
-            self.store = self._guard(lambda: open_store(self.target, synchronous=self.sqlite_synchronous))
+            self.store = self._guard(lambda: open_store(self.target, synchronous=self.synchronous))
         if self.store is not None and self.retention_days > 0:
             self._guard(lambda: self.store.prune(self.retention_days, run_id=self.run_id))
         self._append("run_start", None, redact(metadata))
@@ -54,42 +55,47 @@ class Recorder:
             return self._append("unreachable", host, {"task": task, "action": action, "msg": _short(msg)})
         if no_log:
             if result.get("changed") or status == "failed":
-                data = {"task": task, "action": action, "censored": CENSORED, "changed": bool(result.get("changed")), "failed": status == "failed"}
+                data = {
+                    "task": task,
+                    "action": action,
+                    "censored": CENSORED,
+                    "changed": bool(result.get("changed")),
+                    "failed": status == "failed",
+                }
                 self._append("withheld", host, data)
             return None
         items = result.get("results") if isinstance(result.get("results"), list) else None
         recorded = False
         for item in items or [result]:
             if isinstance(item, dict) and "layer" in item and "changes" in item:
-                self._change(host, task, action, item, status, no_log, task_args or {})
+                self._change(host, task, action, item, status, task_args or {})
                 recorded = True
         decision = _decision(result)
         if decision is not None:
-            data = {"task": task, "decision": CENSORED if no_log else redact(decision)}
+            data = {"task": task, "decision": redact(decision)}
             self._append("decision", host, data)
             recorded = True
         if status == "failed" and not recorded:
             data = {"task": task, "action": action, "ignored": bool(result.get("_ignore_errors"))}
-            data["msg"] = CENSORED if no_log else _short(result.get("msg") or result.get("stderr") or "")
+            data["msg"] = _short(result.get("msg") or result.get("stderr") or "")
             self._append("failure", host, data)
 
-    def finish(self, host_stats: dict | None = None) -> dict:
-        """The run's receipt: run id, records written, chain head (and whether anything was lost)."""
-        return self.receipt(host_stats)
-
     # --- helpers --------------------------------------------------------------------------------------------
-    def _change(self, host, task, action, item, status, no_log, task_args):
+    def _change(self, host, task, action, item, status, task_args):
         state = str(task_args.get("state") or item.get("state") or "")
         kind = "rollback" if state in ROLLBACK_STATES or item.get("rolled_back") is True else "change"
-        data = {"task": task, "action": action, "failed": status == "failed" or bool(item.get("failed")), "changed": bool(item.get("changed"))}
-        if no_log:
-            data.update({"censored": CENSORED, "layer": str(item.get("layer"))})
-        else:
-            for key in ("layer", "changes", "pending", "reboot_required", "rollback", "msg"):
-                if key in item:
-                    data[key] = redact(item[key])
-            data["msg"] = _short(data.get("msg"))
-            data["check_mode"] = bool(item.get("check_mode", False))
+        data = {
+            "task": task,
+            "action": action,
+            "failed": status == "failed" or bool(item.get("failed")),
+            "changed": bool(item.get("changed")),
+        }
+        for key in ("layer", "changes", "pending", "reboot_required", "rollback", "msg"):
+            if key in item:
+                data[key] = redact(item[key])
+        data["msg"] = _short(data.get("msg"))
+        # check mode: `changes` is a forecast (docs/change-record.md), never to be counted as applied
+        data["simulated"] = bool(item.get("simulated", False))
         self._append(kind, host, data)
 
     def _append(self, kind, host, data):
@@ -120,6 +126,7 @@ class Recorder:
             "head": self.head,
             "store": getattr(self.store, "backend", None),
             "complete": self.lost == 0 and not self.errors,
+            "callback_seconds": round(self.busy_seconds, 3),
         }
         if self.lost:
             data["lost"] = self.lost
@@ -129,7 +136,9 @@ class Recorder:
 
     def receipt_line(self) -> str:
         state = "complete" if self.lost == 0 and not self.errors else f"INCOMPLETE ({self.lost} lost)"
-        return f"EVIDENCE run={self.run_id} records={self.written} head={self.head or '-'} store={getattr(self.store, 'backend', '-')} {state}"
+        backend = getattr(self.store, "backend", "-")
+        head = self.head or "-"
+        return f"EVIDENCE run={self.run_id} records={self.written} head={head} store={backend} {state} ({self.busy_seconds:.2f} s recording)"
 
     def write_artifact(self, directory):
         """Drop the receipt beside ansible-runner's other artifacts (artifacts/<ident>/evidence_receipt.json)."""
@@ -151,7 +160,11 @@ def _decision(result):
     if isinstance(facts, dict) and isinstance(facts.get(DECISION_KEY), dict):
         return facts[DECISION_KEY]
     stats = result.get("ansible_stats")
-    if isinstance(stats, dict) and isinstance(stats.get("data"), dict) and isinstance(stats["data"].get(DECISION_KEY), dict):
+    if (
+        isinstance(stats, dict)
+        and isinstance(stats.get("data"), dict)
+        and isinstance(stats["data"].get(DECISION_KEY), dict)
+    ):
         return stats["data"][DECISION_KEY]
     return None
 

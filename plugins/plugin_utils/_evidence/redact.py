@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 REDACTED = "********"
 CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
@@ -20,6 +22,7 @@ _SECRET_VALUE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----|\$ANSIBLE_VAULT;
 _MAX_DEPTH = 40
 
 
+@lru_cache(maxsize=4096)  # the same few keys come back in every result
 def is_secret_key(key) -> bool:
     return bool(_SECRET_KEY.search(str(key).replace("-", "_")))
 
@@ -29,12 +32,15 @@ def redact(value, depth=0):
     if depth > _MAX_DEPTH:
         return "<too deep>"
     if isinstance(value, Mapping):
-        return {str(k): (REDACTED if is_secret_key(k) and v not in (None, "") else redact(v, depth + 1)) for k, v in value.items()}
+        return {
+            str(k): (REDACTED if is_secret_key(k) and v not in (None, "") else redact(v, depth + 1))
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple, set, frozenset)):
         return [redact(v, depth + 1) for v in value]
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float)):
-        return value if not isinstance(value, float) or value == value else None
+        return None if isinstance(value, float) and not math.isfinite(value) else value
     text = str(value)
     return REDACTED if _SECRET_VALUE.search(text) else text

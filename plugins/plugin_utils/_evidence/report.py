@@ -9,9 +9,24 @@ import csv
 import io
 import json
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-CSV_FIELDS = ("recorded_at", "run_id", "seq", "host", "kind", "layer", "component", "change_kind", "before", "after", "severity", "advisories", "failed", "task")
+CSV_FIELDS = (
+    "recorded_at",
+    "run_id",
+    "seq",
+    "host",
+    "kind",
+    "layer",
+    "component",
+    "change_kind",
+    "before",
+    "after",
+    "severity",
+    "advisories",
+    "failed",
+    "task",
+)
 
 
 def _parse(ts):
@@ -25,7 +40,17 @@ def build(records, verification=None) -> dict:
     for rec in records:
         data = rec.data
         if rec.kind == "run_start":
-            runs.append(dict(run_id=rec.run_id, started=rec.recorded_at, **{k: data.get(k) for k in ("user", "controller", "playbook", "change_ticket", "approver", "check_mode", "awx")}, commit=(data.get("git") or {}).get("commit")))
+            runs.append(
+                dict(
+                    run_id=rec.run_id,
+                    started=rec.recorded_at,
+                    **{
+                        k: data.get(k)
+                        for k in ("user", "controller", "playbook", "change_ticket", "approver", "check_mode", "awx")
+                    },
+                    commit=(data.get("git") or {}).get("commit"),
+                )
+            )
             continue
         if rec.kind in ("change", "rollback"):
             for item in data.get("pending") or []:
@@ -37,14 +62,41 @@ def build(records, verification=None) -> dict:
                 if rec.kind == "rollback":
                     rollbacks.append(row)
             if data.get("failed"):
-                failures.append({"recorded_at": rec.recorded_at, "run_id": rec.run_id, "host": rec.host, "kind": "change failed", "task": data.get("task"), "msg": data.get("msg")})
+                failures.append(
+                    {
+                        "recorded_at": rec.recorded_at,
+                        "run_id": rec.run_id,
+                        "host": rec.host,
+                        "kind": "change failed",
+                        "task": data.get("task"),
+                        "msg": data.get("msg"),
+                    }
+                )
         elif rec.kind in ("failure", "unreachable"):
-            failures.append({"recorded_at": rec.recorded_at, "run_id": rec.run_id, "host": rec.host, "kind": rec.kind, "task": data.get("task"), "msg": data.get("msg"), "ignored": data.get("ignored", False)})
+            failures.append(
+                {
+                    "recorded_at": rec.recorded_at,
+                    "run_id": rec.run_id,
+                    "host": rec.host,
+                    "kind": rec.kind,
+                    "task": data.get("task"),
+                    "msg": data.get("msg"),
+                    "ignored": data.get("ignored", False),
+                }
+            )
         elif rec.kind == "decision":
-            decisions.append({"recorded_at": rec.recorded_at, "run_id": rec.run_id, "host": rec.host, "task": data.get("task"), "decision": data.get("decision")})
+            decisions.append(
+                {
+                    "recorded_at": rec.recorded_at,
+                    "run_id": rec.run_id,
+                    "host": rec.host,
+                    "task": data.get("task"),
+                    "decision": data.get("decision"),
+                }
+            )
         elif rec.kind == "withheld":
             withheld += 1
-    applied = [r for r in rows if r["kind"] == "change" and not r["check_mode"]]
+    applied = [r for r in rows if r["kind"] == "change" and not r["simulated"]]
     ok = [r for r in applied if not r["failed"]]
     ttp = []
     for row in ok:
@@ -52,10 +104,19 @@ def build(records, verification=None) -> dict:
         if start:
             hours = (_parse(row["recorded_at"]) - _parse(start)).total_seconds() / 3600.0 if "T" in start else None
             if hours is not None and hours >= 0:
-                ttp.append({"host": row["host"], "component": row["component"], "first_seen": start, "patched": row["recorded_at"], "hours": round(hours, 3)})
+                ttp.append(
+                    {
+                        "host": row["host"],
+                        "component": row["component"],
+                        "first_seen": start,
+                        "patched": row["recorded_at"],
+                        "hours": round(hours, 3),
+                    }
+                )
     hours = sorted(t["hours"] for t in ttp)
+    simulated = sum(1 for r in rows if r["simulated"])
     return {
-        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "verification": verification,
         "runs": runs,
         "totals": {
@@ -66,13 +127,21 @@ def build(records, verification=None) -> dict:
             "failures": len(failures),
             "decisions": len(decisions),
             "withheld": withheld,
+            "simulated": simulated,
             "hosts": len({r["host"] for r in applied}),
             "success_rate": round(len(ok) / len(applied), 4) if applied else None,
         },
         "per_layer": _count(applied, "layer"),
         "per_host": _count(applied, "host"),
-        "success_per_layer": {layer: round(sum(1 for r in applied if r["layer"] == layer and not r["failed"]) / n, 4) for layer, n in _count(applied, "layer").items()},
-        "time_to_patch": {"items": ttp, "median_hours": hours[len(hours) // 2] if hours else None, "max_hours": hours[-1] if hours else None},
+        "success_per_layer": {
+            layer: round(sum(1 for r in applied if r["layer"] == layer and not r["failed"]) / n, 4)
+            for layer, n in _count(applied, "layer").items()
+        },
+        "time_to_patch": {
+            "items": ttp,
+            "median_hours": hours[len(hours) // 2] if hours else None,
+            "max_hours": hours[-1] if hours else None,
+        },
         "changes": rows,
         "failures": failures,
         "rollbacks": rollbacks,
@@ -96,7 +165,7 @@ def _row(rec, data, change):
         "advisories": list(change.get("advisories") or []),
         "published": change.get("published"),
         "failed": bool(data.get("failed")),
-        "check_mode": bool(data.get("check_mode")),
+        "simulated": bool(data.get("simulated")),
         "task": data.get("task"),
     }
 
@@ -115,7 +184,9 @@ def to_csv(report) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in report["changes"]:
-        writer.writerow(dict(row, advisories=" ".join(row["advisories"]), kind=row["kind"], change_kind=row["change_kind"]))
+        writer.writerow(
+            dict(row, advisories=" ".join(row["advisories"]), kind=row["kind"], change_kind=row["change_kind"])
+        )
     return out.getvalue()
 
 

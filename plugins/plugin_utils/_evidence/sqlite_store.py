@@ -47,7 +47,7 @@ COLUMNS = "seq, run_id, run_seq, kind, host, recorded_at, body, prev_hash, hash"
 class SQLiteStore(EvidenceStore):
     backend = "sqlite"
 
-    def __init__(self, path: str, synchronous: str = "FULL", timeout: float = 60.0):
+    def __init__(self, path: str, synchronous: str = "normal", timeout: float = 60.0):
         self.path = os.path.abspath(os.path.expanduser(path))
         try:
             os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
@@ -59,7 +59,7 @@ class SQLiteStore(EvidenceStore):
             try:
                 self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
                 self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute(f"PRAGMA synchronous={'NORMAL' if str(synchronous).upper() == 'NORMAL' else 'FULL'}")
+                self._db.execute(f"PRAGMA synchronous={'FULL' if str(synchronous).lower() == 'full' else 'NORMAL'}")
                 self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
                 self._db.executescript(SCHEMA)
             finally:
@@ -92,7 +92,7 @@ class SQLiteStore(EvidenceStore):
 
     def _insert(self, tx, rec: Record):
         tx.execute(
-            f"INSERT INTO evidence_records ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO evidence_records ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608 - constant column list and fixed clauses; values are bound parameters
             (rec.seq, rec.run_id, rec.run_seq, rec.kind, rec.host, rec.recorded_at, rec.body, rec.prev_hash, rec.hash),
         )
 
@@ -100,32 +100,57 @@ class SQLiteStore(EvidenceStore):
         # Only a prefix can go: stop at the first record that is still inside the retention period.
         first_kept = tx.execute("SELECT MIN(seq) FROM evidence_records WHERE recorded_at >= ?", (cutoff,)).fetchone()[0]
         query = "SELECT seq, hash, recorded_at FROM evidence_records"
-        rows = tx.execute(query + (" WHERE seq < ?" if first_kept is not None else "") + " ORDER BY seq", (first_kept,) if first_kept is not None else ()).fetchall()
+        rows = tx.execute(
+            query + (" WHERE seq < ?" if first_kept is not None else "") + " ORDER BY seq",
+            (first_kept,) if first_kept is not None else (),
+        ).fetchall()
         return [tuple(row) for row in rows]
 
     def _delete_through(self, tx, seq):
         tx.execute("DELETE FROM evidence_records WHERE seq <= ?", (seq,))
 
     def _anchor(self, tx):
-        row = tx.execute("SELECT pruned_through, last_hash, count, digest, pruned_at, oldest_at, newest_at FROM evidence_anchor WHERE id = 1").fetchone()
+        row = tx.execute(
+            "SELECT pruned_through, last_hash, count, digest, pruned_at, oldest_at, newest_at FROM evidence_anchor WHERE id = 1"
+        ).fetchone()
         return Anchor(*row) if row else None
 
     def _save_anchor(self, tx, anchor: Anchor):
         tx.execute(
-            "INSERT OR REPLACE INTO evidence_anchor (id, pruned_through, last_hash, count, digest, pruned_at, oldest_at, newest_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
-            (anchor.pruned_through, anchor.last_hash, anchor.count, anchor.digest, anchor.pruned_at, anchor.oldest_at, anchor.newest_at),
+            "INSERT OR REPLACE INTO evidence_anchor (id, pruned_through, last_hash, count, digest, pruned_at, oldest_at, newest_at)"
+            " VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                anchor.pruned_through,
+                anchor.last_hash,
+                anchor.count,
+                anchor.digest,
+                anchor.pruned_at,
+                anchor.oldest_at,
+                anchor.newest_at,
+            ),
         )
 
     def records(self, run_id=None, since=None, until=None):
+        """Stream records in seq order, a page at a time (keyset pagination), so big stores fit in memory."""
         clauses, params = [], []
-        for clause, value in (("run_id = ?", run_id), ("recorded_at >= ?", since), ("recorded_at <= ?", until)):
+        for clause, value in (("run_id = ?", run_id), ("recorded_at >= ?", since), ("recorded_at < ?", until)):
             if value is not None:
                 clauses.append(clause)
                 params.append(value)
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        with self._reading() as db:
-            for row in db.execute(f"SELECT {COLUMNS} FROM evidence_records{where} ORDER BY seq", params):
+        where = "".join(" AND " + clause for clause in clauses)
+        query = f"SELECT {COLUMNS} FROM evidence_records WHERE seq > ?{where} ORDER BY seq LIMIT 2000"  # noqa: S608 - constant columns and clauses; values are bound
+        last = -1
+        while True:
+            rows = self._page(query, [last, *params])
+            for row in rows:
                 yield Record(*row)
+            if len(rows) < 2000:
+                return
+            last = rows[-1][0]
+
+    def _page(self, query, params):
+        with self._reading() as db:
+            return db.execute(query, params).fetchall()
 
     def close(self):
         try:

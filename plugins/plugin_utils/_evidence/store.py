@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .chain import GENESIS, Anchor, Record, canonical, pruned_digest, record_hash, verify
 
@@ -23,7 +23,7 @@ class EvidenceError(Exception):
 
 
 def utcnow() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class EvidenceStore:
@@ -33,16 +33,13 @@ class EvidenceStore:
         """Commit one record at the head of the chain and return it (with its seq and hash)."""
         body = canonical(data)
         with self._locked() as tx:
-            head_seq, head_hash = self._head(tx)
-            recorded_at = utcnow()
-            digest = record_hash(head_hash, run_id, run_seq, kind, host, recorded_at, body)
-            rec = Record(head_seq + 1, run_id, run_seq, kind, host, recorded_at, body, head_hash, digest)
+            rec = chained(self._head(tx), run_id, run_seq, kind, host, body)
             self._insert(tx, rec)
         return rec
 
     def prune(self, older_than_days: int, run_id: str = "prune") -> dict | None:
         """Delete records older than the cutoff (a prefix of the chain) and leave an anchor plus a prune record."""
-        cutoff = (datetime.now(timezone.utc) - timedelta(days=older_than_days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        cutoff = (datetime.now(UTC) - timedelta(days=older_than_days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         with self._locked() as tx:
             victims = self._prefix_before(tx, cutoff)
             if not victims:
@@ -65,16 +62,24 @@ class EvidenceStore:
                 head_seq, head_hash = anchor.pruned_through, anchor.last_hash
             body = canonical(dict(anchor.as_dict(), retention_days=older_than_days, pruned_now=len(victims)))
             at = utcnow()
-            rec = Record(head_seq + 1, run_id, 0, "prune", None, at, body, head_hash, record_hash(head_hash, run_id, 0, "prune", None, at, body))
+            rec = Record(
+                head_seq + 1,
+                run_id,
+                0,
+                "prune",
+                None,
+                at,
+                body,
+                head_hash,
+                record_hash(head_hash, run_id, 0, "prune", None, at, body),
+            )
             self._insert(tx, rec)
         return anchor.as_dict()
 
     def verify(self, expected_head=None, run_id=None):
-        records = list(self.records())
-        prunes = [rec for rec in records if rec.kind == "prune"]
-        result = verify(records, self.anchor(), expected_head, prunes)
+        result = verify(self.records, self.anchor(), expected_head)
         if run_id is not None:
-            result.runs = 1 if any(rec.run_id == run_id for rec in records) else 0
+            result.runs = 1 if next(iter(self.records(run_id=run_id)), None) is not None else 0
         return result
 
     def anchor(self) -> Anchor | None:
@@ -119,6 +124,14 @@ class EvidenceStore:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def chained(head, run_id, run_seq, kind, host, body) -> Record:
+    """The record that follows ``head`` (``(seq, hash)``), stamped now."""
+    head_seq, head_hash = head
+    recorded_at = utcnow()
+    digest = record_hash(head_hash, run_id, run_seq, kind, host, recorded_at, body)
+    return Record(head_seq + 1, run_id, run_seq, kind, host, recorded_at, body, head_hash, digest)
 
 
 def head_of(rows) -> tuple:

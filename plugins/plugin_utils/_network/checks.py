@@ -34,7 +34,9 @@ def interfaces_status(text: str) -> dict[str, str]:
         if status_col is None or not line.strip() or line.startswith("-"):
             continue
         toks = _tokens(line)
-        candidates = [(abs(pos - status_col), word.rstrip(":")) for pos, word in toks[1:] if _STATUS_WORDS.match(word.rstrip(":"))]
+        candidates = [
+            (abs(pos - status_col), word.rstrip(":")) for pos, word in toks[1:] if _STATUS_WORDS.match(word.rstrip(":"))
+        ]
         if candidates:
             out[toks[0][1]] = min(candidates)[1]
     return out
@@ -52,7 +54,7 @@ def junos_interfaces(text: str) -> dict[str, str]:
 
 def lldp_neighbors(text: str) -> dict[str, str]:
     """'show lldp neighbors' on IOS, NX-OS (wrapped long names), EOS and Junos: local port -> neighbour."""
-    lines = [line for line in clean(text).splitlines()]
+    lines = clean(text).splitlines()
     out: dict[str, str] = {}
     header = None
     pending = None
@@ -93,9 +95,20 @@ def bgp_neighbors(text: str) -> dict[str, str]:
     while i < len(lines):
         cols = lines[i].split()
         i += 1
-        if len(cols) < 2 or not _IP.match(cols[0]) or "." not in cols[0] and ":" not in cols[0] or not cols[1].isdigit():
+        if (
+            len(cols) < 2
+            or not _IP.match(cols[0])
+            or "." not in cols[0]
+            and ":" not in cols[0]
+            or not cols[1].isdigit()
+        ):
             continue
-        while len(cols) < 9 and i < len(lines) and lines[i][:1].isspace() and not _IP.match(lines[i].split()[0] if lines[i].split() else "x"):
+        while (
+            len(cols) < 9
+            and i < len(lines)
+            and lines[i][:1].isspace()
+            and not _IP.match(lines[i].split()[0] if lines[i].split() else "x")
+        ):
             cols += lines[i].split()
             i += 1
         state = None

@@ -152,7 +152,7 @@ def ios_boot(text: str) -> list[str]:
 def nxos_boot(text: str) -> list[str]:
     """The variables for the next reload (falls back to the current ones on older releases)."""
     text = clean(text)
-    _, sep, after = text.partition("Boot Variables on next reload")
+    sep, after = text.partition("Boot Variables on next reload")[1:]
     block = after if sep else text
     return re.findall(r"^\s*(?:NXOS|system) variable = (\S+)", block, re.M)
 
@@ -205,7 +205,7 @@ def junos_file_list(text: str) -> dict:
     return {"files": files, "free": None, "total": None}
 
 
-def junos_storage(text: str, mounts: tuple[str, ...] = ("/.mount/var/tmp", "/var/tmp", "/.mount/var", "/var")) -> dict:
+def junos_storage(text: str, mounts: tuple[str, ...] = ("/.mount/var/tmp", "/var/tmp", "/.mount/var", "/var")) -> dict:  # noqa: S108 - device paths
     """'show system storage': the row of the first mount found in ``mounts``, sizes with units."""
     rows = {}
     for line in clean(text).splitlines():

@@ -75,7 +75,7 @@ class Platform:
         return facts["boot"][0] if facts.get("boot") else None
 
     def md5(self, s, filename: str, timeout: float) -> tuple[str | None, str]:
-        out = s.send(f"verify /md5 {self.path(filename)}", read_timeout=timeout)
+        out = s.send(f"verify /md5 {self.path(filename)}", read_timeout=timeout, retry=False)
         return parsers.md5_digest(out), out
 
     # -- actions ------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ class CiscoNxos(Platform):
         return parsers.nxos_boot(s.send("show boot"))
 
     def md5(self, s, filename: str, timeout: float) -> tuple[str | None, str]:
-        out = s.send(f"show file {self.path(filename)} md5sum", read_timeout=timeout)
+        out = s.send(f"show file {self.path(filename)} md5sum", read_timeout=timeout, retry=False)
         return parsers.md5_digest(out), out
 
     def set_boot(self, s, images: list[str]) -> None:
@@ -171,8 +171,8 @@ class AristaEos(Platform):
 
 class JuniperJunos(Platform):
     name = device_type = "juniper_junos"
-    prefix = "/var/tmp/"
-    scp_file_system = "/var/tmp"
+    prefix = "/var/tmp/"  # noqa: S108 - the device's image directory, not a local path
+    scp_file_system = "/var/tmp"  # noqa: S108
     boot_needs_save = False
     snapshot_commands = {
         "interfaces": ("show interfaces terse", checks.junos_interfaces),
@@ -203,7 +203,7 @@ class JuniperJunos(Platform):
         return True  # Junos only runs committed configuration
 
     def md5(self, s, filename: str, timeout: float) -> tuple[str | None, str]:
-        out = s.send(f"file checksum md5 {self.path(filename)}", read_timeout=timeout)
+        out = s.send(f"file checksum md5 {self.path(filename)}", read_timeout=timeout, retry=False)
         return parsers.md5_digest(out), out
 
     def set_boot(self, s, images: list[str]) -> None:
@@ -224,15 +224,20 @@ class JuniperJunos(Platform):
         return parsers.clean(s.send("show configuration | display set", read_timeout=120))
 
 
-PLATFORMS: dict[str, type[Platform]] = {
-    cls.name: cls for cls in (CiscoIos, CiscoNxos, AristaEos, JuniperJunos)
-}
+PLATFORMS: dict[str, type[Platform]] = {cls.name: cls for cls in (CiscoIos, CiscoNxos, AristaEos, JuniperJunos)}
 #: ansible_network_os spellings -> platform
 ALIASES = {
-    "ios": "cisco_ios", "cisco.ios.ios": "cisco_ios", "cisco_xe": "cisco_ios", "iosxe": "cisco_ios",
-    "nxos": "cisco_nxos", "cisco.nxos.nxos": "cisco_nxos",
-    "eos": "arista_eos", "arista.eos.eos": "arista_eos",
-    "junos": "juniper_junos", "junipernetworks.junos.junos": "juniper_junos", "juniper": "juniper_junos",
+    "ios": "cisco_ios",
+    "cisco.ios.ios": "cisco_ios",
+    "cisco_xe": "cisco_ios",
+    "iosxe": "cisco_ios",
+    "nxos": "cisco_nxos",
+    "cisco.nxos.nxos": "cisco_nxos",
+    "eos": "arista_eos",
+    "arista.eos.eos": "arista_eos",
+    "junos": "juniper_junos",
+    "junipernetworks.junos.junos": "juniper_junos",
+    "juniper": "juniper_junos",
 }
 
 

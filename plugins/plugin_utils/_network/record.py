@@ -36,18 +36,40 @@ def facts(raw: dict) -> dict:
 
 
 def _diff_text(f: dict) -> str:
-    return "version: %s\nimage: %s\nboot: %s\n" % (f.get("version"), f.get("image"), ", ".join(f.get("boot") or []))
+    boot = ", ".join(f.get("boot") or [])
+    return f"version: {f.get('version')}\nimage: {f.get('image')}\nboot: {boot}\n"
 
 
-def result(changed: bool, msg: str, before: dict, after: dict, changes: list | None = None, pending: list | None = None,
-           rollback: dict | None = None, reboot_required: bool = False, snapshot: dict | None = None,
-           simulated: bool = False) -> dict:
+def result(
+    changed: bool,
+    msg: str,
+    before: dict,
+    after: dict,
+    changes: list | None = None,
+    pending: list | None = None,
+    rollback: dict | None = None,
+    reboot_required: bool = False,
+    snapshot: dict | None = None,
+    simulated: bool = False,
+) -> dict:
     out = {"changed": changed, "msg": msg}
-    out.update(_change.record("network", copy.deepcopy(changes or []), copy.deepcopy(pending or []), reboot_required,
-                              rollback or _change.rollback("none"), simulated=simulated))
+    out.update(
+        _change.record(
+            "network",
+            copy.deepcopy(changes or []),
+            copy.deepcopy(pending or []),
+            reboot_required,
+            rollback or _change.rollback("none"),
+            simulated=simulated,
+        )
+    )
     out["facts"] = {"before": facts(before), "after": facts(after)}
-    out["diff"] = {"before_header": "device before", "after_header": "device after",
-                   "before": _diff_text(before), "after": _diff_text(after)}
+    out["diff"] = {
+        "before_header": "device before",
+        "after_header": "device after",
+        "before": _diff_text(before),
+        "after": _diff_text(after),
+    }
     if snapshot is not None:
         out["snapshot"] = snapshot
     return out
@@ -57,7 +79,10 @@ def failure(msg: str, changed: bool, details: dict) -> dict:
     """A failed result that still carries a valid change record (what is known of it)."""
     out = {"failed": True, "changed": changed, "msg": msg}
     rb = details.pop("rollback", None) or _change.rollback("none")
-    out.update(_change.record("network", details.pop("changes", []), details.pop("pending", []),
-                              details.pop("reboot_required", False), rb))
+    out.update(
+        _change.record(
+            "network", details.pop("changes", []), details.pop("pending", []), details.pop("reboot_required", False), rb
+        )
+    )
     out.update(details)
     return out

@@ -40,11 +40,21 @@ class Runbook:
             self.s.connect()
             before = self.p.facts(self.s)
             self.step("facts", version=before["version"], image=before["image"], boot=before["boot"])
-            handler = {"scanned": self.scan, "staged": self.stage, "upgraded": self.upgrade, "rolled_back": self.roll_back}
+            handler = {
+                "scanned": self.scan,
+                "staged": self.stage,
+                "upgraded": self.upgrade,
+                "rolled_back": self.roll_back,
+            }
             result = handler[state](before)
         except NetworkImageError as exc:
             details = dict(exc.details)
             result = record.failure(str(exc), bool(details.pop("changed", False)), details)
+        except TRANSPORT_ERRORS as exc:  # pylint: disable=catching-non-exception
+            touched = any(s["step"] in ("delete_images", "transfer", "boot", "reload") for s in self.steps)
+            last = self.steps[-1]["step"] if self.steps else "connect"
+            msg = f"lost the SSH session to the device after step {last!r}: {exc.__class__.__name__}: {exc}"
+            result = record.failure(msg, touched, {})
         finally:
             self.s.close()
         result.update(self.result, steps=self.steps, warnings=self.warnings, reconnects=self.s.reconnects)
@@ -57,7 +67,7 @@ class Runbook:
         if target and not same_version(before["version"], target):
             pending.append(record.image_change(self.dest(), before["version"], target))
         snapshot = self.p.snapshot(self.s) if self.o["postcheck"] else None
-        msg = "device runs %s" % before["version"]
+        msg = f"device runs {before['version']}"
         return record.result(False, msg, before=before, after=before, pending=pending, snapshot=snapshot)
 
     def stage(self, before: dict, reload_after: bool = False) -> dict:
@@ -68,8 +78,15 @@ class Runbook:
         change = record.image_change(dest, before["version"], target, reboot_required=True)
         rollback = record.rollback(self.p, before)
         if self.check_mode:
-            return record.result(True, f"would stage {dest} ({target})", before=before, after=before, changes=[change],
-                                 rollback=rollback, simulated=True)
+            return record.result(
+                True,
+                f"would stage {dest} ({target})",
+                before=before,
+                after=before,
+                changes=[change],
+                rollback=rollback,
+                simulated=True,
+            )
         if self.p.boot_needs_save and not before["config_saved"] and not self.o["save_unsaved_config"]:
             raise NetworkImageError(
                 "the running configuration has unsaved changes; saving the boot variable would persist them. "
@@ -78,14 +95,30 @@ class Runbook:
         self.backup()
         deleted = self.ensure_space(before)
         transferred = self.ensure_image(dest)
-        wanted = [dest] + ([before["image"]] if self.p.boot_fallback and before["image"] and before["image"] != dest else [])
+        wanted = [dest] + (
+            [before["image"]] if self.p.boot_fallback and before["image"] and before["image"] != dest else []
+        )
         boot_changed = self.set_boot(wanted)
         after = self.p.facts(self.s)
         if not (deleted or transferred or boot_changed):
-            return record.result(False, f"{dest} ({target}) is already staged; reload to activate", before=before,
-                                 after=after, pending=[change], rollback=rollback, reboot_required=True)
-        return record.result(True, f"staged {dest} ({target}); reload to activate", before=before, after=after,
-                             changes=[change], rollback=rollback, reboot_required=True)
+            return record.result(
+                False,
+                f"{dest} ({target}) is already staged; reload to activate",
+                before=before,
+                after=after,
+                pending=[change],
+                rollback=rollback,
+                reboot_required=True,
+            )
+        return record.result(
+            True,
+            f"staged {dest} ({target}); reload to activate",
+            before=before,
+            after=after,
+            changes=[change],
+            rollback=rollback,
+            reboot_required=True,
+        )
 
     def upgrade(self, before: dict) -> dict:
         target = self.o["version"]
@@ -94,23 +127,38 @@ class Runbook:
         staged = self.stage(before)
         if self.check_mode:
             change = record.image_change(self.dest(), before["version"], target)
-            return record.result(True, f"would upgrade {before['version']} -> {target} ({self.dest()})", before=before,
-                                 after=before, changes=[change], rollback=staged["rollback"], simulated=True)
+            return record.result(
+                True,
+                f"would upgrade {before['version']} -> {target} ({self.dest()})",
+                before=before,
+                after=before,
+                changes=[change],
+                rollback=staged["rollback"],
+                simulated=True,
+            )
         snapshot = self.p.snapshot(self.s) if self.o["postcheck"] else None
         after = self.reload_and_verify(before)
         change = record.image_change(self.dest(), before["version"], after["version"])
         if not same_version(after["version"], target):
             return self.came_back_wrong(before, after, target, staged)
-        self.postcheck(snapshot)
-        return record.result(True, f"upgraded {before['version']} -> {after['version']}", before=before, after=after,
-                             changes=[change], rollback=staged["rollback"])
+        self.postcheck(snapshot, changes=[change], rollback=staged["rollback"])
+        return record.result(
+            True,
+            f"upgraded {before['version']} -> {after['version']}",
+            before=before,
+            after=after,
+            changes=[change],
+            rollback=staged["rollback"],
+        )
 
     def roll_back(self, before: dict) -> dict:
         data = self.o.get("rollback") or {}
         image, version = data.get("file") or self.p.basename(data.get("image")), data.get("version")
         if not image or not version:
-            raise NetworkImageError("state=rolled_back needs rollback.image (or rollback.file) and rollback.version, "
-                                    "e.g. the rollback.data of the upgrade's change record")
+            raise NetworkImageError(
+                "state=rolled_back needs rollback.image (or rollback.file) and rollback.version, "
+                "e.g. the rollback.data of the upgrade's change record"
+            )
         if same_version(before["version"], version):
             return record.result(False, f"already running {version}", before=before, after=before)
         if image not in before["files"]:
@@ -118,18 +166,35 @@ class Runbook:
         change = record.image_change(image, before["version"], version)
         rollback = record.rollback(self.p, before)
         if self.check_mode:
-            return record.result(True, f"would boot {image} ({version})", before=before, after=before, changes=[change],
-                                 rollback=rollback, simulated=True)
+            return record.result(
+                True,
+                f"would boot {image} ({version})",
+                before=before,
+                after=before,
+                changes=[change],
+                rollback=rollback,
+                simulated=True,
+            )
         self.backup()
         self.set_boot([image])
         snapshot = self.p.snapshot(self.s) if self.o["postcheck"] else None
         after = self.reload_and_verify(before)
         if not same_version(after["version"], version):
-            raise NetworkImageError(f"rollback failed: the device runs {after['version']}, not {version}",
-                                    changed=True, pending=[change], rollback=rollback)
-        self.postcheck(snapshot)
-        return record.result(True, f"rolled back {before['version']} -> {after['version']}", before=before, after=after,
-                             changes=[change], rollback=rollback)
+            raise NetworkImageError(
+                f"rollback failed: the device runs {after['version']}, not {version}",
+                changed=True,
+                pending=[change],
+                rollback=rollback,
+            )
+        self.postcheck(snapshot, changes=[change], rollback=rollback)
+        return record.result(
+            True,
+            f"rolled back {before['version']} -> {after['version']}",
+            before=before,
+            after=after,
+            changes=[change],
+            rollback=rollback,
+        )
 
     # -- steps ------------------------------------------------------------------------------------
     def dest(self) -> str:
@@ -140,10 +205,16 @@ class Runbook:
         image = before["image"]
         if self.o["state"] == "upgraded" and image and before["boot"][:1] != [image]:
             if self.check_mode:
-                return record.result(True, f"would point the boot variable at {image}", before=before, after=before, simulated=True)
+                return record.result(
+                    True, f"would point the boot variable at {image}", before=before, after=before, simulated=True
+                )
             self.set_boot([image])
-            return record.result(True, f"already running {before['version']}; boot variable set to {image}",
-                                 before=before, after=self.p.facts(self.s))
+            return record.result(
+                True,
+                f"already running {before['version']}; boot variable set to {image}",
+                before=before,
+                after=self.p.facts(self.s),
+            )
         return record.result(False, f"already running {before['version']}", before=before, after=before)
 
     def backup(self) -> None:
@@ -152,7 +223,9 @@ class Runbook:
         text = self.p.backup(self.s)
         directory = self.o["backup_dir"]
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        path = os.path.join(directory, "%s.%s.cfg" % (self.o["inventory_hostname"], time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())))
+        path = os.path.join(
+            directory, f"{self.o['inventory_hostname']}.{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.cfg"
+        )
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
@@ -167,7 +240,9 @@ class Runbook:
         value = digest.hexdigest()
         expected = self.o.get("image_md5")
         if expected and expected.lower() != value:
-            raise NetworkImageError(f"{self.o['image']} has MD5 {value}, not the expected image_md5 {expected}: wrong or damaged file")
+            raise NetworkImageError(
+                f"{self.o['image']} has MD5 {value}, not the expected image_md5 {expected}: wrong or damaged file"
+            )
         return value
 
     def ensure_space(self, before: dict) -> None:
@@ -192,7 +267,11 @@ class Runbook:
         if free <= need:
             raise NetworkImageError(
                 f"not enough free space for {dest}: need {need} bytes, {free} free; "
-                "list old images in delete_images to remove them first", changed=bool(deleted), free=free, needed=need)
+                "list old images in delete_images to remove them first",
+                changed=bool(deleted),
+                free=free,
+                needed=need,
+            )
         self.step("space", free=free, needed=need)
         return bool(deleted)
 
@@ -209,14 +288,16 @@ class Runbook:
                     return info["transferred"]
                 if info["transferred"]:
                     if info["resent"] >= 1:
-                        raise NetworkImageError(f"{dest} is still corrupt after a second transfer (device MD5 {have}, expected {want})",
-                                                changed=True)
+                        raise NetworkImageError(
+                            f"{dest} is still corrupt after a second transfer (device MD5 {have}, expected {want})",
+                            changed=True,
+                        )
                     info["resent"] += 1
                     self.step("verify", file=dest, md5=have, result="corrupt, re-sending")
                 self.step("transfer", file=dest)
                 self.s.transfer(self.o["image"], dest)
                 info["transferred"] = True
-            except TRANSPORT_ERRORS as exc:
+            except TRANSPORT_ERRORS as exc:  # pylint: disable=catching-non-exception
                 info["reconnects"] += 1
                 self.step("transfer", file=dest, result=f"session lost: {exc.__class__.__name__}: {exc}")
                 if info["reconnects"] > MAX_RECONNECTS:
@@ -280,9 +361,15 @@ class Runbook:
             time.sleep(self.o["reload_poll_interval"])
         raise NetworkImageError(
             f"the device did not come back within reload_timeout={self.o['reload_timeout']}s after the reload",
-            changed=True, rollback=record.rollback(self.p, before),
-            pending=[record.image_change(self.dest() or "image", before["version"], self.o.get("version") or
-                                         (self.o.get("rollback") or {}).get("version"))],
+            changed=True,
+            rollback=record.rollback(self.p, before),
+            pending=[
+                record.image_change(
+                    self.dest() or "image",
+                    before["version"],
+                    self.o.get("version") or (self.o.get("rollback") or {}).get("version"),
+                )
+            ],
         )
 
     def came_back_wrong(self, before: dict, after: dict, target: str, staged: dict) -> dict:
@@ -293,11 +380,14 @@ class Runbook:
             self.set_boot([bootable])
             msg += f"; boot variable reset to {bootable}"
         pending = [record.image_change(self.dest(), after["version"], target)]
-        res = record.result(True, msg, before=before, after=self.p.facts(self.s), pending=pending, rollback=staged["rollback"])
+        res = record.result(
+            True, msg, before=before, after=self.p.facts(self.s), pending=pending, rollback=staged["rollback"]
+        )
         res["failed"] = True
         return res
 
-    def postcheck(self, snapshot: dict | None) -> None:
+    def postcheck(self, snapshot: dict | None, **record_details: object) -> None:
+        """Compare with the pre-reload snapshot; ``record_details`` (the change made) join a failure."""
         if snapshot is None:
             return
         now = self.p.snapshot(self.s)
@@ -307,5 +397,7 @@ class Runbook:
         if diffs:
             text = "; ".join(f"{d['check']} {d['item']}: {d['before']} -> {d['after']}" for d in diffs[:10])
             if self.o["fail_on_postcheck_diff"]:
-                raise NetworkImageError(f"post-checks differ from the pre-check snapshot: {text}", changed=True)
+                raise NetworkImageError(
+                    f"post-checks differ from the pre-check snapshot: {text}", changed=True, **record_details
+                )
             self.warnings.append(f"post-checks differ from the pre-check snapshot: {text}")

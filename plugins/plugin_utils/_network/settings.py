@@ -33,7 +33,7 @@ def known_hosts_from_ssh_args(*args: str | None) -> str | None:
                 option = words[index + 1]
             elif word.startswith("-o"):
                 option = word[2:]
-            key, _, path = option.partition("=")
+            key, path = option.partition("=")[::2]
             if key.strip().lower() == "userknownhostsfile" and path:
                 return os.path.expanduser(path.split()[0])
     return None
@@ -52,13 +52,17 @@ def connection(args: dict, var, inventory_hostname: str) -> dict:
     out["host"] = out["host"] or inventory_hostname
     out["port"] = int(out["port"] or 22)
     if not out["platform"]:
-        raise NetworkImageError("no platform: set ansible_network_os for the host (cisco_ios, cisco_nxos, arista_eos, "
-                                "juniper_junos) or the platform option")
+        raise NetworkImageError(
+            "no platform: set ansible_network_os for the host (cisco_ios, cisco_nxos, arista_eos, "
+            "juniper_junos) or the platform option"
+        )
     if not out["username"]:
         raise NetworkImageError("no user name: set ansible_user (or the username option)")
     if not out["password"] and not out["ssh_key_file"]:
         raise NetworkImageError("no credentials: set ansible_password or ansible_ssh_private_key_file (or the options)")
-    known = args.get("known_hosts") or known_hosts_from_ssh_args(var("ansible_ssh_common_args"), var("ansible_ssh_extra_args"))
+    known = args.get("known_hosts") or known_hosts_from_ssh_args(
+        var("ansible_ssh_common_args"), var("ansible_ssh_extra_args")
+    )
     out["known_hosts"] = known or os.path.expanduser("~/.ssh/known_hosts")
     out["host_key_checking"] = args["host_key_checking"]
     out["connect_timeout"] = args["connect_timeout"]

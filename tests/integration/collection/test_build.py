@@ -39,6 +39,7 @@ FORBIDDEN_PREFIXES = (
     "benchmarks/",
     "scripts/",
     ".ci/",
+    "extensions/molecule/",
     ".venv",
     ".collections/",
     ".ansible/",
@@ -47,6 +48,8 @@ FORBIDDEN_PREFIXES = (
     ".pytest_cache/",
     ".ruff_cache/",
     "inventories/lab/generated/",
+    "playbooks/backups/",
+    "reports/",
 )
 FORBIDDEN_FILES = {
     "Makefile",
@@ -111,12 +114,15 @@ def members(tarball: Path) -> set[str]:
 
 
 def _checkout_files(tree: str) -> set[str]:
-    root = REPO / tree
-    return {
-        path.relative_to(REPO).as_posix()
-        for path in root.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
-    }
+    """Files under tree that git would track (untracked-but-ignored output such as backups excluded)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "--", tree],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    return {path for path in listed if (REPO / path).is_file()}
 
 
 def test_tarball_holds_what_users_need(members: set[str]) -> None:
@@ -164,10 +170,14 @@ def test_installed_collection_is_seen_by_ansible(tarball: Path, ansible_env: dic
     assert versions == {yaml.safe_load((REPO / "galaxy.yml").read_text())["version"]}, listed
 
     modules = sorted(
-        f"everylayer.patch.{path.stem}" for path in (REPO / "plugins" / "modules").glob("*.py") if path.stem != "__init__"
+        f"everylayer.patch.{path.stem}"
+        for path in (REPO / "plugins" / "modules").glob("*.py")
+        if path.stem != "__init__"
     )
     assert modules, "no modules in plugins/modules"
-    doc_list = json.loads(_run([_tool("ansible-doc"), "-t", "module", "-l", "everylayer.patch", "--json"], ansible_env, cwd))
+    doc_list = json.loads(
+        _run([_tool("ansible-doc"), "-t", "module", "-l", "everylayer.patch", "--json"], ansible_env, cwd)
+    )
     assert sorted(doc_list) == modules
 
     docs = json.loads(_run([_tool("ansible-doc"), "-t", "module", "--json", *modules], ansible_env, cwd))

@@ -49,24 +49,48 @@ class Driver:
         tasks = []
         for index, step in enumerate(steps):
             args = {k: v for k, v in step.items() if not k.startswith("_")}
-            task = {"name": f"step {index}", "everylayer.patch.network_image": args, "register": f"r{index}",
-                    "ignore_errors": True}
+            task = {
+                "name": f"step {index}",
+                "everylayer.patch.network_image": args,
+                "register": f"r{index}",
+                "ignore_errors": True,
+            }
             if step.get("_check"):
                 task.update(check_mode=True, diff=True)
             tasks.append(task)
         names = ", ".join(f"'r{i}': r{i}" for i in range(len(steps)))
-        tasks.append({"name": "save results", "ansible.builtin.copy": {
-            "content": "{{ {" + names + "} | to_nice_json }}", "dest": str(run_dir / "results.json"), "mode": "0600"}})
-        (run_dir / "play.yml").write_text(yaml.safe_dump([{"name": "network image", "hosts": "all", "gather_facts": False,
-                                                           "tasks": tasks}], sort_keys=False))
+        tasks.append(
+            {
+                "name": "save results",
+                "ansible.builtin.copy": {
+                    "content": "{{ {" + names + "} | to_nice_json }}",
+                    "dest": str(run_dir / "results.json"),
+                    "mode": "0600",
+                },
+            }
+        )
+        (run_dir / "play.yml").write_text(
+            yaml.safe_dump(
+                [{"name": "network image", "hosts": "all", "gather_facts": False, "tasks": tasks}], sort_keys=False
+            )
+        )
         hostvars = dict(self.sim.inventory_vars(), **(host_vars or {}))
         (run_dir / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {self.sim.name: hostvars}}}))
         env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-        proc = subprocess.run([str(ANSIBLE_PLAYBOOK), "-i", str(run_dir / "hosts.yml"), str(run_dir / "play.yml")],
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [str(ANSIBLE_PLAYBOOK), "-i", str(run_dir / "hosts.yml"), str(run_dir / "play.yml")],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
         (run_dir / "output.txt").write_text(proc.stdout + proc.stderr)
         results_file = run_dir / "results.json"
-        assert results_file.exists(), f"ansible-playbook did not finish (rc {proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
+        assert results_file.exists(), (
+            f"ansible-playbook did not finish (rc {proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
+        )
         results = json.loads(results_file.read_text())
         return [results[f"r{i}"] for i in range(len(steps))]
 

@@ -28,14 +28,17 @@ def test_upgrade_and_roll_back(device):
 
     assert scan["changed"] is False and scan["facts"]["before"]["version"] == d.old_version
     assert [(p["component"], p["before"], p["after"], p["kind"]) for p in scan["pending"]] == [
-        (d.new_file, d.old_version, d.new_version, "image")]
+        (d.new_file, d.old_version, d.new_version, "image")
+    ]
     assert set(scan["snapshot"]) == {"interfaces", "lldp", "bgp"}
 
     assert check["changed"] is True and check["simulated"] is True and check["transfer"] is None
     assert "version: " + d.old_version in check["diff"]["before"]
 
     assert up["changed"] is True and up["simulated"] is False and up["reboot_required"] is False
-    assert [(c["component"], c["before"], c["after"]) for c in up["changes"]] == [(d.new_file, d.old_version, d.new_version)]
+    assert [(c["component"], c["before"], c["after"]) for c in up["changes"]] == [
+        (d.new_file, d.old_version, d.new_version)
+    ]
     assert up["rollback"]["strategy"] == "image"
     assert (up["rollback"]["data"]["file"], up["rollback"]["data"]["version"]) == (d.old_file, d.old_version)
     assert up["transfer"]["transferred"] is True and up["transfer"]["resent"] == 0
@@ -51,19 +54,29 @@ def test_upgrade_and_roll_back(device):
     assert (state["version"], state["image"], state["reloads"]) == (d.new_version, d.new_file, 1)
 
     back, back_again = d.play(
-        {"state": "rolled_back", "rollback": up["rollback"]["data"], **{k: v for k, v in d.upgrade_args().items()
-                                                                         if k.startswith("reload")}},
+        {
+            "state": "rolled_back",
+            "rollback": up["rollback"]["data"],
+            **{k: v for k, v in d.upgrade_args().items() if k.startswith("reload")},
+        },
         {"state": "rolled_back", "rollback": up["rollback"]["data"]},
     )
     for res in (back, back_again):
         assert not res.get("failed"), res.get("msg")
         validate(res)
     assert back["changed"] is True
-    assert [(c["component"], c["before"], c["after"]) for c in back["changes"]] == [(d.old_file, d.new_version, d.old_version)]
+    assert [(c["component"], c["before"], c["after"]) for c in back["changes"]] == [
+        (d.old_file, d.new_version, d.old_version)
+    ]
     assert back["rollback"]["data"]["file"] == d.new_file  # undoing the rollback rolls forward
     assert back_again["changed"] is False
     state = d.sim.state()
-    assert (state["version"], state["image"], state["boot"][0], state["reloads"]) == (d.old_version, d.old_file, d.old_file, 2)
+    assert (state["version"], state["image"], state["boot"][0], state["reloads"]) == (
+        d.old_version,
+        d.old_file,
+        d.old_file,
+        2,
+    )
 
 
 @pytest.mark.parametrize("device", ["cisco_ios"], indirect=True)
@@ -74,7 +87,9 @@ def test_staged_is_idempotent_and_does_not_reload(device):
     validate(again)
     assert staged["changed"] is True and staged["reboot_required"] is True
     assert staged["changes"][0]["reboot_required"] is True
-    assert again["changed"] is False and again["pending"][0]["after"] == d.new_version and again["reboot_required"] is True
+    assert (
+        again["changed"] is False and again["pending"][0]["after"] == d.new_version and again["reboot_required"] is True
+    )
     state = d.sim.state()
     assert state["reloads"] == 0 and state["version"] == d.old_version
     assert state["boot"] == [d.new_file, d.old_file]  # new image first, the running one as fallback

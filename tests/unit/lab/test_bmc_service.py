@@ -39,8 +39,9 @@ def ctx(tmp_path):
 
     def spawn(name, argv, *, cwd=None, env=None, log=None):
         out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
-        procs[name] = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
+        procs[name] = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         return procs[name].pid
 
     def kill(name):
@@ -77,8 +78,10 @@ def test_up_assets_faults_down(ctx):
     assert first["everylayer_bmc_baseuri"] == f"https://127.0.0.1:{ports[0]}"
     assert assets[0]["layers"] == ["firmware"]
     # TLS verifies against the lab CA for 127.0.0.1
-    inv = get(first["everylayer_bmc_baseuri"] + "/redfish/v1/UpdateService/FirmwareInventory/BMC",
-              first["everylayer_bmc_ca_path"])
+    inv = get(
+        first["everylayer_bmc_baseuri"] + "/redfish/v1/UpdateService/FirmwareInventory/BMC",
+        first["everylayer_bmc_ca_path"],
+    )
     assert inv["Version"] == "1.45.0"
     with urllib.request.urlopen(first["everylayer_firmware_image_base"] + "/bmc-1.46.0.bin", timeout=5) as resp:
         assert resp.read().startswith(b"EVERYLAYER-LAB-FIRMWARE")

@@ -43,8 +43,9 @@ def call(bmc, path, body=None, token=None, method=None):
 
 
 def login(bmc):
-    status, headers, _ = call(bmc, "/redfish/v1/SessionService/Sessions",
-                              {"UserName": "admin", "Password": "lab-bmc-password"})
+    status, headers, _ = call(
+        bmc, "/redfish/v1/SessionService/Sessions", {"UserName": "admin", "Password": "lab-bmc-password"}
+    )
     assert status == 201
     return headers["X-Auth-Token"]
 
@@ -61,14 +62,22 @@ def test_update_service_shape(bmc):
     _, _, svc = call(bmc, "/redfish/v1/UpdateService", token=login(bmc))
     action = svc["Actions"]["#UpdateService.SimpleUpdate"]
     assert action["@Redfish.OperationApplyTimeSupport"]["SupportedValues"] == [
-        "Immediate", "OnReset", "AtMaintenanceWindowStart", "InMaintenanceWindowOnReset"]
+        "Immediate",
+        "OnReset",
+        "AtMaintenanceWindowStart",
+        "InMaintenanceWindowOnReset",
+    ]
     assert svc["MultipartHttpPushUri"]
 
 
 def test_task_monitor_moves_through_states_and_bmc_resets(bmc):
     token = login(bmc)
-    status, headers, task = call(bmc, "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate",
-                                 {"ImageURI": bmc.image_uri("BMC", "1.47.0")}, token)
+    status, headers, task = call(
+        bmc,
+        "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate",
+        {"ImageURI": bmc.image_uri("BMC", "1.47.0")},
+        token,
+    )
     assert status == 202 and task["TaskState"] == "New"
     monitor = headers["Location"]
     seen, dropped = [], False
@@ -99,8 +108,12 @@ def test_task_monitor_moves_through_states_and_bmc_resets(bmc):
 
 def test_unsupported_apply_time_and_missing_image(bmc):
     token = login(bmc)
-    status, _, body = call(bmc, "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate",
-                           {"ImageURI": "http://x/y", "@Redfish.OperationApplyTime": "Tomorrow"}, token)
+    status, _, body = call(
+        bmc,
+        "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate",
+        {"ImageURI": "http://x/y", "@Redfish.OperationApplyTime": "Tomorrow"},
+        token,
+    )
     assert status == 400 and "ActionParameterValueNotInList" in body["error"]["code"]
     status, _, _ = call(bmc, "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate", {}, token)
     assert status == 400

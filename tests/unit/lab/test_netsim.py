@@ -13,19 +13,22 @@ REPO = Path(__file__).resolve().parents[3]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from lab.netsim import images  # noqa: E402
-from lab.netsim.device import Device, inject  # noqa: E402
-from lab.netsim.testing import SimDevice  # noqa: E402
-
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network import checks  # noqa: E402
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.platforms import get_platform  # noqa: E402
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.session import Session  # noqa: E402
 
+from lab.netsim import images  # noqa: E402
+from lab.netsim.device import Device, inject  # noqa: E402
+from lab.netsim.testing import SimDevice  # noqa: E402
+
 
 def test_image_header_round_trip_and_damage(tmp_path):
     path = images.make_image(tmp_path / "a.bin", "cisco_ios", "17.12.03", size=10_000)
-    assert images.read_header(path) == {"platform": "cisco_ios", "version": "17.12.03",
-                                        "payload-sha256": images.read_header(path)["payload-sha256"]}
+    assert images.read_header(path) == {
+        "platform": "cisco_ios",
+        "version": "17.12.03",
+        "payload-sha256": images.read_header(path)["payload-sha256"],
+    }
     data = bytearray(path.read_bytes())
     (tmp_path / "short.bin").write_bytes(data[:-10])
     data[-1] ^= 0xFF
@@ -83,7 +86,9 @@ def test_dialect_through_netmiko(tmp_path, platform):
     """netmiko connects with host key checking, our parsers read the simulator, SCP works, reload drops and returns."""
     with SimDevice(tmp_path, platform, reload_delay=1) as sim:
         p = get_platform(platform)
-        s = Session(p, "127.0.0.1", sim.port, "admin", sim.password, known_hosts=str(sim.known_hosts), connect_timeout=10)
+        s = Session(
+            p, "127.0.0.1", sim.port, "admin", sim.password, known_hosts=str(sim.known_hosts), connect_timeout=10
+        )
         s.connect()
         facts = p.facts(s)
         state = sim.state()
@@ -109,13 +114,30 @@ def test_dialect_through_netmiko(tmp_path, platform):
 
 def test_wrong_host_key_is_refused(tmp_path):
     with SimDevice(tmp_path, "cisco_ios") as sim:
-        sim.known_hosts.write_text(f"[127.0.0.1]:{sim.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDJe0a1nY5QmzJmJ1+IiY1mJx2h9YwS0f5v1J4dUe8aK\n")
-        s = Session(get_platform("cisco_ios"), "127.0.0.1", sim.port, "admin", sim.password, known_hosts=str(sim.known_hosts),
-                    connect_timeout=10)
+        sim.known_hosts.write_text(
+            f"[127.0.0.1]:{sim.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDJe0a1nY5QmzJmJ1+IiY1mJx2h9YwS0f5v1J4dUe8aK\n"
+        )
+        s = Session(
+            get_platform("cisco_ios"),
+            "127.0.0.1",
+            sim.port,
+            "admin",
+            sim.password,
+            known_hosts=str(sim.known_hosts),
+            connect_timeout=10,
+        )
         with pytest.raises(Exception, match="(?i)host key|known_hosts|BadHostKey|does not match"):
             s.connect()
-        relaxed = Session(get_platform("cisco_ios"), "127.0.0.1", sim.port, "admin", sim.password, known_hosts=None,
-                          host_key_checking=False, connect_timeout=10)
+        relaxed = Session(
+            get_platform("cisco_ios"),
+            "127.0.0.1",
+            sim.port,
+            "admin",
+            sim.password,
+            known_hosts=None,
+            host_key_checking=False,
+            connect_timeout=10,
+        )
         relaxed.connect()
         relaxed.close()
 
@@ -125,5 +147,36 @@ def test_checks_parse_the_simulator_tables():
 
     assert checks.interfaces_status(cli_cisco.IOS_INTERFACES)["Gi1/0/4"] == "notconnect"
     assert checks.lldp_neighbors(cli_cisco.NXOS_LLDP)["Eth1/1"] == "lab-spine-01.lab.example.net"
-    assert checks.bgp_neighbors(cli_eos.EOS_BGP.format(up="00:01:00")) == {"10.2.0.1": "Established", "10.2.0.5": "Established"}
+    assert checks.bgp_neighbors(cli_eos.EOS_BGP.format(up="00:01:00")) == {
+        "10.2.0.1": "Established",
+        "10.2.0.5": "Established",
+    }
     assert checks.junos_interfaces(cli_junos.JUNOS_INTERFACES)["ge-0/0/2"] == "up/down"
+
+
+@pytest.mark.parametrize("platform", ["cisco_ios", "cisco_nxos", "arista_eos", "juniper_junos"])
+def test_link_down_boot_changes_every_snapshot_table(tmp_path, platform):
+    from lab.netsim.server import DIALECTS
+
+    dev = Device(tmp_path, platform, "d5")
+    p = get_platform(platform)
+
+    class Shell:
+        def __init__(self, cli):
+            self.cli = cli
+
+        def send(self, command, read_timeout=60, retry=True):
+            for mode, pattern, method in self.cli.commands:
+                if mode == "exec" and __import__("re").fullmatch(pattern, command):
+                    return getattr(self.cli, method)()
+            raise AssertionError(command)
+
+    shell = Shell(DIALECTS[platform](dev, sim=None))
+    before = p.snapshot(shell)
+    inject(tmp_path, "link-down", [])
+    dev.boot()
+    assert dev.state["link_down"] is True
+    after = p.snapshot(shell)
+    assert {d["check"] for d in checks.compare(before, after)} == {"interfaces", "lldp", "bgp"}
+    dev.boot()  # the fault was used up: the next boot is healthy again
+    assert checks.compare(before, p.snapshot(shell)) == []

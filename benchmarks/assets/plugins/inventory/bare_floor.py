@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: bare_floor
 short_description: Benchmark floor, add_host and set_variable only
-description: Reads C({host: vars}) JSON and adds each host with its vars, nothing else.
+description: Reads a JSON mapping of host name to vars and adds each host with its vars, nothing else.
 options:
   plugin:
     description: Marks the file as this plugin's configuration.

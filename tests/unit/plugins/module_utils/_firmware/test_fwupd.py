@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware import fwupd_parse as fp
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware.common import FirmwareError, compare_versions
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware.fwupd import Fwupd, FwupdBackend
@@ -116,8 +115,6 @@ class ScriptedFwupdmgr:
         raise AssertionError(f"unexpected fwupdmgr call {argv}")
 
 
-
-
 @pytest.fixture
 def tool():
     return ScriptedFwupdmgr()
@@ -128,10 +125,22 @@ def backend(tool):
     return FwupdBackend(Fwupd(tool))
 
 
-def test_scan_lists_pending_update(backend):
+def test_scan_lists_pending_update_and_history(backend):
+    backend.apply([WEBCAM], "1.2.3")
     out = backend.scan()
+    assert out["history"] == [
+        {
+            "device_id": WEBCAM,
+            "name": "Integrated Webcam",
+            "from_version": "1.2.2",
+            "to_version": "1.2.3",
+            "update_state": None,
+            "update_error": None,
+            "modified": None,
+        }
+    ]
     assert [d["id"] for d in out["devices"]] == [WEBCAM]
-    assert [(p["component"], p["before"], p["after"]) for p in out["pending"]] == [(WEBCAM, "1.2.2", "1.2.4")]
+    assert [(p["component"], p["before"], p["after"]) for p in out["pending"]] == [(WEBCAM, "1.2.3", "1.2.4")]
     validate(to_result("fwupd", "scanned", out))
 
 

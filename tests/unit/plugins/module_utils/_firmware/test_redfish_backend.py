@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware.common import FirmwareError
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware.record import to_result
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware.redfish import RedfishBackend
@@ -14,8 +13,9 @@ from helpers.change_record import validate
 
 
 def backend_for(bmc, auth="session", timeout=30, **kwargs):
-    client = RedfishClient(bmc.baseuri, "admin", "lab-bmc-password", auth=auth, ca_path=bmc.ca_path, use_proxy=False,
-                           **kwargs)
+    client = RedfishClient(
+        bmc.baseuri, "admin", "lab-bmc-password", auth=auth, ca_path=bmc.ca_path, use_proxy=False, **kwargs
+    )
     return RedfishBackend(client, poll_interval=0.1, timeout=timeout)
 
 
@@ -29,7 +29,11 @@ def params(bmc, component, version, **extra):
 def test_scan(bmc, auth):
     out = backend_for(bmc, auth).scan()
     assert {d["id"]: d["version"] for d in out["devices"]} == {
-        "BMC": "1.45.0", "BIOS": "2.2.4", "NIC1": "25.5.6", "CPLD": "3.1"}
+        "BMC": "1.45.0",
+        "BIOS": "2.2.4",
+        "NIC1": "25.5.6",
+        "CPLD": "3.1",
+    }
     assert not out["changed"]
     validate(to_result("redfish", "scanned", out))
 
@@ -55,8 +59,11 @@ def test_bmc_update_rides_out_the_reset(bmc):
     assert [(c["component"], c["before"], c["after"]) for c in out["changes"]] == [("BMC", "1.45.0", "1.46.0")]
     assert out["task"]["state"] == "Completed" and out["task"]["percent"] == 100
     assert backend.client.logins >= 2  # the reset killed the session: logged in again
-    assert out["rollback_data"]["BMC"] == {"version": "1.45.0", "image": bmc.image_uri("BMC", "1.45.0"),
-                                           "applied_image": bmc.image_uri("BMC", "1.46.0")}
+    assert out["rollback_data"]["BMC"] == {
+        "version": "1.45.0",
+        "image": bmc.image_uri("BMC", "1.45.0"),
+        "applied_image": bmc.image_uri("BMC", "1.46.0"),
+    }
     assert bmc.version("BMC") == "1.46.0"
     validate(to_result("redfish", "updated", out))
     again = backend.update(params(bmc, "BMC", "1.46.0"))
@@ -64,8 +71,9 @@ def test_bmc_update_rides_out_the_reset(bmc):
 
 
 def test_multipart_push(bmc):
-    out = backend_for(bmc).update({"component": "NIC1", "version": "25.6.0",
-                                   "image_path": bmc.image_path("NIC1", "25.6.0")})
+    out = backend_for(bmc).update(
+        {"component": "NIC1", "version": "25.6.0", "image_path": bmc.image_path("NIC1", "25.6.0")}
+    )
     assert out["changes"][0]["after"] == "25.6.0" and bmc.version("NIC1") == "25.6.0"
 
 
@@ -86,13 +94,22 @@ def test_on_reset_stages_then_reset_activates(bmc):
 
 
 def test_maintenance_window_schedules(bmc):
-    start = (datetime.now(timezone.utc) + timedelta(seconds=1)).replace(microsecond=0).isoformat()
+    start = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0).isoformat()
     backend = backend_for(bmc)
-    out = backend.update(params(bmc, "NIC1", "25.6.0", apply_time="AtMaintenanceWindowStart",
-                                maintenance_window_start=start, maintenance_window_duration=600))
+    out = backend.update(
+        params(
+            bmc,
+            "NIC1",
+            "25.6.0",
+            apply_time="AtMaintenanceWindowStart",
+            maintenance_window_start=start,
+            maintenance_window_duration=600,
+        )
+    )
     assert out["scheduled"] and out["pending"] and bmc.version("NIC1") == "25.5.6"
     value, _ = backend.client.wait_until(
-        lambda: True if bmc.version("NIC1") == "25.6.0" else None, backend.clock() + 20, 0.1)
+        lambda: True if bmc.version("NIC1") == "25.6.0" else None, backend.clock() + 20, 0.1
+    )
     assert value is True
 
 
@@ -111,8 +128,9 @@ def test_bmc_enforces_its_minimum_too(bmc):
     # the module trusts LowestSupportedVersion; a BMC that enforces more is still reported clearly
     bmc.server.bmc.components["BIOS"]["lowest_supported"] = "2.2.4"
     backend = backend_for(bmc)
-    backend.inventory = lambda svc=None: [dict(d, lowest_supported_version=None) for d in
-                                          RedfishBackend.inventory(backend, svc)]
+    backend.inventory = lambda svc=None: [
+        dict(d, lowest_supported_version=None) for d in RedfishBackend.inventory(backend, svc)
+    ]
     with pytest.raises(FirmwareError, match="refused to downgrade BIOS"):
         backend.update(params(bmc, "BIOS", "2.1.0"), rollback=True)
 

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware import redfish_parse as rp
 
 FIX = Path(__file__).parent / "fixtures" / "redfish"

@@ -24,7 +24,7 @@ def execute(db, sql, params=()):
 def test_clean_chain_verifies(store):
     recs = fill(store)
     assert recs[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(recs, recs[1:]))
+    assert all(b.prev_hash == a.hash for a, b in zip(recs, recs[1:], strict=False))
     result = store.verify(expected_head=recs[-1].hash)
     assert result.ok, result.problems
     assert (result.records, result.runs, result.head_seq) == (6, 1, 6)
@@ -135,3 +135,13 @@ def _rehash_all(db):
         digest = record_hash(prev, rec.run_id, rec.run_seq, rec.kind, rec.host, rec.recorded_at, rec.body)
         execute(db, "UPDATE evidence_records SET prev_hash = %s, hash = %s WHERE seq = %s", (prev, digest, rec.seq))
         prev = digest
+
+
+@pytest.mark.parametrize(("synchronous", "sqlite_value", "pg_value"), [("normal", 1, "off"), ("full", 2, "on")])
+def test_synchronous_setting_reaches_the_backend(store_target, synchronous, sqlite_value, pg_value):
+    with open_store(store_target, synchronous=synchronous) as db:
+        if db.backend == "sqlite":
+            assert db._db.execute("PRAGMA synchronous").fetchone()[0] == sqlite_value
+            assert db._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        else:
+            assert db._db.execute("SHOW synchronous_commit").fetchone()[0] == pg_value

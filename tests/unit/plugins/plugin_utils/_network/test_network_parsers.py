@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network import checks, parsers
 
 FIX = Path(__file__).parent / "fixtures"
@@ -18,15 +17,32 @@ def raw(rel: str) -> str:
 @pytest.mark.parametrize(
     ("rel", "version", "image", "uptime"),
     [
-        ("cisco_ios/show_version/cisco_ios_show_version.raw", "12.2(54)SG1",
-         "bootflash:cat4500e-entservicesk9-mz.122-54.SG1.bin", ((2 * 365 + 31 * 7 + 6) * 24 + 9) * 3600 + 55 * 60),
+        (
+            "cisco_ios/show_version/cisco_ios_show_version.raw",
+            "12.2(54)SG1",
+            "bootflash:cat4500e-entservicesk9-mz.122-54.SG1.bin",
+            ((2 * 365 + 31 * 7 + 6) * 24 + 9) * 3600 + 55 * 60,
+        ),
         ("cisco_ios/show_version/cisco_ios_show_version1.raw", "03.06.05E", "flash:packages.conf", None),
-        ("cisco_ios/show_version/cisco_ios_show_version2.raw", "03.09.01.S",
-         "bootflash:asr1001-universalk9.03.09.01.S.153-2.S1.bin", (24 + 15) * 3600 + 32 * 60),
+        (
+            "cisco_ios/show_version/cisco_ios_show_version2.raw",
+            "03.09.01.S",
+            "bootflash:asr1001-universalk9.03.09.01.S.153-2.S1.bin",
+            (24 + 15) * 3600 + 32 * 60,
+        ),
         ("cisco_ios/show_version/cisco_ios_show_version3.raw", "15.8(3)M2", "flash0:/vios-adventerprisek9-m", None),
-        ("cisco_ios/show_version/cisco_ios_show_version6.raw", "15.2(4.0.55)E", "flash0:/vios_l2-adventerprisek9-m",
-         (3 * 7 + 6) * 86400 + 32 * 60),
-        ("cisco_ios/show_version/cisco_ios_show_version_01.raw", "12.4(6)T2", "flash:/c180x-advipservicesk9-mz.124-6.T2.bin", None),
+        (
+            "cisco_ios/show_version/cisco_ios_show_version6.raw",
+            "15.2(4.0.55)E",
+            "flash0:/vios_l2-adventerprisek9-m",
+            (3 * 7 + 6) * 86400 + 32 * 60,
+        ),
+        (
+            "cisco_ios/show_version/cisco_ios_show_version_01.raw",
+            "12.4(6)T2",
+            "flash:/c180x-advipservicesk9-mz.124-6.T2.bin",
+            None,
+        ),
         ("cisco_ios/show_version/show_version.txt", "15.0(2)SE11", "flash:/c3750-ipservicesk9-mz.150-2.SE11.bin", None),
     ],
 )
@@ -47,13 +63,26 @@ def test_ios_xe_keeps_both_version_strings():
 @pytest.mark.parametrize(
     ("rel", "version", "image", "uptime"),
     [
-        ("cisco_nxos/show_version/cisco_nxos_show_version.raw", "6.1(2)I3(1)", "bootflash:n9000-dk9.6.1.2.I3.1.bin",
-         123 * 86400 + 5 * 3600 + 15 * 60 + 19),
-        ("cisco_nxos/show_version/cisco_nxos_show_version3.raw", "5.2(1)N1(4)", "bootflash:n5000-uk9.5.2.1.N1.4.bin", None),
+        (
+            "cisco_nxos/show_version/cisco_nxos_show_version.raw",
+            "6.1(2)I3(1)",
+            "bootflash:n9000-dk9.6.1.2.I3.1.bin",
+            123 * 86400 + 5 * 3600 + 15 * 60 + 19,
+        ),
+        (
+            "cisco_nxos/show_version/cisco_nxos_show_version3.raw",
+            "5.2(1)N1(4)",
+            "bootflash:n5000-uk9.5.2.1.N1.4.bin",
+            None,
+        ),
         ("cisco_nxos/show_version/cisco_nxos_show_version4.raw", "7.0(3)I4(3)", "bootflash:nxos.7.0.3.I4.3.bin", None),
         # CRLF line ends
-        ("cisco_nxos/show_version/cisco_nxos_show_version6.raw", "10.3(6)", "bootflash:nxos64-cs.10.3.6.M.bin",
-         60 * 86400 + 17 * 3600 + 29 * 60 + 10),
+        (
+            "cisco_nxos/show_version/cisco_nxos_show_version6.raw",
+            "10.3(6)",
+            "bootflash:nxos64-cs.10.3.6.M.bin",
+            60 * 86400 + 17 * 3600 + 29 * 60 + 10,
+        ),
         # CRLF and a single leading space before 'NXOS:'
         ("cisco_nxos/show_version/cisco_nxos_show_version7.raw", "9.3(15)", "bootflash:nxos.9.3.15.bin", None),
     ],
@@ -105,7 +134,10 @@ def test_junos_uptime():
     [
         ("cisco_ios/show_boot/cisco_ios_show_boot.raw", ["flash:c3750e-ipbasek9-mz.150-2.SE11.bin"]),
         # the capture starts with the echoed 'prompt#show boot' line
-        ("cisco_ios/show_boot/cisco_ios_show_boot2.raw", ["flash:c2960l-universalk9-mz.152-7.E2/c2960l-universalk9-mz.152-7.E2.bin"]),
+        (
+            "cisco_ios/show_boot/cisco_ios_show_boot2.raw",
+            ["flash:c2960l-universalk9-mz.152-7.E2/c2960l-universalk9-mz.152-7.E2.bin"],
+        ),
         ("cisco_ios/show_boot/cisco_ios_show_boot_optimization.raw", None),
     ],
 )
@@ -119,17 +151,23 @@ def test_ios_boot(rel, boot):
 
 def test_ios_boot_variable_router_form():
     assert parsers.ios_boot("BOOT variable = bootflash:a.bin,12;flash:b.bin,1;\nCONFIG_FILE variable =\n") == [
-        "bootflash:a.bin", "flash:b.bin"]
+        "bootflash:a.bin",
+        "flash:b.bin",
+    ]
 
 
 def test_eos_boot_no_trailing_newline():
-    assert parsers.eos_boot(raw("arista_eos/show_boot-config/arista_eos_show_boot-config.raw")) == ["flash:/EOS-2.2.0.swi"]
+    assert parsers.eos_boot(raw("arista_eos/show_boot-config/arista_eos_show_boot-config.raw")) == [
+        "flash:/EOS-2.2.0.swi"
+    ]
     assert parsers.eos_boot("Software image: (not set)\n") == []
 
 
 def test_nxos_boot_prefers_next_reload():
-    text = ("Current Boot Variables:\n\nsup-1\nNXOS variable = bootflash:/old.bin\n\n"
-            "Boot Variables on next reload:\n\nsup-1\nNXOS variable = bootflash:/new.bin\n")
+    text = (
+        "Current Boot Variables:\n\nsup-1\nNXOS variable = bootflash:/old.bin\n\n"
+        "Boot Variables on next reload:\n\nsup-1\nNXOS variable = bootflash:/new.bin\n"
+    )
     assert parsers.nxos_boot(text) == ["bootflash:/new.bin"]
 
 
@@ -154,8 +192,17 @@ def test_eos_dir_mixed_dates():
     assert (listing["total"], listing["free"]) == (3519041536, 1725112320)
 
 
-@pytest.mark.parametrize(("text", "size"), [("17G", 17 * 1024**3), ("1.2G", int(1.2 * 1024**3)), ("512K", 512 * 1024),
-                                            ("0B", 0), ("64M", 64 * 1024**2), ("12345", 12345)])
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("17G", 17 * 1024**3),
+        ("1.2G", int(1.2 * 1024**3)),
+        ("512K", 512 * 1024),
+        ("0B", 0),
+        ("64M", 64 * 1024**2),
+        ("12345", 12345),
+    ],
+)
 def test_human_sizes(text, size):
     assert parsers.human_size(text) == size
 
@@ -171,7 +218,10 @@ devfs                   1.0K       1.0K         0B      100%  /dev"""
 @pytest.mark.parametrize(
     ("text", "digest"),
     [
-        (".....Done!\nverify /md5 (flash:x.bin) = 410DB2A7015EAA42B1FE71F1BF3D59A2", "410db2a7015eaa42b1fe71f1bf3d59a2"),
+        (
+            ".....Done!\nverify /md5 (flash:x.bin) = 410DB2A7015EAA42B1FE71F1BF3D59A2",
+            "410db2a7015eaa42b1fe71f1bf3d59a2",
+        ),
         ("MD5 (/var/tmp/x.tgz) = 410db2a7015eaa42b1fe71f1bf3d59a2\n", "410db2a7015eaa42b1fe71f1bf3d59a2"),
         ("410db2a7015eaa42b1fe71f1bf3d59a2\r\n", "410db2a7015eaa42b1fe71f1bf3d59a2"),
         ("%Error verifying flash:x.bin (Input/output error)", None),
@@ -182,9 +232,17 @@ def test_md5_digest(text, digest):
     assert parsers.md5_digest(text) == digest
 
 
-@pytest.mark.parametrize(("a", "b", "same"), [("17.09.04a", "17.9.4a", True), ("10.3(6)", "10.3.6", True),
-                                              ("4.27.6M", "4.27.6m", True), ("17.12.03", "17.9.4a", False),
-                                              ("21.4R3-S5.4", "21.4R3-S5.4", True), (None, "1", False)])
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("17.09.04a", "17.9.4a", True),
+        ("10.3(6)", "10.3.6", True),
+        ("4.27.6M", "4.27.6m", True),
+        ("17.12.03", "17.9.4a", False),
+        ("21.4R3-S5.4", "21.4R3-S5.4", True),
+        (None, "1", False),
+    ],
+)
 def test_same_version(a, b, same):
     assert parsers.same_version(a, b) is same
 
@@ -201,15 +259,25 @@ def test_interfaces_status_names_with_spaces_and_colons():
     tabs = checks.interfaces_status(raw("cisco_nxos/show_interface_status/cisco_nxos_show_interface_status1.raw"))
     assert tabs["mgmt0"] == "connected" and tabs["Eth1/8"] == "connected"  # tab characters
     eos = checks.interfaces_status(raw("arista_eos/show_interfaces_status/arista_eos_show_interfaces_status.raw"))
-    assert eos == {"Et3/1/1": "connected", "Et3/1/4": "inactive", "Et3/2/1": "notconnect", "Et3/2/2": "errdisabled",
-                   "Et3/2/4": "disabled", "Et3/2/5": "disabled"}
+    assert eos == {
+        "Et3/1/1": "connected",
+        "Et3/1/4": "inactive",
+        "Et3/2/1": "notconnect",
+        "Et3/2/2": "errdisabled",
+        "Et3/2/4": "disabled",
+        "Et3/2/5": "disabled",
+    }
 
 
 def test_lldp_neighbors_every_platform():
     ios = checks.lldp_neighbors(raw("cisco_ios/show_lldp_neighbors/cisco_ios_show_lldp_neighbors.raw"))
     assert ios["Gi1/0/2"] == "Polycom VVX 500" and ios["Fa0/13"] == "S2" and len(ios) == 5
     nxos = checks.lldp_neighbors(raw("cisco_nxos/show_lldp_neighbors/cisco_nxos_show_lldp_neighbors.raw"))
-    assert nxos == {"Eth1/1": "nx-osv9000-3-long-name.com", "Eth1/2": "nx-osv9000-4-extremely-long-name", "Eth1/3": "nx-osv9000-2"}
+    assert nxos == {
+        "Eth1/1": "nx-osv9000-3-long-name.com",
+        "Eth1/2": "nx-osv9000-4-extremely-long-name",
+        "Eth1/3": "nx-osv9000-2",
+    }
     eos = checks.lldp_neighbors(raw("arista_eos/show_lldp_neighbors/arista_eos_show_lldp_neighbors.raw"))
     assert eos["Et3/1"] == "tg104.sjc.aristanetworks.com" and len(eos) == 4
     junos = checks.lldp_neighbors(raw("juniper_junos/show_lldp_neighbors/juniper_junos_show_lldp_neighbors.raw"))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from ansible_collections.everylayer.patch.plugins.plugin_utils._network import platforms, settings
-from ansible_collections.everylayer.patch.plugins.plugin_utils._network import NetworkImageError
+from ansible_collections.everylayer.patch.plugins.plugin_utils._network import NetworkImageError, platforms, settings
 
 
 class FakeSession:
@@ -14,7 +12,7 @@ class FakeSession:
         self.sent: list[str] = []
         self.configs: list[list[str]] = []
 
-    def send(self, command: str, read_timeout: float = 60) -> str:
+    def send(self, command: str, read_timeout: float = 60, retry: bool = True) -> str:
         self.sent.append(command)
         return self.answers.get(command, "")
 
@@ -32,7 +30,7 @@ MD5 = "0123456789abcdef0123456789abcdef"
 PLANS = {
     "cisco_ios": {
         "facts": ["show version", "show boot", "dir flash:", "show running-config", "show startup-config"],
-        "md5": f"verify /md5 flash:new.bin",
+        "md5": "verify /md5 flash:new.bin",
         "boot": [["no boot system", "boot system flash:new.bin", "boot system flash:old.bin"]],
         "save": "write memory",
         "delete": "delete /force flash:old.bin",
@@ -58,8 +56,14 @@ PLANS = {
         "snapshot": ["show interfaces status", "show lldp neighbors", "show ip bgp summary"],
     },
     "juniper_junos": {
-        "facts": ["show version", "show system uptime", "show system software", "show system software",
-                  "file list /var/tmp/ detail", "show system storage"],
+        "facts": [
+            "show version",
+            "show system uptime",
+            "show system software",
+            "show system software",
+            "file list /var/tmp/ detail",
+            "show system storage",
+        ],
         "md5": "file checksum md5 /var/tmp/new.bin",
         "boot": [],
         "save": None,
@@ -101,7 +105,9 @@ def test_command_plan(name):
 
 def test_junos_software_add_error_is_raised():
     p = platforms.get_platform("junos")
-    s = FakeSession({"request system software add /var/tmp/x.tgz no-validate": "error: File does not exist: /var/tmp/x.tgz"})
+    s = FakeSession(
+        {"request system software add /var/tmp/x.tgz no-validate": "error: File does not exist: /var/tmp/x.tgz"}
+    )
     with pytest.raises(RuntimeError, match="does not exist"):
         p.set_boot(s, ["x.tgz"])
 
@@ -111,7 +117,9 @@ def test_ios_config_saved_ignores_comments_and_headers():
     run = "Building configuration...\n\nCurrent configuration : 120 bytes\n!\nhostname a\n!\nend"
     start = "Using 120 out of 2097152 bytes\n!\nhostname a\nend"
     assert p.config_saved(FakeSession({"show running-config": run, "show startup-config": start}))
-    assert not p.config_saved(FakeSession({"show running-config": run + "\nlogging host 1.2.3.4", "show startup-config": start}))
+    assert not p.config_saved(
+        FakeSession({"show running-config": run + "\nlogging host 1.2.3.4", "show startup-config": start})
+    )
 
 
 def test_aliases_and_unknown_platform():
@@ -149,18 +157,39 @@ def _args(**kw):
 
 
 def test_connection_from_ansible_variables():
-    variables = {"ansible_host": "10.0.0.9", "ansible_port": "2300", "ansible_user": "ops", "ansible_ssh_pass": "pw",
-                 "ansible_network_os": "ios", "ansible_ssh_common_args": "-o UserKnownHostsFile=/kh"}
+    variables = {
+        "ansible_host": "10.0.0.9",
+        "ansible_port": "2300",
+        "ansible_user": "ops",
+        "ansible_ssh_pass": "pw",
+        "ansible_network_os": "ios",
+        "ansible_ssh_common_args": "-o UserKnownHostsFile=/kh",
+    }
     conn = settings.connection(_args(), variables.get, "sw1")
     assert (conn["host"], conn["port"], conn["username"], conn["password"], conn["platform"], conn["known_hosts"]) == (
-        "10.0.0.9", 2300, "ops", "pw", "ios", "/kh")
-    explicit = settings.connection(_args(host="h", port=22, username="u", password="p", known_hosts="/x"), variables.get, "sw1")
-    assert (explicit["host"], explicit["port"], explicit["username"], explicit["password"], explicit["known_hosts"]) == (
-        "h", 22, "u", "p", "/x")
+        "10.0.0.9",
+        2300,
+        "ops",
+        "pw",
+        "ios",
+        "/kh",
+    )
+    explicit = settings.connection(
+        _args(host="h", port=22, username="u", password="p", known_hosts="/x"), variables.get, "sw1"
+    )
+    assert (
+        explicit["host"],
+        explicit["port"],
+        explicit["username"],
+        explicit["password"],
+        explicit["known_hosts"],
+    ) == ("h", 22, "u", "p", "/x")
 
 
-@pytest.mark.parametrize(("missing", "message"), [("ansible_network_os", "no platform"), ("ansible_user", "no user name"),
-                                                   ("ansible_password", "no credentials")])
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [("ansible_network_os", "no platform"), ("ansible_user", "no user name"), ("ansible_password", "no credentials")],
+)
 def test_connection_errors_name_the_variable(missing, message):
     variables = {"ansible_user": "ops", "ansible_password": "pw", "ansible_network_os": "eos"}
     variables.pop(missing)

@@ -14,7 +14,12 @@ def test_default_plan_is_three_apt_two_dnf_one_zypper():
     plan = config.manager_plan(6)
     assert plan == ["apt"] * 3 + ["dnf"] * 2 + ["zypper"]
     assert config.host_names(plan) == [
-        "lab-apt-01", "lab-apt-02", "lab-apt-03", "lab-dnf-01", "lab-dnf-02", "lab-zypper-01",
+        "lab-apt-01",
+        "lab-apt-02",
+        "lab-apt-03",
+        "lab-dnf-01",
+        "lab-dnf-02",
+        "lab-zypper-01",
     ]
 
 
@@ -68,3 +73,18 @@ def test_settings_defaults_and_flags_win(tmp_path):
 def test_bad_port_base(value, tmp_path):
     with pytest.raises(LabError):
         Settings.resolve(environ={"EVERYLAYER_LAB_PORT_BASE": value, "HOME": str(tmp_path)})
+
+
+def test_base_cache_key_follows_the_package_list_and_suite(tmp_path):
+    from lab import base
+
+    packages = tmp_path / "pkgs.txt"
+    packages.write_text("# comment\npython3\nopenssh-server  # inline\n\npython3\n")
+    names = base.read_packages(packages)
+    assert names == ["openssh-server", "python3"]
+    key = base.cache_key(names, "bookworm")
+    assert key == base.cache_key(list(reversed(names)), "bookworm")
+    assert key != base.cache_key([*names, "dnf"], "bookworm")
+    assert key != base.cache_key(names, "trixie")
+    path, _ = base.base_dir(tmp_path, names, "bookworm")
+    assert path == tmp_path / f"base-{key}"

@@ -1,0 +1,244 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: packages
+short_description: Scan, patch and roll back OS packages (apt, dnf, zypper) with change records
+version_added: 0.1.0
+description:
+  - Lists the pending package updates of a host with the advisories (CVE, DSA, ELSA...) they fix and their
+    severity, applies a filtered or exactly frozen set of them, and rolls such a change back.
+  - Returns the collection's change record (C(layer), C(changes), C(pending), C(reboot_required), C(rollback));
+    see docs/change-record.md. Before and after versions are read from the package database, not from the
+    package manager's messages.
+  - Backends apt (dpkg-query, apt-get), dnf (dnf's Python API, rpm, dnf history) and zypper (C(--xmlout)),
+    chosen from C(/etc/os-release) C(ID)/C(ID_LIKE) and then from the tools present, unless O(manager) is set.
+  - Every command runs as an argument vector, never through a shell.
+options:
+  state:
+    description:
+      - V(scanned) changes nothing and lists every available update in RV(pending).
+      - V(patched) applies the updates selected by O(names), O(exclude), O(security_only), O(advisories) and
+        O(severity), or exactly the versions of O(manifest); RV(pending) lists what was left out and why.
+      - V(rolled_back) restores the versions recorded in O(rollback).
+    type: str
+    choices: [scanned, patched, rolled_back]
+    default: scanned
+  manager:
+    description: The package manager to use; V(auto) detects it.
+    type: str
+    choices: [auto, apt, dnf, zypper]
+    default: auto
+  names:
+    description:
+      - Only update packages whose name matches one of these globs (for example V(lab-*)).
+      - Names are letters, digits and C(. + _ - :) plus the glob characters C(* ? [ ]); anything else is an error.
+    type: list
+    elements: str
+    default: []
+  exclude:
+    description: Never update packages whose name matches one of these globs (also applies to O(manifest)).
+    type: list
+    elements: str
+    default: []
+  security_only:
+    description:
+      - Only updates that fix a security issue. dnf and zypper use the advisory type; apt uses the suite the
+        candidate comes from (a C(*security*) suite) or a CVE named in the candidate's changelog.
+    type: bool
+    default: false
+  advisories:
+    description: Only updates that fix one of these advisories or CVEs (ids like C(CVE-2026-0001), C(ELSA-2026:0001)).
+    type: list
+    elements: str
+    default: []
+  severity:
+    description:
+      - Only updates whose highest advisory severity is at least this. Updates of unknown severity are left out.
+      - Vendor words are normalised (Important is V(high), Moderate is V(medium)).
+    type: str
+    choices: [low, medium, high, critical]
+  manifest:
+    description:
+      - An approved patch set, package name to exact version, for example the C(rollback.data.after) of a pilot
+        host. Installs exactly these versions (new dependencies included) and nothing else; packages already at
+        their version are left alone.
+      - Fails, changing nothing, when a version is not offered by any repository or the package is held.
+      - Cannot be combined with O(names), O(security_only), O(advisories) or O(severity).
+    type: dict
+  rollback:
+    description:
+      - With O(state=rolled_back), the RV(rollback) block of an earlier C(patched) result (this run's or one read from
+        the evidence store).
+      - dnf undoes the recorded history transaction and falls back to installing the recorded versions; apt and
+        zypper install the recorded versions and remove packages that did not exist before.
+      - Fails, changing nothing, when an old version is no longer obtainable, naming it.
+    type: dict
+  update_cache:
+    description: Refresh the repository metadata first. A repository that cannot be read is then an error.
+    type: bool
+    default: true
+  lock_timeout:
+    description:
+      - Seconds to wait for the package manager's lock held by another process. After that the module fails
+        with the lock holder's pid and command line.
+    type: int
+    default: 60
+attributes:
+  check_mode:
+    support: full
+    description: Reports exactly the changes O(state=patched) or O(state=rolled_back) would make (from the package
+      manager's own resolution), with RV(simulated=true).
+  diff_mode:
+    support: full
+    description: Shows one C(name version) line per changed package, before and after.
+  platform:
+    support: full
+    platforms: posix
+    description: Linux hosts with apt (Debian family), dnf (Red Hat family) or zypper (SUSE family).
+notes:
+  - Held packages (C(apt-mark hold)), dnf versionlock entries and zypper locks are never updated; they appear in
+    RV(pending) with C(details.held=true).
+  - Reboot detection reads C(/var/run/reboot-required) and C(.pkgs) on Debian-family hosts; on dnf hosts it runs
+    C(needs-restarting -r) when installed, else it judges the changed packages (kernel, glibc, systemd... or a
+    C(installhint(reboot-needed)) provide) and records the need in C(/run/everylayer-patch/reboot-required);
+    zypper uses C(zypper needs-rebooting).
+author:
+  - everylayer.patch contributors (@everylayer)
+"""
+
+EXAMPLES = r"""
+- name: List pending updates with their advisories
+  everylayer.patch.packages:
+    state: scanned
+  register: scan
+
+- name: Apply security updates of severity high or above, except the kernel
+  everylayer.patch.packages:
+    state: patched
+    security_only: true
+    severity: high
+    exclude: ["kernel*", "linux-image-*"]
+  register: patch
+
+- name: Install exactly what the pilot host installed
+  everylayer.patch.packages:
+    state: patched
+    manifest: "{{ hostvars['pilot-01'].patch.rollback.data.after }}"
+
+- name: Undo the change
+  everylayer.patch.packages:
+    state: rolled_back
+    rollback: "{{ patch.rollback }}"
+"""
+
+RETURN = r"""
+msg:
+  description: What happened, in one line.
+  returned: always
+  type: str
+  sample: updated 3 packages
+manager:
+  description: The backend used.
+  returned: always
+  type: str
+  sample: apt
+layer:
+  description: Always V(os) (change record).
+  returned: always
+  type: str
+changes:
+  description:
+    - What changed (change record), from the package database before and after. In check mode what would change.
+    - Each entry has component (package name), kind (V(package)), before (null when newly installed), after (null
+      when removed), advisories, severity (critical/high/medium/low or null), reboot_required.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - component: lab-agent
+      kind: package
+      before: 1.0-1
+      after: 1.1-1
+      advisories: [ELSA-2026:0101, CVE-2026-21037]
+      severity: high
+      reboot_required: false
+pending:
+  description:
+    - Available updates not applied (change record), every update for V(scanned); for V(patched) the ones the
+      filters or the manifest left out, with C(details.reason). before is the installed version, after the
+      candidate. C(details) may also carry source (repository or suite), security and held.
+  returned: always
+  type: list
+  elements: dict
+reboot_required:
+  description: The host needs a reboot now (whatever caused it); true when a change asks for one.
+  returned: always
+  type: bool
+reboot_packages:
+  description: The packages that asked for the reboot, where the system records them.
+  returned: always
+  type: list
+  elements: str
+rollback:
+  description:
+    - How to undo this change (change record). C(strategy) is V(packages) (apt, zypper), V(transaction) (dnf) or
+      V(none); C(data) has manager, packages (name to version before, null when it was not installed), after
+      (name to version after) and, for dnf, transaction (history id).
+  returned: always
+  type: dict
+  sample:
+    strategy: packages
+    data:
+      manager: apt
+      packages: {lab-agent: 1.0-1}
+      after: {lab-agent: 1.1-1}
+simulated:
+  description: True in check mode (change record).
+  returned: always
+  type: bool
+failed_packages:
+  description: On a failed patch, the packages that did not reach their target version (a maintainer script
+    failed, for example); the result still carries changes and rollback for what did change.
+  returned: failure
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError
+from ansible_collections.everylayer.patch.plugins.module_utils._packages.runner import failure_result, run
+
+ARGUMENT_SPEC = {
+    "state": {"type": "str", "choices": ["scanned", "patched", "rolled_back"], "default": "scanned"},
+    "manager": {"type": "str", "choices": ["auto", "apt", "dnf", "zypper"], "default": "auto"},
+    "names": {"type": "list", "elements": "str", "default": []},
+    "exclude": {"type": "list", "elements": "str", "default": []},
+    "security_only": {"type": "bool", "default": False},
+    "advisories": {"type": "list", "elements": "str", "default": []},
+    "severity": {"type": "str", "choices": ["low", "medium", "high", "critical"]},
+    "manifest": {"type": "dict"},
+    "rollback": {"type": "dict"},
+    "update_cache": {"type": "bool", "default": True},
+    "lock_timeout": {"type": "int", "default": 60},
+}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        required_if=[("state", "rolled_back", ("rollback",))],
+        supports_check_mode=True,
+    )
+    try:
+        result = run(module)
+    except PackagesError as exc:
+        module.fail_json(msg=exc.msg, **failure_result(exc, module.check_mode))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

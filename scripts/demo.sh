@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The main job of `make demo`: scan the lab, roll a patch set out pilot -> staged -> full with a fault injected
+# in the staged wave, then verify the evidence and render its report. Safe to run again: hosts start from their
+# baseline every time. Expects the lab to be up (make lab-up) and the venv in $VENV (default .venv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+PY="$VENV/bin/python"
+export ANSIBLE_CONFIG="$PWD/ansible.cfg" ANSIBLE_NOCOLOR=${ANSIBLE_NOCOLOR:-}
+INVENTORY=inventories/lab/assets.yml
+STATE=${EVERYLAYER_DEMO_DIR:-$HOME/.local/share/everylayer/demo}
+mkdir -p -m 0700 "$STATE"
+export EVERYLAYER_EVIDENCE_STORE=${EVERYLAYER_EVIDENCE_STORE:-$STATE/evidence.sqlite}
+OS_HOSTS=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(d["lab"]["hosts"]))' \
+  inventories/lab/generated/lab.json)
+FAULT_HOST=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1]));
+print(next(a["name"] for a in d["assets"] if a.get("wave") == "staged" and a["platform"].get("package_manager") == "apt"))' \
+  inventories/lab/generated/lab.json)
+
+say() { printf '\n==== %s\n' "$*"; }
+
+say "Resetting the lab's Linux hosts to their baseline"
+# shellcheck disable=SC2086
+"$PY" -m lab reset $OS_HOSTS
+
+say "Scan: pending updates per host (nothing changes)"
+"$VENV/bin/ansible-playbook" -i "$INVENTORY" playbooks/scan.yml
+
+say "Fault: the maintainer script of lab-agent fails on $FAULT_HOST (a staged host)"
+"$PY" -m lab fault fail-script "$FAULT_HOST" lab-agent
+
+say "Rollout pilot -> staged -> full (change DEMO-1); $FAULT_HOST is expected to fail and be rolled back"
+set +e
+ANSIBLE_CALLBACKS_ENABLED=everylayer.patch.evidence "$VENV/bin/ansible-playbook" -i "$INVENTORY" \
+  playbooks/rollout.yml --limit 'layer_os:layer_network:localhost' \
+  -e change_id=DEMO-1 -e approver=demo -e '{"rollout_staged_serial": [2]}' \
+  -e rollout_staged_max_fail_percentage=50 -e rollout_gate_staged_min_success=0.5 \
+  -e rollout_manifest_dir="$STATE/manifests"
+rc=$?
+set -e
+"$PY" -m lab fault clear fail-script "$FAULT_HOST" lab-agent
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
+  echo "rollout failed unexpectedly (exit $rc)" >&2
+  exit "$rc"
+fi
+
+say "Evidence: verify the chain and render the report"
+"$VENV/bin/ansible-playbook" playbooks/report.yml -e report_dest="$STATE/reports"
+echo
+echo "Evidence store: $EVERYLAYER_EVIDENCE_STORE"
+echo "Report:         $STATE/reports/evidence-report.html"

@@ -1,0 +1,92 @@
+"""lab/services/netdev.py through the LabService interface, with a stand-in LabContext."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from lab.services import LabContext  # noqa: E402
+from lab.services.netdev import DEVICES, SERVICE  # noqa: E402
+
+
+def _free_block(count: int) -> int:
+    for _ in range(50):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            first = sock.getsockname()[1]
+        if first + count > 65000:
+            continue
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError("no free block of ports")
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    procs: dict[str, subprocess.Popen] = {}
+
+    def spawn(name, argv, *, cwd=None, env=None, log=None):
+        handle = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
+        procs[name] = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        return procs[name].pid
+
+    def kill(name):
+        proc = procs.pop(name, None)
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(10)
+
+    def pid(name):
+        proc = procs.get(name)
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    first = _free_block(len(DEVICES))
+    context = LabContext(state_dir=tmp_path, port_base=first - 100, repo_root=REPO, spawn=spawn, kill=kill, pid=pid)
+    yield context
+    for name in list(procs):
+        kill(name)
+
+
+def test_up_status_fault_down(ctx):
+    assets = SERVICE.up(ctx)
+    assert [a["name"] for a in assets] == [d[0] for d in DEVICES]
+    root = ctx.service_dir("netdev")
+    known = (root / "known_hosts").read_text().splitlines()
+    assert len(known) == len(DEVICES)
+    for asset, line in zip(assets, known, strict=True):
+        assert asset["layers"] == ["network"]
+        assert asset["vars"]["ansible_port"] == asset["port"] and line.startswith(
+            f"[127.0.0.1]:{asset['port']} ssh-ed25519 "
+        )
+        assert asset["platform"]["network_os"] == asset["vars"]["ansible_network_os"]
+        assert Path(asset["vars"]["everylayer_network_image"]).is_file()
+        assert asset["platform"]["version"]
+    assert oct((root / "password").stat().st_mode & 0o777) == "0o600"
+    pids = {name: info["pid"] for name, info in SERVICE.status(ctx).items()}
+    assert all(pids.values())
+    assert SERVICE.up(ctx)  # idempotent: nothing restarted
+    assert {name: info["pid"] for name, info in SERVICE.status(ctx).items()} == pids
+    assert "set on lab-ios-01" in SERVICE.inject(ctx, "boot-fail", "lab-ios-01", [])
+    assert SERVICE.status(ctx)["lab-ios-01"]["faults"] == ["boot-fail"]
+    SERVICE.inject(ctx, "clear", "lab-ios-01", [])
+    with pytest.raises(ValueError, match="unknown device"):
+        SERVICE.inject(ctx, "boot-fail", "lab-nope-01", [])
+    SERVICE.down(ctx)
+    assert not any(info["pid"] for info in SERVICE.status(ctx).values())

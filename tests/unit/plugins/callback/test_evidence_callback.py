@@ -1,0 +1,87 @@
+"""The callback plugin: options from DOCUMENTATION (env/ini), hooks handing plain values to the recorder, fail closed."""
+
+import types
+
+import pytest
+import yaml
+from ansible import constants as C
+from ansible.executor.stats import AggregateStats
+from ansible_collections.everylayer.patch.plugins.callback import evidence
+
+NAME = "everylayer.patch.evidence"
+
+
+def load_plugin():
+    """The plugin as the loader would build it, without installing Ansible's collection finder in this process."""
+    options = yaml.safe_load(evidence.DOCUMENTATION)["options"]
+    C.config.initialize_plugin_configuration_definitions("callback", NAME, options)
+    plugin = evidence.CallbackModule()
+    plugin._load_name = NAME
+    return plugin
+
+
+@pytest.fixture
+def callback(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVERYLAYER_EVIDENCE_STORE", str(tmp_path / "ev.sqlite"))
+    plugin = load_plugin()
+    plugin.set_options()
+    return plugin
+
+
+def fake_result(
+    host="web1", task_name="Patch", action="everylayer.patch.packages", result=None, no_log=False, args=None
+):
+    task = types.SimpleNamespace(no_log=no_log, action=action, args=args or {}, get_name=lambda: task_name)
+    return types.SimpleNamespace(task=task, host=types.SimpleNamespace(get_name=lambda: host), result=result or {})
+
+
+def start(plugin, extra_vars=None):
+    manager = types.SimpleNamespace(extra_vars=extra_vars or {})
+    plugin.v2_playbook_on_start(types.SimpleNamespace(_file_name=None))
+    plugin.v2_playbook_on_play_start(types.SimpleNamespace(get_variable_manager=lambda: manager))
+
+
+def test_options_come_from_the_environment(callback, tmp_path):
+    assert callback.CALLBACK_NEEDS_ENABLED and callback.CALLBACK_TYPE == "notification"
+    assert callback.get_option("store") == str(tmp_path / "ev.sqlite")
+    assert callback.get_option("synchronous") == "normal"
+    assert callback.get_option("on_error") == "fail" and callback.get_option("ticket_vars") == [
+        "change_id",
+        "change_ticket",
+    ]
+
+
+def test_hooks_record_and_publish_the_receipt(callback, capsys):
+    stats = AggregateStats()
+    callback._stats = stats
+    start(callback, {"change_id": "CHG-9"})
+    callback._stats = stats  # v2_playbook_on_start looked for the real TaskQueueManager's stats; there is none here
+    callback.v2_runner_on_ok(fake_result(result={"changed": True, "layer": "os", "changes": [{"component": "a"}]}))
+    callback.v2_runner_on_failed(fake_result(result={"msg": "nope"}), ignore_errors=True)
+    callback.v2_runner_on_unreachable(fake_result(host="web2", result={"msg": "down"}))
+    receipt = stats.custom["_run"]["evidence"]
+    assert receipt["records"] == 4 and receipt["complete"]
+    records = list(callback.recorder.store.records())
+    assert [r.kind for r in records] == ["run_start", "change", "failure", "unreachable"]
+    assert records[0].data["change_ticket"] == "CHG-9" and records[2].data["ignored"] is True
+    callback.v2_playbook_on_stats(stats)
+    assert f"EVIDENCE run={receipt['run_id']} records=4 head={receipt['head']}" in capsys.readouterr().out
+
+
+def test_a_failed_write_ends_the_run(callback, tmp_path):
+    start(callback)
+    callback.recorder.store._db.execute("DROP TABLE evidence_records")
+    with pytest.raises(SystemExit) as exc:
+        callback.v2_runner_on_ok(fake_result(result={"layer": "os", "changes": []}))
+    assert exc.value.code == 16
+
+
+def test_warn_mode_does_not_end_the_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVERYLAYER_EVIDENCE_STORE", str(tmp_path / "ev.sqlite"))
+    monkeypatch.setenv("EVERYLAYER_EVIDENCE_ON_ERROR", "warn")
+    plugin = load_plugin()
+    plugin.set_options()
+    start(plugin)
+    plugin.recorder.store._db.execute("DROP TABLE evidence_records")
+    plugin.v2_runner_on_ok(fake_result(result={"layer": "os", "changes": []}))
+    assert plugin.recorder.lost == 1

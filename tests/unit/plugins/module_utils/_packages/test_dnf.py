@@ -1,0 +1,36 @@
+"""Pure parts of the dnf backend (the Python API itself runs against the lab's dnf hosts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.everylayer.patch.plugins.module_utils._packages import dnf
+
+
+def test_versionlock_patterns():
+    text = "# comment\nlab-web-0:1.0-1.*\n!kernel-lab-1.2-1.noarch\n\nbash-5.1-2.el9.x86_64\n"
+    locked, excluded = dnf.versionlock_patterns(text)
+    assert locked == ["lab-web", "bash"]
+    assert excluded == ["kernel-lab"]
+
+
+@pytest.mark.parametrize(
+    ("name", "provides", "expected"),
+    [
+        ("kernel", (), True),
+        ("kernel-lab", (), True),
+        ("glibc", (), True),
+        ("lab-web", (), False),
+        ("lab-web", ("installhint(reboot-needed)",), True),
+        ("kernelshark", (), False),
+    ],
+)
+def test_needs_reboot(name, provides, expected):
+    assert dnf.needs_reboot(name, provides) is expected
+
+
+def test_reboot_marker(tmp_path, monkeypatch):
+    monkeypatch.setattr(dnf, "MARKER", str(tmp_path / "run" / "reboot-required"))
+    dnf._write_marker(["kernel-lab"])
+    dnf._write_marker(["kernel-lab", "glibc"])
+    assert dnf._marker_packages() == ["kernel-lab", "glibc"]

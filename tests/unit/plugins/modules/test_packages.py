@@ -1,0 +1,86 @@
+"""The packages module's main(): argument spec, check mode wiring and the change record in its result."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from helpers.change_record import validate
+
+from ansible_collections.everylayer.patch.plugins.module_utils._packages import runner
+from ansible_collections.everylayer.patch.plugins.modules import packages
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "module_utils" / "_packages"))
+from packages_fake_backend import FakeBackend  # noqa: E402
+
+BASE = {"lab-web": "1.0-1", "lab-ssl": "1.0-1"}
+AVAILABLE = {"lab-web": ["1.0-1", "1.2-1"], "lab-ssl": ["1.0-1", "1.1-1"]}
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    backend = FakeBackend(BASE, AVAILABLE, {"lab-web": (["CVE-2026-21169"], "Important", True)})
+    monkeypatch.setattr(runner.detect, "choose", lambda requested="auto": "apt")
+    monkeypatch.setattr(runner, "make_backend", lambda module, manager, timeout: backend)
+    return backend
+
+
+def run_main(args, capsys):
+    with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
+        packages.main()
+    result = json.loads(capsys.readouterr().out)
+    result["_rc"] = exit_info.value.code
+    return result
+
+
+def test_scan(fake, capsys):
+    result = validate(run_main({"state": "scanned"}, capsys))
+    assert result["_rc"] == 0 and result["changed"] is False
+    assert [p["component"] for p in result["pending"]] == ["lab-ssl", "lab-web"]
+    assert "refresh" in fake.calls
+
+
+def test_patch_in_check_mode_with_diff(fake, capsys):
+    result = validate(run_main({"state": "patched", "_ansible_check_mode": True, "_ansible_diff": True}, capsys))
+    assert result["changed"] is True and result["simulated"] is True
+    assert result["diff"]["after"] == "lab-ssl 1.1-1\nlab-web 1.2-1\n"
+    assert fake.state == BASE
+
+
+def test_patch_then_rollback(fake, capsys):
+    patch = validate(run_main({"state": "patched", "security_only": True, "update_cache": False}, capsys))
+    assert [c["component"] for c in patch["changes"]] == ["lab-web"]
+    assert patch["changes"][0]["severity"] == "high"
+    assert "refresh" not in fake.calls
+    back = validate(run_main({"state": "rolled_back", "rollback": patch["rollback"]}, capsys))
+    assert back["changed"] is True and fake.state == BASE
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        ({"state": "rolled_back"}, "state is rolled_back but all of the following are missing: rollback"),
+        ({"state": "patched", "manager": "pacman"}, "value of manager must be one of"),
+        ({"state": "patched", "severity": "urgent"}, "value of severity must be one of"),
+        ({"state": "patched", "names": ["lab-web;id"]}, "not a package name or glob"),
+        ({"state": "patched", "manifest": {"lab-web": "1.2-1"}, "names": ["x"]}, "do not combine it"),
+        ({"state": "patched", "manifest": {"lab-web": ""}}, "must be a non-empty string"),
+    ],
+)
+def test_bad_input_fails_with_a_clear_message(fake, capsys, args, needle):
+    result = run_main(args, capsys)
+    assert result["_rc"] == 1 and result["failed"] is True
+    assert needle in result["msg"]
+    assert fake.state == BASE
+
+
+def test_failure_keeps_the_partial_change_record(fake, capsys):
+    fake.fail = {"lab-web"}
+    result = run_main({"state": "patched"}, capsys)
+    assert result["failed"] is True and result["failed_packages"] == ["lab-web"]
+    validate(result)
+    assert [c["component"] for c in result["changes"]] == ["lab-ssl"]
+    assert result["rollback"]["data"]["packages"] == {"lab-ssl": "1.0-1"}
