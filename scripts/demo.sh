@@ -9,7 +9,7 @@ PY="$VENV/bin/python"
 export ANSIBLE_CONFIG="$PWD/ansible.cfg" ANSIBLE_NOCOLOR=${ANSIBLE_NOCOLOR:-}
 INVENTORY=inventories/lab/assets.yml
 STATE=${EVERYLAYER_DEMO_DIR:-$HOME/.local/share/everylayer/demo}
-mkdir -p -m 0700 "$STATE"
+mkdir -p "$STATE" && chmod 0700 "$STATE"
 export EVERYLAYER_EVIDENCE_STORE=${EVERYLAYER_EVIDENCE_STORE:-$STATE/evidence.sqlite}
 OS_HOSTS=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(d["lab"]["hosts"]))' \
   inventories/lab/generated/lab.json)

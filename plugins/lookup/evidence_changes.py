@@ -8,7 +8,7 @@ name: evidence_changes
 short_description: Read the change records of a run from the evidence store
 version_added: 0.1.0
 author:
-  - everylayer.patch contributors
+  - everylayer.patch contributors (@everylayer)
 description:
   - Returns the change records (C(layer), C(changes), C(rollback)) that the P(everylayer.patch.evidence#callback)
     callback stored for the given run ids, oldest first, so that a play can undo a run's changes on a host.

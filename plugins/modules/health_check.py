@@ -15,7 +15,7 @@ description:
     package versions equal to the expected ones, and checks declared as data (a command, a service, a TCP port or
     an HTTP URL).
 author:
-  - everylayer.patch contributors
+  - everylayer.patch contributors (@everylayer)
 options:
   disk:
     description: Filesystems that need free space, each a path and a minimum in MiB.
@@ -115,6 +115,7 @@ attributes:
     support: none
     description: Nothing changes, so there is nothing to diff.
   platform:
+    support: full
     platforms: posix
     description: Linux hosts (dpkg or rpm based).
 """

@@ -11,9 +11,9 @@ import fcntl
 import os
 import re
 import socket
-import ssl
 from urllib.error import HTTPError, URLError
-from urllib.request import Request, urlopen
+
+from ansible.module_utils.urls import open_url
 
 REBOOT_FLAG = "/var/run/reboot-required"
 APT_LOCKS = ("/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock")
@@ -192,12 +192,14 @@ def check_port(spec):
 def check_url(spec):
     url = spec["url"]
     expected = spec.get("status", [200])
-    context = ssl.create_default_context(cafile=spec.get("ca_path"))
-    if not spec.get("validate_certs", True):
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
     try:
-        response = urlopen(Request(url, method="GET"), timeout=spec.get("timeout", 10), context=context)  # noqa: S310
+        response = open_url(
+            url,
+            method="GET",
+            timeout=spec.get("timeout", 10),
+            validate_certs=spec.get("validate_certs", True),
+            ca_path=spec.get("ca_path"),
+        )
         status = response.getcode()
     except HTTPError as exc:
         status = exc.code

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
-from helpers.change_record import validate
-
 from ansible_collections.everylayer.patch.plugins.module_utils._packages import runner
 from ansible_collections.everylayer.patch.plugins.modules import packages
+from helpers.change_record import validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "module_utils" / "_packages"))
 from packages_fake_backend import FakeBackend  # noqa: E402

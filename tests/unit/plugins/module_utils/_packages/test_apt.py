@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from ansible_collections.everylayer.patch.plugins.module_utils._packages import apt
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ansible_collections.everylayer.patch.plugins.module_utils._packages import common
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError
 

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from ansible_collections.everylayer.patch.plugins.module_utils._packages import locks
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError
 
@@ -81,7 +80,8 @@ def test_wait_returns_when_the_lock_is_released(held_lock):
         if not proc_kill:
             subprocess.run(["kill", str(pid)], check=True)
             proc_kill.append(pid)
-            import os, time  # noqa: E401
+            import os  # noqa: E401
+            import time
 
             while os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z":
                 time.sleep(0.05)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from ansible_collections.everylayer.patch.plugins.module_utils._packages import parsers
 
 FIXTURES = Path(__file__).with_name("fixtures")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from packages_fake_backend import FakeBackend
-from helpers.change_record import validate
-
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError, check_manifest
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.runner import Runner, failure_result
+from helpers.change_record import validate
+from packages_fake_backend import FakeBackend
 
 BASE = {"lab-web": "1.0-1", "lab-ssl": "1.0-1", "lab-docs": "1.0-1", "kernel-lab": "1.0-1"}
 AVAILABLE = {
