@@ -35,7 +35,7 @@ ANSIBLE_CALLBACKS_ENABLED=everylayer.patch.evidence "$VENV/bin/ansible-playbook"
   playbooks/rollout.yml --limit 'layer_os:layer_network:localhost' \
   -e change_id=DEMO-1 -e approver=demo -e '{"rollout_staged_serial": [2]}' \
   -e rollout_staged_max_fail_percentage=50 -e rollout_gate_staged_min_success=0.5 \
-  -e rollout_manifest_dir="$STATE/manifests"
+  -e rollout_manifest_dir="$STATE/manifests" -e rollout_policy_file="$PWD/inventories/lab/policy.yml"
 rc=$?
 set -e
 "$PY" -m lab fault clear fail-script "$FAULT_HOST" lab-agent

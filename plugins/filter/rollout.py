@@ -27,7 +27,7 @@ def freeze_manifest(hosts):
     for host in hosts or []:
         if host.get("rollout_outcome") != "patched":
             continue
-        key = host.get("rollout_manifest_key") or "any"
+        key = host.get("rollout_host_manifest_key") or host.get("rollout_manifest_key") or "any"
         entries = manifest.setdefault(key, {})
         for change in (host.get("apply_result") or {}).get("changes") or []:
             if change.get("after") is None or change.get("kind", "package") != "package":
