@@ -10,6 +10,10 @@ import yaml
 from rollout_lab import BASELINE, PATCHED, decisions, evidence, lab, rollout, verify, versions, write_inventory
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
+RESCUE_DEFECT = pytest.mark.xfail(
+    strict=True,
+    reason="known defect: the rescue does not roll back a failed packages run yet (docs/rollouts.md, Limits)",
+)
 
 WAVES = {
     "lab-apt-01": "pilot",
@@ -51,7 +55,7 @@ def test_staged_and_full_need_a_change_ticket(tmp_path):
     assert "change_id is required for the staged and full waves" in run.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: the rescue in playbooks/tasks/patch_host.yml does not roll back a failed packages run yet (docs/rollouts.md, Limits)")
+@RESCUE_DEFECT
 def test_pilot_failure_stops_everything(tmp_path, fresh_hosts):
     inventory = write_inventory(tmp_path / "hosts.yml", WAVES)
     store = tmp_path / "evidence.sqlite"
@@ -69,7 +73,7 @@ def test_pilot_failure_stops_everything(tmp_path, fresh_hosts):
     assert verify(store)["ok"]
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: the rescue in playbooks/tasks/patch_host.yml does not roll back a failed packages run yet (docs/rollouts.md, Limits)")
+@RESCUE_DEFECT
 def test_staged_failure_inside_budget_is_rolled_back_and_rollout_continues(tmp_path, fresh_hosts):
     inventory = write_inventory(tmp_path / "hosts.yml", WAVES)
     store = tmp_path / "evidence.sqlite"
@@ -91,7 +95,7 @@ def test_staged_failure_inside_budget_is_rolled_back_and_rollout_continues(tmp_p
     assert verify(store)["ok"]
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: the rescue in playbooks/tasks/patch_host.yml does not roll back a failed packages run yet (docs/rollouts.md, Limits)")
+@RESCUE_DEFECT
 def test_staged_failure_beyond_budget_stops_and_leaves_the_rest_untouched(tmp_path, fresh_hosts):
     inventory = write_inventory(tmp_path / "hosts.yml", WAVES)
     store = tmp_path / "evidence.sqlite"
