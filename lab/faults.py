@@ -21,7 +21,7 @@ HOST_FAULTS = {
     "break-repo": "break the host's lab package repository configuration (lab.repos.break_repo)",
     "lock": "hold the package manager's lock inside the host until cleared",
     "fill-disk": "fill the host's disk (its tmpfs) to 100%; optional ARG: bytes to leave free",
-    "fail-script": "make PACKAGE's maintainer script fail (ARG: package name)",
+    "fail-script": "make PACKAGE's maintainer script fail (ARG: PACKAGE, or PACKAGE:upgrade to fail only updates)",
 }
 
 
@@ -126,11 +126,15 @@ def _apply(lab: Lab, data: dict, h: dict, kind: str, clear: bool, args: list[str
     if kind == "fail-script":
         repos = _need_repos()
         if not args and not (clear and faults.get("fail-script")):
-            raise LabError(f"usage: python -m lab fault {'clear ' if clear else ''}fail-script HOST PACKAGE")
-        packages = args or list(faults.get("fail-script", {}).get("packages", []))
+            raise LabError(f"usage: python -m lab fault {'clear ' if clear else ''}fail-script HOST PACKAGE[:upgrade]")
+        packages = [a.split(":", 1)[0] for a in args] or list(faults.get("fail-script", {}).get("packages", []))
+        modes = dict(a.split(":", 1) if ":" in a else (a, "all") for a in args)
         failing = faults.setdefault("fail-script", {"packages": []})
         for package in packages:
-            repos.set_failing_script(root, package, not clear)
+            try:
+                repos.set_failing_script(root, package, not clear, modes.get(package, "all"))
+            except ValueError as exc:
+                raise LabError(f"{name}: fail-script: {exc}") from exc
             if clear and package in failing["packages"]:
                 failing["packages"].remove(package)
             elif not clear and package not in failing["packages"]:

@@ -27,7 +27,7 @@ say "Scan: pending updates per host (nothing changes)"
 "$VENV/bin/ansible-playbook" -i "$INVENTORY" playbooks/scan.yml
 
 say "Fault: the maintainer script of lab-agent fails on $FAULT_HOST (a staged host)"
-"$PY" -m lab fault fail-script "$FAULT_HOST" lab-agent
+"$PY" -m lab fault fail-script "$FAULT_HOST" lab-agent:upgrade
 
 say "Rollout pilot -> staged -> full (change DEMO-1); $FAULT_HOST is expected to fail and be rolled back"
 set +e
@@ -38,7 +38,7 @@ ANSIBLE_CALLBACKS_ENABLED=everylayer.patch.evidence "$VENV/bin/ansible-playbook"
   -e rollout_manifest_dir="$STATE/manifests" -e rollout_policy_file="$PWD/inventories/lab/policy.yml"
 rc=$?
 set -e
-"$PY" -m lab fault clear fail-script "$FAULT_HOST" lab-agent
+"$PY" -m lab fault clear fail-script "$FAULT_HOST" lab-agent:upgrade
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
   echo "rollout failed unexpectedly (exit $rc)" >&2
   exit "$rc"

@@ -73,14 +73,23 @@ def fix_repo(host_root: Path, manager: str, base_url: str) -> None:
     configure_host(host_root, manager, base_url)
 
 
-def set_failing_script(host_root: Path, package: str, failing: bool) -> None:
-    """Make `package`'s maintainer scripts (deb postinst, rpm %pre) exit 1 on this host, or stop that."""
+FAIL_MODES = ("all", "upgrade")
+
+
+def set_failing_script(host_root: Path, package: str, failing: bool, mode: str = "all") -> None:
+    """Make `package`'s maintainer scripts (deb postinst, rpm %pre) exit 1 on this host, or stop that.
+
+    mode ``all`` fails every version; ``upgrade`` only versions newer than the baseline, so that a
+    rollback to the baseline succeeds while the fault is still in place.
+    """
     if "/" in package or package in ("", ".", ".."):
         raise ValueError(f"bad package name {package!r}")
+    if mode not in FAIL_MODES:
+        raise ValueError(f"bad fail-script mode {mode!r}: use one of {', '.join(FAIL_MODES)}")
     marker = Path(host_root) / FAIL_DIR.lstrip("/") / package
     if failing:
         marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text("lab fault: this package's maintainer script fails\n")
+        marker.write_text(f"{mode}\n")
     else:
         marker.unlink(missing_ok=True)
 

@@ -27,10 +27,15 @@ def payload_bytes(pkg: Package, ver: Version) -> bytes:
 
 
 def fail_check(pkg: Package, ver: Version) -> str:
-    """Shell lines that make a maintainer script fail (marker file, or always for script_fails)."""
+    """Shell lines that make a maintainer script fail (marker file, or always for script_fails).
+
+    The marker's first line says which versions fail: ``all``, or ``upgrade`` for every version but the
+    package's first (so a broken update can still be rolled back to the baseline).
+    """
     marker = f"{FAIL_DIR}/{pkg.name}"
+    modes = "-e all" if ver is pkg.versions[0] else "-e all -e upgrade"
     lines = [
-        f'if [ -e "{marker}" ]; then',
+        f'if [ -e "{marker}" ] && grep -qx {modes} "{marker}"; then',
         f'    echo "{pkg.name} {ver.version}: failing on purpose ({marker} exists)" >&2',
         "    exit 1",
         "fi",

@@ -2,7 +2,8 @@
 
 Each BMC listens on 127.0.0.1:8443+i with a certificate from the lab's CA (``ca.pem`` under the service
 directory, passed to Ansible as ``everylayer_bmc_ca_path``). Firmware images for the lab's versions are
-served over HTTP on 127.0.0.1:8459 for SimpleUpdate to pull, and kept on disk for multipart push.
+served over HTTP on 127.0.0.1:8459 for SimpleUpdate to pull, and kept on disk for multipart push. Both
+shift by 100 per 10 of the lab's port base (base 2250 -> 8943.., 8959), so two labs do not collide.
 """
 
 from __future__ import annotations
@@ -49,9 +50,20 @@ def _wait_port(port: int, timeout: float = 15.0) -> bool:
 class BmcService(LabService):
     name = "bmc"
 
-    def __init__(self, ports: list[int] | None = None, image_port: int = IMAGE_PORT):
+    def __init__(self, ports: list[int] | None = None, image_port: int | None = None):
+        self._fixed_ports = ports
+        self._fixed_image_port = image_port
         self.ports = ports or [FIRST_PORT + i for i in range(len(BMCS))]
-        self.image_port = image_port
+        self.image_port = image_port or IMAGE_PORT
+
+    def _place(self, ctx: LabContext) -> None:
+        """Shift the default ports by 100 per 10 of the lab's port base (2200 -> 8443.., 2250 -> 8943..).
+
+        Steps of 100 keep every lab's BMC ports clear of every lab's repository port (8480 + base step).
+        """
+        offset = (ctx.port_base - 2200) // 10 * 100
+        self.ports = self._fixed_ports or [FIRST_PORT + offset + i for i in range(len(BMCS))]
+        self.image_port = self._fixed_image_port or IMAGE_PORT + offset
 
     faults = {
         "task-fail-at": "task-fail-at BMC N: update tasks fail when they reach N percent",
@@ -66,6 +78,7 @@ class BmcService(LabService):
         return {"root": root, "pki": root / "pki", "images": root / "images"}
 
     def configs(self, ctx: LabContext) -> dict[str, dict]:
+        self._place(ctx)
         paths = self._paths(ctx)
         ca_cert, ca_key = pki.ensure_ca(paths["pki"])
         found = {}
@@ -91,6 +104,7 @@ class BmcService(LabService):
         return directory
 
     def up(self, ctx: LabContext) -> list[dict[str, Any]]:
+        self._place(ctx)
         images = self._images(ctx)
         if ctx.pid("bmc-images") is None:
             ctx.spawn(
@@ -161,6 +175,7 @@ class BmcService(LabService):
             ctx.kill(name)
 
     def status(self, ctx: LabContext) -> dict[str, Any]:
+        self._place(ctx)
         report = {}
         for index, name in enumerate(BMCS):
             conf = {"state_dir": str(self._paths(ctx)["root"] / name)}

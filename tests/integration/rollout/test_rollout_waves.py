@@ -10,10 +10,6 @@ import yaml
 from rollout_lab import BASELINE, PATCHED, decisions, evidence, lab, rollout, verify, versions, write_inventory
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
-RESCUE_DEFECT = pytest.mark.xfail(
-    strict=True,
-    reason="known defect: the rescue does not roll back a failed packages run yet (docs/rollouts.md, Limits)",
-)
 
 WAVES = {
     "lab-apt-01": "pilot",
@@ -55,11 +51,10 @@ def test_staged_and_full_need_a_change_ticket(tmp_path):
     assert "change_id is required for the staged and full waves" in run.stdout
 
 
-@RESCUE_DEFECT
 def test_pilot_failure_stops_everything(tmp_path, fresh_hosts):
     inventory = write_inventory(tmp_path / "hosts.yml", WAVES)
     store = tmp_path / "evidence.sqlite"
-    lab("fault", "fail-script", "lab-apt-01", "lab-agent")
+    lab("fault", "fail-script", "lab-apt-01", "lab-agent:upgrade")
     run = rollout(inventory, store)
     assert run.returncode != 0
     assert "lab-apt-01 failed in wave pilot" in run.stdout
@@ -73,11 +68,10 @@ def test_pilot_failure_stops_everything(tmp_path, fresh_hosts):
     assert verify(store)["ok"]
 
 
-@RESCUE_DEFECT
 def test_staged_failure_inside_budget_is_rolled_back_and_rollout_continues(tmp_path, fresh_hosts):
     inventory = write_inventory(tmp_path / "hosts.yml", WAVES)
     store = tmp_path / "evidence.sqlite"
-    lab("fault", "fail-script", "lab-apt-02", "lab-agent")
+    lab("fault", "fail-script", "lab-apt-02", "lab-agent:upgrade")
     run = rollout(
         inventory,
         store,
@@ -95,11 +89,10 @@ def test_staged_failure_inside_budget_is_rolled_back_and_rollout_continues(tmp_p
     assert verify(store)["ok"]
 
 
-@RESCUE_DEFECT
 def test_staged_failure_beyond_budget_stops_and_leaves_the_rest_untouched(tmp_path, fresh_hosts):
     inventory = write_inventory(tmp_path / "hosts.yml", WAVES)
     store = tmp_path / "evidence.sqlite"
-    lab("fault", "fail-script", "lab-apt-02", "lab-agent")
+    lab("fault", "fail-script", "lab-apt-02", "lab-agent:upgrade")
     run = rollout(inventory, store, rollout_staged_serial=[1], rollout_staged_max_fail_percentage=0)
     assert run.returncode != 0
     assert versions("lab-apt-02") == BASELINE
@@ -150,13 +143,21 @@ def test_check_mode_shows_the_plan_and_changes_nothing(tmp_path, fresh_hosts):
     store = tmp_path / "evidence.sqlite"
     from rollout_lab import run_playbook
 
-    run = run_playbook(
-        "rollout.yml", inventory, store, {"rollout_waves": "pilot", "apply_names": ["lab-agent"]}, "--check"
-    )
+    extra = {
+        "rollout_waves": "pilot",
+        "apply_names": ["lab-agent"],
+        "rollout_manifest_dir": str(tmp_path / "manifests"),
+    }
+    run = run_playbook("rollout.yml", inventory, store, extra, "--check")
     assert run.returncode == 0, run.stdout[-3000:]
     assert versions("lab-apt-01") == BASELINE and versions("lab-dnf-01") == BASELINE
-    planned = [r for r in evidence(store) if r["kind"] == "change" and r["data"].get("check_mode")]
+    planned = [r for r in evidence(store) if r["kind"] == "change" and r["data"].get("simulated")]
     assert {r["host"] for r in planned} == {"lab-apt-01", "lab-dnf-01"}
+    assert all(r["data"]["rollback"]["data"]["after"] == {"lab-agent": PATCHED["lab-agent"]} for r in planned)
+    # a simulated pilot freezes nothing: the plan is in the evidence, no manifest file is written
+    frozen = decisions(store, "manifest_frozen")
+    assert frozen and str(frozen[0]["planned_only"]).lower() == "true" and frozen[0]["path"] is None
+    assert not (tmp_path / "manifests").exists()
 
 
 def test_frozen_manifest_survives_a_newer_package(tmp_path, fresh_hosts, request):

@@ -102,3 +102,15 @@ def test_up_assets_faults_down(ctx):
         service.inject(ctx, "clear", "nope", [])
     service.down(ctx)
     assert all(v["pid"] is None for v in service.status(ctx).values())
+
+
+@pytest.mark.parametrize(("port_base", "first", "image"), [(2200, 8443, 8459), (2250, 8943, 8959), (2290, 9343, 9359)])
+def test_default_ports_follow_the_lab_port_base(tmp_path, port_base, first, image):
+    """A second lab on another port base gets its own BMC and image ports (none equal a repository port)."""
+    context = LabContext(state_dir=tmp_path, port_base=port_base, repo_root=REPO, spawn=None, kill=None, pid=None)
+    service = BmcService()
+    confs = service.configs(context)
+    assert [c["port"] for c in confs.values()] == [first + i for i in range(len(BMCS))]
+    assert service.image_port == image
+    repo_ports = {8480 + (base - 2200) // 10 for base in range(2200, 2300)}
+    assert not repo_ports & {image, *service.ports}

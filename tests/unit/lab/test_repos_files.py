@@ -53,8 +53,23 @@ def test_postinst_runs_and_fails_with_marker(tmp_path):
     path = tmp_path / "postinst"
     path.write_text(script)
     assert subprocess.run(["sh", str(path), "configure", "1.0-1"], check=False).returncode == 0
-    (tmp_path / "lab-agent").touch()
+    (tmp_path / "lab-agent").write_text("all\n")  # what `python -m lab fault fail-script HOST lab-agent` writes
     assert subprocess.run(["sh", str(path), "configure", "1.0-1"], check=False, capture_output=True).returncode == 1
+
+
+@pytest.mark.parametrize(("mode", "baseline_fails", "update_fails"), [("all", True, True), ("upgrade", False, True)])
+def test_fail_script_mode_upgrade_spares_the_baseline(tmp_path, mode, baseline_fails, update_fails):
+    """``upgrade`` breaks every update but lets a rollback reinstall the package's first version."""
+    pkg = MANIFEST.package("lab-agent")
+    repos.set_failing_script(tmp_path, "lab-agent", True, mode)
+    fail_dir = tmp_path / payload.FAIL_DIR.lstrip("/")
+    for ver, fails in ((pkg.versions[0], baseline_fails), (pkg.versions[-1], update_fails)):
+        path = tmp_path / f"postinst-{ver.version}"
+        path.write_text(deb.postinst(pkg, ver).replace(payload.FAIL_DIR, str(fail_dir)))
+        proc = subprocess.run(["sh", str(path), "configure"], check=False, capture_output=True)
+        assert proc.returncode == (1 if fails else 0), (ver.version, proc.stderr)
+    with pytest.raises(ValueError, match="bad fail-script mode"):
+        repos.set_failing_script(tmp_path, "lab-agent", True, "sometimes")
 
 
 def test_broken_package_script_always_fails(tmp_path):
