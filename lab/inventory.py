@@ -8,11 +8,12 @@ from pathlib import Path
 
 import yaml
 
-# The first hosts of each manager get these criticalities so a default lab has every level.
+# The first hosts of each manager get these criticalities: the first of each is low, so pilot covers every
+# platform (as the asset map's rule does), and a default lab of six has two staged hosts and a critical one.
 _CRITICALITY = {
-    "apt": ["low", "medium", "high"],
-    "dnf": ["low", "critical"],
-    "zypper": ["medium"],
+    "apt": ["low", "medium", "critical"],
+    "dnf": ["low", "medium"],
+    "zypper": ["low"],
 }
 _CYCLE = ["medium", "low", "high", "medium", "critical", "low"]
 _OWNER = {"apt": "web-team", "dnf": "data-team", "zypper": "erp-team"}

@@ -44,8 +44,13 @@ if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
   exit "$rc"
 fi
 
+say "Outcome per wave, read back from the evidence"
+outcome=0
+"$PY" scripts/demo_outcome.py "$EVERYLAYER_EVIDENCE_STORE" inventories/lab/generated/lab.json "$FAULT_HOST" || outcome=$?
+
 say "Evidence: verify the chain and render the report"
 "$VENV/bin/ansible-playbook" playbooks/report.yml -e report_dest="$STATE/reports"
 echo
 echo "Evidence store: $EVERYLAYER_EVIDENCE_STORE"
 echo "Report:         $STATE/reports/evidence-report.html"
+exit "$outcome"

@@ -52,10 +52,14 @@ def test_asset_shape_and_ssh_vars():
 
 def test_default_lab_has_varied_governance():
     assets = _assets()
-    assert {a["criticality"] for a in assets} == {"low", "medium", "high", "critical"}
+    assert {a["criticality"] for a in assets} == {"low", "medium", "critical"}
     assert {a["wave"] for a in assets} == {"pilot", "staged", "full"}
     assert {a["exposure"] for a in assets} == {"internet", "internal"}
-    assert sum(a["wave"] == "pilot" for a in assets) <= 2
+    # pilot covers every package manager, so the manifest it freezes has an entry for every staged/full host
+    pilot = {a["platform"]["package_manager"] for a in assets if a["wave"] == "pilot"}
+    assert pilot == {a["platform"]["package_manager"] for a in assets}
+    assert sum(a["wave"] == "staged" for a in assets) == 2  # the demo's staged failure stays inside a 50% budget
+    assert {a["criticality"] for a in _assets(12)} == {"low", "medium", "high", "critical"}
 
 
 def test_fifty_hosts_all_valid():

@@ -1,0 +1,88 @@
+"""Check the story `make demo` tells, from the evidence of its last rollout run, and print it per wave.
+
+Usage: demo_outcome.py STORE LAB_JSON FAULT_HOST
+Exit 0 when the rollout went the way the demo promises: every gate passed, FAULT_HOST failed and was rolled
+back, no host failed without a rollback, and every host of every wave was patched, rolled back or deferred
+(outside its window). Exit 1 with the reason otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / ".collections"))
+
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store  # noqa: E402
+
+WAVES = ("pilot", "staged", "full")
+
+
+def last_rollout(records: list) -> list:
+    """The records of the newest run that recorded a gate decision (the rollout, not the report)."""
+    runs = [r.run_id for r in records if r.kind == "decision" and r.data["decision"].get("kind") == "gate"]
+    if not runs:
+        raise SystemExit("demo: the evidence has no rollout run (no gate decision recorded)")
+    return [r for r in records if r.run_id == runs[-1]]
+
+
+def outcomes(run: list, hosts: dict) -> dict:
+    """host -> patched | rolled_back | deferred | failed | untouched, from the run's records."""
+    found = dict.fromkeys(hosts, "untouched")
+    for r in run:
+        if (
+            r.kind == "change"
+            and r.data.get("changes")
+            and not r.data.get("failed")
+            and found.get(r.host) == "untouched"
+        ):
+            found[r.host] = "patched"
+        elif r.kind == "failure" and r.host in found and found[r.host] != "rolled_back":
+            found[r.host] = "failed"
+        elif r.kind == "decision":
+            decision = r.data["decision"]
+            if decision.get("kind") in ("rolled_back", "deferred") and decision.get("host") in found:
+                found[decision["host"]] = decision["kind"]
+    return found
+
+
+def main(store: str, lab_json: str, fault_host: str) -> int:
+    assets = json.loads(Path(lab_json).read_text())["assets"]
+    hosts = {
+        a["name"]: a.get("wave") for a in assets if a["name"] in json.loads(Path(lab_json).read_text())["lab"]["hosts"]
+    }
+    with open_store(store) as db:
+        run = last_rollout(list(db.records()))
+    result = outcomes(run, hosts)
+    gates = {
+        r.data["decision"]["wave"]: r.data["decision"]
+        for r in run
+        if r.kind == "decision" and r.data["decision"].get("kind") == "gate"
+    }
+    print(f"rollout run {run[0].run_id}")
+    for wave in WAVES:
+        members = sorted(h for h, w in hosts.items() if w == wave)
+        gate = gates.get(wave)
+        verdict = (
+            ""
+            if gate is None
+            else f"  gate: {'passed' if str(gate['passed']).lower() == 'true' else 'FAILED'} ({gate['success_rate']})"
+        )
+        print(f"  {wave:7} " + ", ".join(f"{h}={result[h]}" for h in members) + verdict)
+    problems = []
+    if result.get(fault_host) != "rolled_back":
+        problems.append(f"{fault_host} should have been rolled back, it is {result.get(fault_host)}")
+    problems += [f"{h} is {o}" for h, o in sorted(result.items()) if o in ("failed", "untouched")]
+    problems += [f"gate after {w} failed" for w, g in gates.items() if str(g["passed"]).lower() != "true"]
+    if problems:
+        print("demo: the rollout did not go as expected: " + "; ".join(problems), file=sys.stderr)
+        return 1
+    print(f"demo: as expected - {fault_host} failed and was rolled back, the budget held, every wave completed")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4:
+        raise SystemExit(__doc__)
+    sys.exit(main(*sys.argv[1:]))
