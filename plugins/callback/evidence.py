@@ -20,6 +20,8 @@ description:
   - Results of C(no_log) tasks are withheld; keys that look like credentials are redacted at any depth.
   - A task marks a wave decision by returning (or setting as a fact, or as C(set_stats) data) a dict named C(everylayer_decision).
   - A change record from a task with C(state=rolled_back), or whose result has C(rolled_back=true), is recorded as a rollback.
+  - When the run starts, the run id is exported as E(EVERYLAYER_EVIDENCE_RUN_ID) in the controller's environment, so
+    lookups such as P(everylayer.patch.evidence_gate#lookup) can read the current run.
   - Works beside any stdout callback. At the end it prints a one-line receipt (C(EVIDENCE run=... records=... head=...)),
     publishes the same summary as custom stats C(evidence) (which ansible-runner and AWX carry as C(artifact_data)),
     and under ansible-runner writes C(evidence_receipt.json) into the job's artifact directory.
@@ -154,6 +156,8 @@ class CallbackModule(CallbackBase):
             check_mode=context.CLIARGS.get("check", False),
         )
         self._guarded(self.recorder.start, meta)
+        # Workers fork from this process: the run id reaches lookups (everylayer.patch.evidence_gate) this way.
+        os.environ["EVERYLAYER_EVIDENCE_RUN_ID"] = self.recorder.run_id
 
     def v2_runner_on_ok(self, result):
         self._task_result(result, "ok")
