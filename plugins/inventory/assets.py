@@ -8,7 +8,7 @@ short_description: The unified asset map, merged from several sources
 version_added: 0.1.0
 description:
   - Builds one host per asset from several sources (CSV, YAML and JSON exports, other inventories'
-    C(ansible-inventory --list) output, the lab's generated asset list), merged by identity (name, aliases,
+    C(ansible-inventory --list) output, the lab's generated asset list, NetBox), merged by identity (name, aliases,
     serial) in the order of O(sources), the first listed having the highest precedence.
   - Every host gets the merged record in the var C(asset) (identity, layers, platform, components,
     criticality, exposure, owner, environment, maintenance window, rollout wave). A value from a lower
@@ -30,13 +30,27 @@ options:
   sources:
     description:
       - >-
-        The sources, highest precedence first. Each is a mapping with C(name), C(type) (C(file), C(inventory) or
-        C(lab); default C(file)), C(path) (a file or glob, relative to this file), C(optional) (a missing file is
-        an error unless true), C(format) (C(csv), C(yaml), C(json); default from the file name; C(inventory) for an
+        The sources, highest precedence first. Each is a mapping with C(name), C(type) (C(file), C(inventory),
+        C(lab) or C(netbox); default C(file)), C(path) (a file or glob, relative to this file), C(optional)
+        (a missing file is an error unless true), C(format) (C(csv), C(yaml), C(json); default from the file name; C(inventory) for an
         C(inventory) source makes the plugin run C(ansible-inventory -i path --list)), C(fields) (record field to
         column name, for example C(criticality: tier) or C(platform.distribution: os)), C(values) (per field,
         source value to record value), C(defaults) (per field, the value when a row has none), C(ignore) (columns
         to skip without a warning) and C(delimiter) (CSV).
+      - >-
+        A C(netbox) source reads devices and virtual machines from NetBox's REST API with the Python package
+        C(pynetbox) (needed on the controller only when such a source is configured). Its options are C(url)
+        (the NetBox base URL, required), C(token) (the API token; default the environment variable
+        C(NETBOX_TOKEN); it is never shown in messages, reports or the cache), C(validate_certs) (default true),
+        C(ca_path) (a CA bundle file that signed NetBox's certificate, relative to this file), C(timeout)
+        (seconds per request, default 30), C(filters) (query parameters for every endpoint, for example
+        C(site), C(role), C(tag), C(status); a list value repeats the parameter), C(endpoints) (default
+        C(dcim/devices) and C(virtualization/virtual-machines)), C(fields) (record field to a dotted NetBox
+        attribute path or a list of fallback paths, for example C(criticality: custom_fields.tier); null removes
+        a default mapping), C(values), C(defaults), C(platforms) (NetBox platform slug to a C(platform)
+        mapping, overriding the built-in rule) and C(oob_firmware) (default true: a device with an
+        out-of-band IP and no network platform gets the layer C(firmware)).
+      - See docs/assets.md for the default mapping and the platform and layer rules.
     type: list
     elements: dict
     required: true
@@ -77,6 +91,17 @@ sources:
     type: inventory
     path: legacy-inventory.json
     optional: true
+  - name: netbox
+    type: netbox
+    url: https://netbox.example.com
+    # token: from the environment variable NETBOX_TOKEN
+    filters:
+      status: active
+      tag: patch-managed
+    fields:
+      criticality: custom_fields.tier
+    values:
+      criticality: {P1: critical, P2: high, P3: medium, P4: low}
 waves:
   pilot_share: 0.05
   staged_share: 0.25

@@ -230,7 +230,15 @@ def _ansible_inventory():
     return beside if os.access(beside, os.X_OK) else (shutil.which("ansible-inventory") or "ansible-inventory")
 
 
+def _netbox_source(spec, basedir):
+    """The ``netbox`` source type (``netbox.py``, which builds on this module): imported only when configured."""
+    from .netbox import NetboxSource  # pylint: disable=import-outside-toplevel
+
+    return NetboxSource(spec, basedir)
+
+
 SOURCE_TYPES = {cls.TYPE: cls for cls in (FileSource, LabSource, InventorySource)}
+SOURCE_TYPES["netbox"] = _netbox_source
 
 
 def build_sources(specs, basedir):
@@ -245,6 +253,7 @@ def build_sources(specs, basedir):
         if kind not in SOURCE_TYPES:
             raise AssetInputError(f"sources[{index}]: type {kind!r} is not one of {', '.join(SOURCE_TYPES)}")
         source = SOURCE_TYPES[kind](spec, basedir)
+        source.index = index  # for messages of sources that fail after the configuration was read
         if source.name in names:
             raise AssetInputError(f"sources[{index}]: the name {source.name!r} is used twice")
         names.add(source.name)

@@ -115,7 +115,7 @@ def test_bad_input_names_file_line_and_problem(tmp_path, name, text, message):
     [
         ([], "sources: give at least one source"),
         (["cmdb.csv"], "sources[1]: must be a mapping"),
-        ([{"name": "x", "type": "netbox"}], "sources[1]: type 'netbox' is not one of file, lab, inventory"),
+        ([{"name": "x", "type": "cloud"}], "sources[1]: type 'cloud' is not one of file, lab, inventory, netbox"),
         ([{"name": "x", "path": "a.csv"}, {"name": "x", "path": "b.csv"}], "sources[2]: the name 'x' is used twice"),
         ([{"name": "x", "path": "a.csv", "colour": 1}], "source x: unknown option(s) colour"),
         ([{"name": "x", "path": "a.txt", "format": "xml"}], "source x: format 'xml' is not one of csv, yaml, json"),
