@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import multiprocessing
 import shutil
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from queue import Empty
 
 import pytest
 
@@ -161,15 +163,19 @@ def test_two_concurrent_builders_build_once(tmp_path):
         pytest.fail("missing build tools: apt-get install dpkg-dev apt-utils rpm createrepo-c")
     manifest = tmp_path / "manifest.yml"
     manifest.write_text(SMALL.replace("size: 20K", "size: 8K"))
-    ctx = multiprocessing.get_context("fork")
+    # spawn, not fork: pytest (and xdist) run threads, and a forked child may inherit a lock one of them held
+    ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     procs = [ctx.Process(target=_build_in_child, args=(str(tmp_path / "c"), str(manifest), queue)) for _ in range(2)]
     for proc in procs:
         proc.start()
+    results = []
+    with contextlib.suppress(Empty):  # read before join: a child exits only once its result is read
+        results += [queue.get(timeout=120) for _ in procs]
     for proc in procs:
         proc.join(120)
-        assert proc.exitcode == 0
-    results = [queue.get(timeout=5) for _ in procs]
+    assert [proc.exitcode for proc in procs] == [0, 0]
+    assert len(results) == 2
     assert results[0][0] == results[1][0]
     assert sorted(built for _, built in results) == [False, True]
     leftovers = [p.name for p in (tmp_path / "c/repos").iterdir() if p.name.startswith(".tmp-")]
@@ -186,9 +192,15 @@ def test_prune_removes_only_stale_unused_entries(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".tmp-apt-x", "apt-new", "dnf-old"]
     # an entry named by a mount or a running process (e.g. a lab host's lowerdir) is in use: kept
     (tmp_path / "apt-busy").mkdir()
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", str(tmp_path / "apt-busy")])
+    # Popen returns once the child's exec has started, but /proc/<pid>/cmdline stays empty until the kernel has
+    # finished loading the new program: wait for the child to say it runs, or prune may not see it yet (flaky).
+    code = "import time; print('ready', flush=True); time.sleep(30)"
+    sleeper = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "apt-busy")], stdout=subprocess.PIPE)
     try:
+        assert sleeper.stdout.readline() == b"ready\n"
         assert prune(tmp_path, keep="apt-new", prefix="apt-") == []
+        assert (tmp_path / "apt-busy").is_dir()
     finally:
         sleeper.kill()
         sleeper.wait()
+        sleeper.stdout.close()

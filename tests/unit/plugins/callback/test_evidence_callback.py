@@ -21,11 +21,31 @@ def load_plugin():
 
 
 @pytest.fixture
-def callback(tmp_path, monkeypatch):
-    monkeypatch.setenv("EVERYLAYER_EVIDENCE_STORE", str(tmp_path / "ev.sqlite"))
-    plugin = load_plugin()
-    plugin.set_options()
-    return plugin
+def make_callback(tmp_path, monkeypatch):
+    """Build plugins with EVERYLAYER_EVIDENCE_* from `env`; close their stores at teardown.
+
+    A run that never reaches v2_playbook_on_stats leaves its store open: without the close here the SQLite
+    connection is only closed by the garbage collector, in whichever later test that happens to run.
+    """
+    plugins = []
+
+    def make(**env):
+        monkeypatch.setenv("EVERYLAYER_EVIDENCE_STORE", str(tmp_path / "ev.sqlite"))
+        for name, value in env.items():
+            monkeypatch.setenv(f"EVERYLAYER_EVIDENCE_{name.upper()}", value)
+        plugin = load_plugin()
+        plugin.set_options()
+        plugins.append(plugin)
+        return plugin
+
+    yield make
+    for plugin in plugins:
+        plugin.recorder.close()
+
+
+@pytest.fixture
+def callback(make_callback):
+    return make_callback()
 
 
 def fake_result(
@@ -76,11 +96,8 @@ def test_a_failed_write_ends_the_run(callback, tmp_path):
     assert exc.value.code == 16
 
 
-def test_warn_mode_does_not_end_the_run(tmp_path, monkeypatch):
-    monkeypatch.setenv("EVERYLAYER_EVIDENCE_STORE", str(tmp_path / "ev.sqlite"))
-    monkeypatch.setenv("EVERYLAYER_EVIDENCE_ON_ERROR", "warn")
-    plugin = load_plugin()
-    plugin.set_options()
+def test_warn_mode_does_not_end_the_run(make_callback):
+    plugin = make_callback(on_error="warn")
     start(plugin)
     plugin.recorder.store._db.execute("DROP TABLE evidence_records")
     plugin.v2_runner_on_ok(fake_result(result={"layer": "os", "changes": []}))
