@@ -13,8 +13,6 @@ import re
 import socket
 from urllib.error import HTTPError, URLError
 
-from ansible.module_utils.urls import open_url
-
 REBOOT_FLAG = "/var/run/reboot-required"
 APT_LOCKS = ("/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock")
 RPM_LOCK = "/var/lib/rpm/.rpm.lock"
@@ -108,22 +106,38 @@ def check_reboot_pending():
 
 
 def installed_versions(names, run):
-    """Installed version of each package, by whichever database knows it (dpkg first, then rpm)."""
-    found = {}
-    for name in names:
-        version = None
-        if os.path.exists("/var/lib/dpkg/status"):
+    """Installed version of each package, by whichever database knows it (dpkg first, then rpm).
+
+    One dpkg-query and at most one rpm call for all the names (a postcheck asks for every changed package).
+    """
+    found = dict((name, None) for name in names)
+    if not found:
+        return found
+    if os.path.exists("/var/lib/dpkg/status"):
+        fmt = "${Package}\t${db:Status-Status}\t${Version}\n"
+        _rc, out, _err = run(["dpkg-query", "-W", "-f", fmt, "--"] + sorted(found))
+        seen = {}
+        for line in out.splitlines():
+            parts = line.split("\t")
+            if len(parts) == 3 and parts[1] == "installed" and parts[0] in found:
+                seen.setdefault(parts[0], set()).add(parts[2])
+        for name, versions in seen.items():
+            if len(versions) == 1:  # several architectures at different versions: no single answer
+                found[name] = versions.pop()
+        for name in [n for n in found if found[n] is None and ":" in n]:  # arch-qualified (foo:amd64)
             rc, out, _err = run(["dpkg-query", "-W", "-f", "${db:Status-Status} ${Version}", "--", name])
             parts = out.split()
             if rc == 0 and len(parts) == 2 and parts[0] == "installed":
+                found[name] = parts[1]
+    missing = sorted(n for n, v in found.items() if v is None)
+    if missing and _has_rpm_db():
+        _rc, out, _err = run(["rpm", "-q", "--qf", "%{NAME}\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\n", "--"] + missing)
+        for line in out.splitlines():
+            parts = line.split("\t")
+            if len(parts) == 2 and parts[0] in found:
+                # several installed versions (installonly packages): the last listed wins, as before
                 version = parts[1]
-        if version is None and _has_rpm_db():
-            rc, out, _err = run(["rpm", "-q", "--qf", "%{EPOCHNUM}:%{VERSION}-%{RELEASE}\n", "--", name])
-            if rc == 0 and out.strip():
-                version = out.strip().splitlines()[-1]
-                if version.startswith("0:"):
-                    version = version[2:]
-        found[name] = version
+                found[parts[0]] = version[2:] if version.startswith("0:") else version
     return found
 
 
@@ -190,6 +204,9 @@ def check_port(spec):
 
 
 def check_url(spec):
+    # Imported here: ansible.module_utils.urls costs ~70 ms to import, paid by every precheck/postcheck otherwise.
+    from ansible.module_utils.urls import open_url
+
     url = spec["url"]
     expected = spec.get("status", [200])
     try:

@@ -130,7 +130,7 @@ def test_run_checks_orders_and_reports(tmp_path):
 def test_versions_reports_mismatch():
     def fake_run(argv):
         if argv[0] == "dpkg-query":
-            return 0, "installed 1.0-1", ""
+            return 0, "lab-agent\tinstalled\t1.0-1\n", ""
         return 1, "", ""
 
     res = checks.check_versions({"lab-agent": "1.1-1"}, fake_run)
@@ -139,3 +139,26 @@ def test_versions_reports_mismatch():
     assert not res["ok"]
     assert res["installed"] == {"lab-agent": "1.0-1"}
     assert "lab-agent is 1.0-1, expected 1.1-1" in res["detail"]
+
+
+def test_versions_one_query_per_database(monkeypatch):
+    """All names in one dpkg-query, the ones dpkg does not know in one rpm call (not one process per package)."""
+    calls = []
+
+    def fake_run(argv):
+        calls.append(argv)
+        if argv[0] == "dpkg-query":
+            out = "lab-agent\tinstalled\t1.1-1\nlab-gone\tconfig-files\t1.0-1\n"
+            return 1, out, "dpkg-query: no packages found matching lab-cron\n"
+        if argv[0] == "rpm":
+            return 1, "lab-cron\t0:1.1-1\nlab-cron\t1:2.0-1\n", ""
+        raise AssertionError(argv)
+
+    monkeypatch.setattr(
+        checks.os.path, "exists", lambda path: path in ("/var/lib/dpkg/status", "/var/lib/rpm/Packages")
+    )
+    found = checks.installed_versions(["lab-agent", "lab-cron", "lab-gone"], fake_run)
+    assert found == {"lab-agent": "1.1-1", "lab-cron": "1:2.0-1", "lab-gone": None}
+    assert [argv[0] for argv in calls] == ["dpkg-query", "rpm"]
+    assert calls[0][-3:] == ["lab-agent", "lab-cron", "lab-gone"]
+    assert calls[1][-2:] == ["lab-cron", "lab-gone"]
