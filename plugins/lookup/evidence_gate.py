@@ -65,14 +65,14 @@ _raw:
       type: str
     outcomes:
       description:
-        - Host name to C(patched), C(rolled_back), C(failed) (changed and not restored), C(unpatched) (failed or
+        - Host name to C(patched), C(rolled_back), C(failed) (changed and not restored), C(unchanged) (failed or
           unreachable before any change), C(deferred), C(planned) (check mode) or C(untouched).
       type: dict
     counts:
       description: How many hosts have each outcome.
       type: dict
     success_rate:
-      description: patched / (patched + rolled_back + failed + unpatched); 1.0 when no host was attempted.
+      description: patched / (patched + rolled_back + failed + unchanged); 1.0 when no host was attempted.
       type: float
     open_rollbacks:
       description: Failed rollbacks not followed by a successful rollback or change (host, run_id, seq, recorded_at, msg).

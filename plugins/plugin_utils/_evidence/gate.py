@@ -8,7 +8,7 @@ Pure functions over evidence records (``store.Record``); the lookup plugin ``evi
 
 from __future__ import annotations
 
-OUTCOMES = ("patched", "rolled_back", "failed", "unpatched", "deferred", "planned", "untouched")
+OUTCOMES = ("patched", "rolled_back", "failed", "unchanged", "deferred", "planned", "untouched")
 
 
 def host_outcomes(records, hosts):
@@ -16,24 +16,30 @@ def host_outcomes(records, hosts):
 
     A successful rollback (its record, or the rollout's ``rolled_back`` decision) wins over the failure that
     caused it; a failed change, a failed rollback, or a failure after a change is ``failed`` (changed and not
-    restored); a failed task or an unreachable host with no change recorded is ``unpatched``; a change record that
+    restored); a failed task or an unreachable host with no change recorded, or a host the rollout verified still
+    runs its old version (an ``unchanged`` decision), is ``unchanged``; a change record that
     did not fail is ``patched`` (an empty change list means the host was already compliant); a check-mode record
     is ``planned``; a host outside its window is ``deferred``.
     """
     found = dict.fromkeys(hosts, "untouched")
-    touched = set()
+    touched, settled = set(), set()
     for rec in records:
         host, data = rec.host, rec.data if isinstance(rec.data, dict) else {}
         if rec.kind == "decision":
             decision = data.get("decision") or {}
             host = decision.get("host", host)
-            if host in found and decision.get("kind") in ("rolled_back", "deferred"):
+            if host in found and decision.get("kind") in ("rolled_back", "deferred", "unchanged"):
                 found[host] = decision["kind"]
+                settled.add(
+                    host
+                )  # the rollout's own verdict: later failure records (its final `fail`) do not change it
             continue
-        if host not in found or found[host] == "rolled_back":
+        if host not in found or host in settled:
             continue
         if rec.kind == "rollback":
             found[host] = "failed" if data.get("failed") else "rolled_back"
+            if not data.get("failed"):
+                settled.add(host)
         elif rec.kind == "change":
             if not data.get("simulated"):
                 touched.add(host)
@@ -44,7 +50,7 @@ def host_outcomes(records, hosts):
             elif found[host] in ("untouched", "planned"):
                 found[host] = "patched"
         elif rec.kind in ("failure", "unreachable") and not data.get("ignored"):
-            found[host] = "failed" if host in touched else "unpatched"
+            found[host] = "failed" if host in touched else "unchanged"
     return found
 
 
@@ -77,7 +83,7 @@ def gate_view(run_records, all_records, hosts, scope=None):
     """The gate's whole input: outcomes and counts of ``hosts`` in the run, open rollbacks of ``scope`` (or hosts)."""
     outcomes = host_outcomes(run_records, hosts)
     counts = {name: sum(1 for value in outcomes.values() if value == name) for name in OUTCOMES}
-    attempted = counts["patched"] + counts["rolled_back"] + counts["failed"] + counts["unpatched"]
+    attempted = counts["patched"] + counts["rolled_back"] + counts["failed"] + counts["unchanged"]
     return {
         "outcomes": outcomes,
         "counts": counts,

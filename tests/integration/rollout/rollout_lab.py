@@ -124,3 +124,98 @@ def verify(store: Path) -> dict:
     from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import verify_store
 
     return verify_store(str(store))
+
+
+# -- network devices and BMCs of the lab (tests/integration/rollout/test_rollout_layers.py) -------------------------
+NET_DEVICES = ["lab-ios-01", "lab-nxos-01", "lab-eos-01", "lab-junos-01"]
+BMCS = ["lab-bmc-01", "lab-bmc-02"]
+
+
+def write_layer_inventory(
+    path: Path, waves: dict[str, str], hostvars: dict[str, dict], assets: dict[str, dict]
+) -> Path:
+    """Like write_inventory, for any lab asset (OS host, network device, BMC), with extra host vars and asset fields."""
+    data = lab_data()
+    known = {a["name"]: a for a in data["assets"]}
+    groups: dict[str, dict] = {"wave_pilot": {"hosts": {}}, "wave_staged": {"hosts": {}}, "wave_full": {"hosts": {}}}
+    for host, wave in waves.items():
+        asset = known[host]
+        entry = dict(asset["vars"], **hostvars.get(host, {}))
+        entry["asset"] = {
+            "name": host,
+            "layers": asset["layers"],
+            "platform": asset["platform"],
+            "criticality": asset.get("criticality"),
+            "maintenance_window": "always",
+            **assets.get(host, {}),
+        }
+        groups[f"wave_{wave}"]["hosts"][host] = entry
+    path.write_text(yaml.safe_dump({"all": {"children": groups}}, sort_keys=True))
+    return path
+
+
+def netdev_state(device: str) -> dict:
+    """The simulator's durable state of a lab network device (image, version, boot list, up)."""
+    asset = next(a for a in lab_data()["assets"] if a["name"] == device)
+    return json.loads(Path(asset["vars"]["everylayer_netdev_state"]).read_text())
+
+
+def netdev_boot(work: Path, targets: dict[str, tuple[str, str]]) -> None:
+    """Make each device run the given (image file, version) through network_image state=rolled_back.
+
+    The image must be on the device's flash (the lab keeps the baseline and target images there). Devices that
+    already run the version are left alone. Used to put the lab's devices at a known image before a test and
+    back where they were after it.
+    """
+    work.mkdir(parents=True, exist_ok=True)
+    play = [
+        {
+            "name": "boot the given images",
+            "hosts": ",".join(targets),
+            "gather_facts": False,
+            "tasks": [
+                {
+                    "name": "boot the image",
+                    "everylayer.patch.network_image": {
+                        "state": "rolled_back",
+                        "rollback": {
+                            "file": "{{ netdev_targets[inventory_hostname][0] }}",
+                            "version": "{{ netdev_targets[inventory_hostname][1] }}",
+                        },
+                        "backup_dir": str(work / "backups"),
+                        "reload_poll_interval": 1,
+                        "reload_timeout": 120,
+                    },
+                }
+            ],
+        }
+    ]
+    (work / "boot.yml").write_text(yaml.safe_dump(play, sort_keys=False))
+    inventory = LAB_JSON.parent / "hosts.yml"
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    argv = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(inventory), str(work / "boot.yml")]
+    argv += ["-e", json.dumps({"netdev_targets": {k: list(v) for k, v in targets.items()}})]
+    proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, check=False, timeout=600)
+    (work / "boot.log").write_text(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, f"could not boot {targets}: {proc.stdout[-3000:]}{proc.stderr[-1000:]}"
+
+
+def bmc_versions(bmc: str) -> dict[str, str]:
+    """Component -> version of a lab BMC, read from its Redfish FirmwareInventory (TLS verified with the lab CA)."""
+    import base64
+    import ssl
+    import urllib.request
+
+    asset = next(a for a in lab_data()["assets"] if a["name"] == bmc)["vars"]
+    context = ssl.create_default_context(cafile=asset["everylayer_bmc_ca_path"])
+    token = base64.b64encode(f"{asset['everylayer_bmc_username']}:{asset['everylayer_bmc_password']}".encode()).decode()
+
+    def get(path: str) -> dict:
+        request = urllib.request.Request(
+            asset["everylayer_bmc_baseuri"] + path, headers={"Authorization": f"Basic {token}"}
+        )
+        with urllib.request.urlopen(request, context=context, timeout=10) as resp:  # noqa: S310 - https to the lab BMC
+            return json.loads(resp.read())
+
+    members = get("/redfish/v1/UpdateService/FirmwareInventory")["Members"]
+    return {m["Id"]: m["Version"] for m in (get(x["@odata.id"]) for x in members)}

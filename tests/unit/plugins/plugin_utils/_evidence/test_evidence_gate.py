@@ -50,14 +50,21 @@ def test_outcomes_and_counts_of_a_run(store):
         "web1": "patched",
         "web2": "rolled_back",
         "db1": "patched",
-        "db2": "unpatched",
+        "db2": "unchanged",
         "mail1": "deferred",
         "app1": "untouched",
     }
-    assert view["counts"]["patched"] == 2 and view["counts"]["unpatched"] == 1 and view["counts"]["untouched"] == 1
+    assert view["counts"]["patched"] == 2 and view["counts"]["unchanged"] == 1 and view["counts"]["untouched"] == 1
     assert view["counts"]["failed"] == 0
     assert view["success_rate"] == 0.5  # 2 patched of 4 attempted (deferred and untouched do not count)
     assert view["open_rollbacks"] == []
+
+
+def test_verified_unchanged_decision_wins_over_the_failed_change(store):
+    write_run(
+        store, "run-u", [("change", "sw1", change(failed=True)), ("decision", "sw1", decision("unchanged", "sw1"))]
+    )
+    assert host_outcomes(store.records(run_id="run-u"), ["sw1"]) == {"sw1": "unchanged"}
 
 
 def test_failure_after_a_change_without_rollback_is_failed(store):
