@@ -17,11 +17,15 @@ FAULT_HOST=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1]));
 print(next(a["name"] for a in d["assets"] if a.get("wave") == "staged" and a["platform"].get("package_manager") == "apt"))' \
   inventories/lab/generated/lab.json)
 
+NET_DEVICES=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1]));
+print(" ".join(a["name"] for a in d["assets"] if "network" in a["layers"]))' inventories/lab/generated/lab.json)
+
 say() { printf '\n==== %s\n' "$*"; }
 
-say "Resetting the lab's Linux hosts to their baseline"
+say "Resetting the lab's Linux hosts and network devices to their baseline"
 # shellcheck disable=SC2086
 "$PY" -m lab reset $OS_HOSTS
+for device in $NET_DEVICES; do "$PY" -m lab fault netdev baseline "$device"; done
 
 say "Scan: pending updates per host (nothing changes)"
 "$VENV/bin/ansible-playbook" -i "$INVENTORY" playbooks/scan.yml
@@ -46,7 +50,8 @@ fi
 
 say "Outcome per wave, read back from the evidence"
 outcome=0
-"$PY" scripts/demo_outcome.py "$EVERYLAYER_EVIDENCE_STORE" inventories/lab/generated/lab.json "$FAULT_HOST" || outcome=$?
+"$VENV/bin/ansible-inventory" -i "$INVENTORY" --list >"$STATE/inventory.json"
+"$PY" scripts/demo_outcome.py "$EVERYLAYER_EVIDENCE_STORE" "$STATE/inventory.json" "$FAULT_HOST" || outcome=$?
 
 say "Evidence: verify the chain and render the report"
 "$VENV/bin/ansible-playbook" playbooks/report.yml -e report_dest="$STATE/reports"

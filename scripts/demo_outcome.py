@@ -1,9 +1,9 @@
 """Check the story `make demo` tells, from the evidence of its last rollout run, and print it per wave.
 
-Usage: demo_outcome.py STORE LAB_JSON FAULT_HOST
+Usage: demo_outcome.py STORE INVENTORY_JSON FAULT_HOST   (INVENTORY_JSON: `ansible-inventory --list` of the demo)
 Exit 0 when the rollout went the way the demo promises: every gate passed, FAULT_HOST failed and was rolled
-back, no host failed without a rollback, and every host of every wave was patched, rolled back or deferred
-(outside its window). Exit 1 with the reason otherwise.
+back, no host failed without a rollback, and every OS host and network device of every wave was patched, rolled
+back or deferred (outside its window). Exit 1 with the reason otherwise.
 """
 
 from __future__ import annotations
@@ -47,11 +47,18 @@ def outcomes(run: list, hosts: dict) -> dict:
     return found
 
 
-def main(store: str, lab_json: str, fault_host: str) -> int:
-    assets = json.loads(Path(lab_json).read_text())["assets"]
-    hosts = {
-        a["name"]: a.get("wave") for a in assets if a["name"] in json.loads(Path(lab_json).read_text())["lab"]["hosts"]
+def demo_hosts(inventory: dict) -> dict:
+    """host -> wave for the hosts the demo rolls out (OS hosts and network devices)."""
+    layers = set(inventory.get("layer_os", {}).get("hosts", [])) | set(
+        inventory.get("layer_network", {}).get("hosts", [])
+    )
+    return {
+        host: wave for wave in WAVES for host in inventory.get(f"wave_{wave}", {}).get("hosts", []) if host in layers
     }
+
+
+def main(store: str, inventory_json: str, fault_host: str) -> int:
+    hosts = demo_hosts(json.loads(Path(inventory_json).read_text()))
     with open_store(store) as db:
         run = last_rollout(list(db.records()))
     result = outcomes(run, hosts)

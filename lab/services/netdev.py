@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import socket
 import sys
 import time
@@ -59,6 +60,9 @@ class NetdevService(LabService):
     name = "netdev"
     faults = {name: f"{name} DEVICE{' [N]' if name in ARGS else ''}: {text}" for name, text in FAULTS.items()}
     faults["clear"] = "clear DEVICE: clear every fault (a device stuck in a reload comes back)"
+    faults["baseline"] = (
+        "baseline DEVICE: power-cycle the device to its first boot (baseline image, fresh flash, no faults)"
+    )
 
     def root(self, ctx: LabContext) -> Path:
         return ctx.service_dir(self.name)
@@ -208,7 +212,20 @@ class NetdevService(LabService):
         names = [name for name, _p, _c in DEVICES]
         if target not in names:
             raise ValueError(f"unknown device {target!r}; the lab has {', '.join(names)}")
+        if fault == "baseline":
+            return self._baseline(ctx, target)
         return "netdev " + inject(self.root(ctx) / target, fault, args)
+
+    def _baseline(self, ctx: LabContext, name: str) -> str:
+        """Stop the device, wipe its flash, state and faults, and start it again: it boots as on the lab's first day."""
+        ctx.kill(name)
+        directory = self.root(ctx) / name
+        shutil.rmtree(directory / "flash", ignore_errors=True)
+        for leftover in ("state.json", "state.tmp", "faults.json"):
+            (directory / leftover).unlink(missing_ok=True)
+        self.up(ctx)
+        state = self.device_state(ctx, name)
+        return f"netdev {name}: back at its baseline ({state.get('version')}, {state.get('image')})"
 
 
 SERVICE = NetdevService()

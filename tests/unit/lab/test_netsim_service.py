@@ -86,6 +86,15 @@ def test_up_status_fault_down(ctx):
     assert "set on lab-ios-01" in SERVICE.inject(ctx, "boot-fail", "lab-ios-01", [])
     assert SERVICE.status(ctx)["lab-ios-01"]["faults"] == ["boot-fail"]
     SERVICE.inject(ctx, "clear", "lab-ios-01", [])
+    # baseline: whatever the device runs and holds now, it comes back as on its first boot
+    first = SERVICE.status(ctx)["lab-ios-01"]
+    (root / "lab-ios-01" / "flash" / "junk.bin").write_bytes(b"x")
+    SERVICE.inject(ctx, "boot-fail", "lab-ios-01", [])
+    assert "back at its baseline (" + first["version"] in SERVICE.inject(ctx, "baseline", "lab-ios-01", [])
+    after = SERVICE.status(ctx)["lab-ios-01"]
+    assert (after["version"], after["image"], after["faults"]) == (first["version"], first["image"], [])
+    assert after["pid"] and after["pid"] != pids["lab-ios-01"]
+    assert not (root / "lab-ios-01" / "flash" / "junk.bin").exists()
     with pytest.raises(ValueError, match="unknown device"):
         SERVICE.inject(ctx, "boot-fail", "lab-nope-01", [])
     SERVICE.down(ctx)
