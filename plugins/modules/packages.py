@@ -87,6 +87,16 @@ options:
         with the lock holder's pid and command line.
     type: int
     default: 60
+  apt_changelogs:
+    description:
+      - apt only. Read the candidates' changelogs (one C(apt-get changelog) call for all of them) for the CVE ids
+        an update fixes and its urgency. On a real host apt downloads each changelog from the distribution's
+        changelog server, which can take long for many updates or fail without network access.
+      - With V(false) apt updates carry no advisory ids and no severity; security updates are still known from
+        their C(*security*) suite. O(advisories) and O(severity) cannot select apt updates then, so combining
+        them with V(false) on an apt host is an error. dnf and zypper ignore this option.
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -224,6 +234,7 @@ ARGUMENT_SPEC = {
     "rollback": {"type": "dict"},
     "update_cache": {"type": "bool", "default": True},
     "lock_timeout": {"type": "int", "default": 60},
+    "apt_changelogs": {"type": "bool", "default": True},
 }
 
 

@@ -162,7 +162,8 @@ class AptBackend:
                 )
             )
         entries.extend(self._held_candidates(installed))
-        logs = self._changelogs([e["name"] for e in entries])
+        read = (getattr(self.module, "params", None) or {}).get("apt_changelogs", True) is not False
+        logs = self._changelogs([e["name"] for e in entries]) if read else {}
         for entry in entries:
             ids, severity = advisories_from_changelog(logs.get(entry["name"], ""), entry["current"])
             entry["advisories"] = ids

@@ -254,6 +254,15 @@ def run(module):
             "advisories or severity (exclude is allowed)"
         )
     manager = detect.choose(params.get("manager") or "auto")
+    if (
+        manager == "apt"
+        and params.get("apt_changelogs") is False
+        and (params.get("advisories") or params.get("severity"))
+    ):
+        raise PackagesError(
+            "apt_changelogs=false leaves apt updates without advisory ids and severity: "
+            "the advisories and severity filters cannot select them (drop the filters or read the changelogs)"
+        )
     backend = make_backend(module, manager, params.get("lock_timeout") or 0)
     runner = Runner(backend, params, check_mode=module.check_mode, diff=module._diff)
     try:

@@ -177,3 +177,21 @@ def test_bad_input_is_refused(tmp_path, args, needle):
     assert result.get("failed") is True and needle in result["msg"], result["msg"]
     assert not Path(host["root"], "tmp/everylayer-pwned").exists()
     assert installed_versions(host) == baseline
+
+
+def test_apt_scan_without_changelogs(tmp_path):
+    """apt_changelogs=false: the same pending list, no CVE ids, security still known from the suite."""
+    h = host_of("apt", HOSTS["apt"])
+    lab("reset", h["name"])
+    full = validate(run_module(h["name"], {"state": "scanned"}, tmp_path))
+    quick = validate(run_module(h["name"], {"state": "scanned", "apt_changelogs": False}, tmp_path))
+    assert not quick.get("failed"), quick["msg"]
+    assert _triples(quick["pending"]) == _triples(full["pending"])
+    assert all(p["advisories"] == [] and p["severity"] is None for p in quick["pending"])
+    by_name = {p["component"]: p for p in full["pending"]}
+    for entry in quick["pending"]:
+        from_suite = "security" in (entry["details"].get("source") or "").lower()
+        assert bool(entry["details"].get("security")) == from_suite, entry
+        assert from_suite <= bool(by_name[entry["component"]]["details"].get("security"))
+    refused = run_module(h["name"], {"state": "scanned", "apt_changelogs": False, "severity": "high"}, tmp_path)
+    assert refused.get("failed") and "apt_changelogs=false" in refused["msg"]

@@ -67,6 +67,8 @@ def test_patch_then_rollback(fake, capsys):
         ({"state": "patched", "names": ["lab-web;id"]}, "not a package name or glob"),
         ({"state": "patched", "manifest": {"lab-web": "1.2-1"}, "names": ["x"]}, "do not combine it"),
         ({"state": "patched", "manifest": {"lab-web": ""}}, "must be a non-empty string"),
+        ({"state": "patched", "apt_changelogs": False, "severity": "high"}, "apt_changelogs=false leaves apt updates"),
+        ({"state": "scanned", "apt_changelogs": False, "advisories": ["CVE-2026-21169"]}, "filters cannot select"),
     ],
 )
 def test_bad_input_fails_with_a_clear_message(fake, capsys, args, needle):

@@ -56,6 +56,18 @@ def test_updates_carry_suite_advisories_and_severity():
     assert changelog_call[:3] == ["apt-get", "-q", "changelog"]
 
 
+def test_apt_changelogs_false_skips_the_changelog_download():
+    b = backend()
+    b.module.params = {"apt_changelogs": False}
+    entries = {e["name"]: e for e in b.updates(b.installed())}
+    assert len(entries) == 24
+    assert not any("changelog" in argv for argv in b.module.argvs)
+    web = entries["lab-web"]
+    assert (web["advisories"], web["severity"]) == ([], None)
+    assert web["security"] is True  # still known from the candidate's security suite
+    assert entries["lab-docs"]["security"] is False
+
+
 def test_advisories_from_changelog_made_up():
     text = (
         "pkg (2.0-1) bookworm-security; urgency=high\n\n  * Fix CVE-2026-1111 (DSA-5999-1).\n\n -- x  date\n\n"
