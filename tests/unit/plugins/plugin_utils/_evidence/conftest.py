@@ -2,23 +2,7 @@
 
 import pytest
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
-from helpers.postgres import PostgresServer
-
-
-@pytest.fixture(scope="session")
-def postgres_server():
-    server = PostgresServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def postgres_dsn(postgres_server):
-    import psycopg
-
-    with psycopg.connect(postgres_server.dsn, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS evidence_records, evidence_anchor")
-    return postgres_server.dsn
+from helpers.postgres_fixtures import postgres_dsn, postgres_server  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
