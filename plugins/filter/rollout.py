@@ -42,6 +42,20 @@ def freeze_manifest(hosts):
     return manifest
 
 
+def change_versions(changes, side="after", kind="package"):
+    """``{component: version}`` of the ``kind`` changes of a change record, on its ``before`` or ``after`` side.
+
+    Postcheck reads the ``after`` side (what the host must run now), rollback the ``before`` side (what it ran).
+    """
+    if side not in ("before", "after"):
+        raise AnsibleFilterError(f"change_versions: side must be before or after, not {side!r}")
+    return {c["component"]: c.get(side) for c in changes or [] if c.get("kind", "package") == kind and "component" in c}
+
+
 class FilterModule:
     def filters(self):
-        return {"window_decision": window_decision, "freeze_manifest": freeze_manifest}
+        return {
+            "window_decision": window_decision,
+            "freeze_manifest": freeze_manifest,
+            "change_versions": change_versions,
+        }

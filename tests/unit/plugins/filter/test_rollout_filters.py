@@ -2,7 +2,11 @@
 
 import pytest
 from ansible.errors import AnsibleFilterError
-from ansible_collections.everylayer.patch.plugins.filter.rollout import freeze_manifest, window_decision
+from ansible_collections.everylayer.patch.plugins.filter.rollout import (
+    change_versions,
+    freeze_manifest,
+    window_decision,
+)
 
 
 def change(name, before, after):
@@ -52,3 +56,17 @@ def test_window_decision_wraps_policy_errors():
     with pytest.raises(AnsibleFilterError, match="window policy: maintenance window 'x' is not defined"):
         window_decision("x", {"windows": {}}, "2026-11-23T12:00:00Z")
     assert window_decision("always", {}, "2026-11-23T12:00:00Z")["allowed"] is True
+
+
+def test_change_versions_reads_one_side_of_one_kind():
+    changes = [
+        change("lab-agent", "1.0-1", "1.2-1"),
+        change("lab-new", None, "1.0-1"),
+        {"component": "BIOS", "kind": "firmware", "before": "2.2.4", "after": "2.3.0"},
+    ]
+    assert change_versions(changes) == {"lab-agent": "1.2-1", "lab-new": "1.0-1"}
+    assert change_versions(changes, "before") == {"lab-agent": "1.0-1", "lab-new": None}
+    assert change_versions(changes, "after", "firmware") == {"BIOS": "2.3.0"}
+    assert change_versions(None) == {}
+    with pytest.raises(AnsibleFilterError, match="side must be before or after"):
+        change_versions(changes, "during")
