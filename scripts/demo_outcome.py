@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / ".collections"))
 
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.gate import host_outcomes  # noqa: E402
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store  # noqa: E402
 
 WAVES = ("pilot", "staged", "full")
@@ -25,26 +26,6 @@ def last_rollout(records: list) -> list:
     if not runs:
         raise SystemExit("demo: the evidence has no rollout run (no gate decision recorded)")
     return [r for r in records if r.run_id == runs[-1]]
-
-
-def outcomes(run: list, hosts: dict) -> dict:
-    """host -> patched | rolled_back | deferred | failed | untouched, from the run's records."""
-    found = dict.fromkeys(hosts, "untouched")
-    for r in run:
-        if (
-            r.kind == "change"
-            and r.data.get("changes")
-            and not r.data.get("failed")
-            and found.get(r.host) == "untouched"
-        ):
-            found[r.host] = "patched"
-        elif r.kind == "failure" and r.host in found and found[r.host] != "rolled_back":
-            found[r.host] = "failed"
-        elif r.kind == "decision":
-            decision = r.data["decision"]
-            if decision.get("kind") in ("rolled_back", "deferred") and decision.get("host") in found:
-                found[decision["host"]] = decision["kind"]
-    return found
 
 
 def demo_hosts(inventory: dict) -> dict:
@@ -61,7 +42,7 @@ def main(store: str, inventory_json: str, fault_host: str) -> int:
     hosts = demo_hosts(json.loads(Path(inventory_json).read_text()))
     with open_store(store) as db:
         run = last_rollout(list(db.records()))
-    result = outcomes(run, hosts)
+    result = host_outcomes(run, hosts)  # the same reading the rollout's gates make
     gates = {
         r.data["decision"]["wave"]: r.data["decision"]
         for r in run
@@ -80,7 +61,10 @@ def main(store: str, inventory_json: str, fault_host: str) -> int:
     problems = []
     if result.get(fault_host) != "rolled_back":
         problems.append(f"{fault_host} should have been rolled back, it is {result.get(fault_host)}")
-    problems += [f"{h} is {o}" for h, o in sorted(result.items()) if o in ("failed", "untouched")]
+    problems += [f"{h} is {o}" for h, o in sorted(result.items()) if o not in ("patched", "rolled_back", "deferred")]
+    # every host starts from its baseline: a patched host must have changed something
+    changed = {r.host for r in run if r.kind == "change" and r.data.get("changes") and not r.data.get("simulated")}
+    problems += [f"{h} changed nothing" for h, o in sorted(result.items()) if o == "patched" and h not in changed]
     problems += [f"gate after {w} failed" for w, g in gates.items() if str(g["passed"]).lower() != "true"]
     if problems:
         print("demo: the rollout did not go as expected: " + "; ".join(problems), file=sys.stderr)
