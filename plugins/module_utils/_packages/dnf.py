@@ -126,10 +126,7 @@ class DnfBackend:
     # --- queries ----------------------------------------------------------------------------------
 
     def installed(self):
-        rc, out, err = self.module.run_command(["rpm", "-qa", "--qf", parsers.RPM_QUERY_FORMAT])
-        if rc != 0:
-            raise PackagesError(f"rpm -qa failed (rc {rc}): {err.strip()}")
-        return parsers.rpm_query(out)
+        return rpm_installed(self.module)
 
     def held(self):
         return set()  # versionlocked names are matched by pattern in updates()
@@ -277,15 +274,27 @@ class DnfBackend:
         _write_marker(names)
 
     def reboot_names(self, names):
-        """Which of ``names`` (just changed) ask for a reboot: by name, or by their installhint provide."""
-        if not names:
-            return []
-        _rc, out, _err = self.module.run_command(["rpm", "-q", "--qf", "[%{NAME}\\t%{PROVIDENAME}\\n]", *sorted(names)])
-        provides = {}
-        for line in out.splitlines():
-            name, _sep, provide = line.partition("\t")
-            provides.setdefault(name, []).append(provide)
-        return [n for n in sorted(names) if needs_reboot(n, provides.get(n, []))]
+        return rpm_reboot_names(self.module, names)
+
+
+def rpm_installed(module):
+    """{name: version-release} of every installed rpm (dnf and zypper hosts)."""
+    rc, out, err = module.run_command(["rpm", "-qa", "--qf", parsers.RPM_QUERY_FORMAT])
+    if rc != 0:
+        raise PackagesError(f"rpm -qa failed (rc {rc}): {err.strip()}")
+    return parsers.rpm_query(out)
+
+
+def rpm_reboot_names(module, names):
+    """Which of ``names`` (just changed, rpm-installed) ask for a reboot: by name, or by their installhint provide."""
+    if not names:
+        return []
+    _rc, out, _err = module.run_command(["rpm", "-q", "--qf", "[%{NAME}\\t%{PROVIDENAME}\\n]", *sorted(names)])
+    provides = {}
+    for line in out.splitlines():
+        name, _sep, provide = line.partition("\t")
+        provides.setdefault(name, []).append(provide)
+    return [n for n in sorted(names) if needs_reboot(n, provides.get(n, []))]
 
 
 def _marker_packages():

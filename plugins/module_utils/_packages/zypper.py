@@ -13,7 +13,11 @@ import gzip
 from ansible_collections.everylayer.patch.plugins.module_utils._change import highest_severity
 from ansible_collections.everylayer.patch.plugins.module_utils._packages import parsers
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError, update
-from ansible_collections.everylayer.patch.plugins.module_utils._packages.dnf import needs_reboot
+from ansible_collections.everylayer.patch.plugins.module_utils._packages.dnf import (
+    needs_reboot,
+    rpm_installed,
+    rpm_reboot_names,
+)
 
 UPDATEINFO_GLOB = "/var/cache/zypp/raw/*/repodata/*updateinfo.xml*"
 LOCKS_FILE = "/etc/zypp/locks"
@@ -59,10 +63,7 @@ class ZypperBackend:
             raise PackagesError(f"zypper refresh failed (rc {rc}; nothing was changed): {(err or out).strip()}")
 
     def installed(self):
-        rc, out, err = self.module.run_command(["rpm", "-qa", "--qf", parsers.RPM_QUERY_FORMAT])
-        if rc != 0:
-            raise PackagesError(f"rpm -qa failed (rc {rc}): {err.strip()}")
-        return parsers.rpm_query(out)
+        return rpm_installed(self.module)
 
     def held(self):
         try:
@@ -170,11 +171,4 @@ class ZypperBackend:
         return rc == 102, []
 
     def reboot_names(self, names):
-        if not names:
-            return []
-        _rc, out, _err = self.module.run_command(["rpm", "-q", "--qf", "[%{NAME}\\t%{PROVIDENAME}\\n]", *sorted(names)])
-        provides = {}
-        for line in out.splitlines():
-            name, _sep, provide = line.partition("\t")
-            provides.setdefault(name, []).append(provide)
-        return [n for n in sorted(names) if needs_reboot(n, provides.get(n, []))]
+        return rpm_reboot_names(self.module, names)
