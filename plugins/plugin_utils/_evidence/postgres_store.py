@@ -13,8 +13,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from .chain import Anchor, Record, canonical
-from .sqlite_store import COLUMNS
-from .store import EvidenceError, EvidenceStore, chained, head_of
+from .store import COLUMNS, EvidenceError, EvidenceStore, chained, head_of
 
 try:
     import psycopg
@@ -50,6 +49,7 @@ SCHEMA = (
 
 class PostgresStore(EvidenceStore):
     backend = "postgresql"
+    placeholder = "%s"
 
     def __init__(self, dsn: str, synchronous: str = "normal", connect_timeout: int = 10, **_ignored):
         if psycopg is None:
@@ -146,24 +146,6 @@ class PostgresStore(EvidenceStore):
                 anchor.newest_at,
             ),
         )
-
-    def records(self, run_id=None, since=None, until=None):
-        """Stream records in seq order, a page at a time (keyset pagination), so big stores fit in memory."""
-        clauses, params = [], []
-        for clause, value in (("run_id = %s", run_id), ("recorded_at >= %s", since), ("recorded_at < %s", until)):
-            if value is not None:
-                clauses.append(clause)
-                params.append(value)
-        where = "".join(" AND " + clause for clause in clauses)
-        query = f"SELECT {COLUMNS} FROM evidence_records WHERE seq > %s{where} ORDER BY seq LIMIT 2000"  # noqa: S608 - constant columns and clauses; values are bound
-        last = -1
-        while True:
-            rows = self._page(query, [last, *params])
-            for row in rows:
-                yield Record(*row)
-            if len(rows) < 2000:
-                return
-            last = rows[-1][0]
 
     def _page(self, query, params):
         with self._reading() as cur:

@@ -14,7 +14,7 @@ import sqlite3
 from contextlib import contextmanager
 
 from .chain import Anchor, Record
-from .store import EvidenceError, EvidenceStore, head_of
+from .store import COLUMNS, EvidenceError, EvidenceStore, head_of
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS evidence_records (
@@ -41,7 +41,6 @@ CREATE TABLE IF NOT EXISTS evidence_anchor (
     newest_at TEXT
 );
 """
-COLUMNS = "seq, run_id, run_seq, kind, host, recorded_at, body, prev_hash, hash"
 
 
 class SQLiteStore(EvidenceStore):
@@ -129,24 +128,6 @@ class SQLiteStore(EvidenceStore):
                 anchor.newest_at,
             ),
         )
-
-    def records(self, run_id=None, since=None, until=None):
-        """Stream records in seq order, a page at a time (keyset pagination), so big stores fit in memory."""
-        clauses, params = [], []
-        for clause, value in (("run_id = ?", run_id), ("recorded_at >= ?", since), ("recorded_at < ?", until)):
-            if value is not None:
-                clauses.append(clause)
-                params.append(value)
-        where = "".join(" AND " + clause for clause in clauses)
-        query = f"SELECT {COLUMNS} FROM evidence_records WHERE seq > ?{where} ORDER BY seq LIMIT 2000"  # noqa: S608 - constant columns and clauses; values are bound
-        last = -1
-        while True:
-            rows = self._page(query, [last, *params])
-            for row in rows:
-                yield Record(*row)
-            if len(rows) < 2000:
-                return
-            last = rows[-1][0]
 
     def _page(self, query, params):
         with self._reading() as db:

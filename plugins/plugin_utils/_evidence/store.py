@@ -15,6 +15,9 @@ from datetime import UTC, datetime, timedelta
 
 from .chain import GENESIS, Anchor, Record, canonical, pruned_digest, record_hash, verify
 
+COLUMNS = "seq, run_id, run_seq, kind, host, recorded_at, body, prev_hash, hash"
+PAGE = 2000  # records per page when streaming
+
 DEFAULT_SQLITE_PATH = os.path.join("~", ".local", "share", "everylayer", "evidence.sqlite")
 
 
@@ -28,6 +31,7 @@ def utcnow() -> str:
 
 class EvidenceStore:
     backend = "abstract"
+    placeholder = "?"  # the backend's bound-parameter mark in SQL
 
     def append(self, run_id: str, run_seq: int, kind: str, host, data) -> Record:
         """Commit one record at the head of the chain and return it (with its seq and hash)."""
@@ -86,6 +90,26 @@ class EvidenceStore:
         with self._reading() as tx:
             return self._anchor(tx)
 
+    def records(self, run_id=None, since=None, until=None):
+        """Stream records in seq order, a page at a time (keyset pagination), so big stores fit in memory."""
+        mark = self.placeholder
+        clauses, params = [], []
+        filters = ((f"run_id = {mark}", run_id), (f"recorded_at >= {mark}", since), (f"recorded_at < {mark}", until))
+        for clause, value in filters:
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        where = "".join(" AND " + clause for clause in clauses)
+        query = f"SELECT {COLUMNS} FROM evidence_records WHERE seq > {mark}{where} ORDER BY seq LIMIT {PAGE}"  # noqa: S608 - constant columns and clauses; values are bound
+        last = -1
+        while True:
+            rows = self._page(query, [last, *params])
+            for row in rows:
+                yield Record(*row)
+            if len(rows) < PAGE:
+                return
+            last = rows[-1][0]
+
     # --- backend primitives -------------------------------------------------------------------------------
     @contextmanager
     def _locked(self):
@@ -95,7 +119,8 @@ class EvidenceStore:
     def _reading(self):
         raise NotImplementedError
 
-    def records(self, run_id=None, since=None, until=None):
+    def _page(self, query, params):
+        """Run one SELECT with bound ``params`` and return its rows."""
         raise NotImplementedError
 
     def close(self):

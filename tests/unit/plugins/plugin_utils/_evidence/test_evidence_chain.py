@@ -145,3 +145,14 @@ def test_synchronous_setting_reaches_the_backend(store_target, synchronous, sqli
             assert db._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         else:
             assert db._db.execute("SHOW synchronous_commit").fetchone()[0] == pg_value
+
+
+def test_records_stream_page_by_page_with_filters(store, monkeypatch):
+    """records() pages by seq (keyset) on both backends: every record once, in order, filters kept across pages."""
+    from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence import store as store_module
+
+    monkeypatch.setattr(store_module, "PAGE", 3)
+    for i in range(10):
+        store.append("run-a" if i % 2 == 0 else "run-b", i + 1, "change", f"h{i}", {"i": i})
+    assert [r.data["i"] for r in store.records()] == list(range(10))
+    assert [r.data["i"] for r in store.records(run_id="run-a")] == [0, 2, 4, 6, 8]
