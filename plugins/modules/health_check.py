@@ -171,46 +171,19 @@ installed:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.everylayer.patch.plugins.module_utils._health.checks import run_checks
-
-CHECK_SPEC = dict(
-    name=dict(type="str", required=True),
-    type=dict(type="str", required=True, choices=["command", "service", "port", "url"]),
-    command=dict(type="list", elements="str"),
-    rc=dict(type="int", default=0),
-    stdout_regex=dict(type="str"),
-    service=dict(type="str"),
-    host=dict(type="str", default="127.0.0.1"),
-    port=dict(type="int"),
-    url=dict(type="str"),
-    status=dict(type="list", elements="int", default=[200]),
-    validate_certs=dict(type="bool", default=True),
-    ca_path=dict(type="path"),
-    timeout=dict(type="int", default=10),
+from ansible_collections.everylayer.patch.plugins.module_utils._health.checks import failure_detail, report, run_checks
+from ansible_collections.everylayer.patch.plugins.module_utils._health.spec import (
+    CHECK_REQUIRED_IF,
+    CHECK_SPEC,
+    DISK_SPEC,
 )
 
 ARGUMENT_SPEC = dict(
-    disk=dict(
-        type="list",
-        elements="dict",
-        default=[],
-        options=dict(path=dict(type="path", required=True), min_free_mb=dict(type="int", required=True)),
-    ),
+    disk=dict(type="list", elements="dict", default=[], options=DISK_SPEC),
     package_manager=dict(type="bool", default=True),
     reboot_pending=dict(type="bool", default=False),
     expect_versions=dict(type="dict"),
-    checks=dict(
-        type="list",
-        elements="dict",
-        default=[],
-        options=CHECK_SPEC,
-        required_if=[
-            ("type", "command", ["command"]),
-            ("type", "service", ["service"]),
-            ("type", "port", ["port"]),
-            ("type", "url", ["url"]),
-        ],
-    ),
+    checks=dict(type="list", elements="dict", default=[], options=CHECK_SPEC, required_if=CHECK_REQUIRED_IF),
     fail_on_unhealthy=dict(type="bool", default=True),
 )
 
@@ -222,16 +195,14 @@ def main():
         return module.run_command(argv, environ_update={"LC_ALL": "C"})
 
     checks = run_checks(module.params, run)
-    failed = [c["name"] for c in checks if not c["ok"]]
-    result = dict(changed=False, healthy=not failed, checks=checks, failed_checks=failed)
+    result = dict(changed=False, **report(checks))
     for check in checks:
         if "reboot_required" in check:
             result["reboot_required"] = check["reboot_required"]
         if "installed" in check:
             result["installed"] = check["installed"]
-    if failed and module.params["fail_on_unhealthy"]:
-        details = "; ".join("{}: {}".format(c["name"], c["detail"]) for c in checks if not c["ok"])
-        module.fail_json(msg="unhealthy: " + details, **result)
+    if result["failed_checks"] and module.params["fail_on_unhealthy"]:
+        module.fail_json(msg="unhealthy: " + failure_detail(checks), **result)
     module.exit_json(**result)
 
 

@@ -97,6 +97,33 @@ options:
         them with V(false) on an apt host is an error. dnf and zypper ignore this option.
     type: bool
     default: true
+  precheck:
+    description:
+      - With O(state=patched), checks run in the same module call before anything else (before waiting for the
+        package manager's lock and before the cache refresh), the readiness checks of
+        M(everylayer.patch.health_check), validated with the same rules.
+      - Keys are C(disk) (a list of C(path) and C(min_free_mb), the minimum free MiB), C(package_manager) (fail
+        when a package-manager lock is held, default V(true)), C(reboot_pending) (fail when the host already waits
+        for a reboot, default V(false)) and C(checks) (checks declared as data, each a C(command), C(service),
+        C(port) or C(url) check in exactly the form of O(everylayer.patch.health_check#module:checks)). An empty
+        dictionary runs the defaults.
+      - When a check fails the module fails with a message starting C(precheck failed:) naming each failed check,
+        and changes nothing; RV(precheck) reports every check. A lock held by another process thus fails the
+        C(package_manager) check at once; with C(package_manager=false) the module waits O(lock_timeout) for it.
+      - Any other O(state) with this option is an error.
+    type: dict
+  postcheck:
+    description:
+      - With O(state=patched), checks run in the same module call after the transaction, also when there was
+        nothing to patch. Not run when the transaction itself failed (that failure is reported as without it).
+      - Keys are C(verify_versions) (default V(true)) and C(checks) (the same form as in O(precheck)).
+        C(verify_versions) reads the package database once and requires every changed package at its RV(changes)
+        C(after) version; it is skipped in check mode, where nothing was installed, while C(checks) still run.
+      - When a check fails the module fails with a message starting C(postcheck failed:); the result keeps the full
+        change record of what did change (RV(changes), RV(rollback), RV(reboot_required)) so that
+        O(state=rolled_back) with that RV(rollback) restores the old set; RV(postcheck) reports every check.
+      - Any other O(state) with this option is an error.
+    type: dict
 attributes:
   check_mode:
     support: full
@@ -138,6 +165,23 @@ EXAMPLES = r"""
   everylayer.patch.packages:
     state: patched
     manifest: "{{ hostvars['pilot-01'].patch.rollback.data.after }}"
+
+- name: Check, patch and verify in one module call
+  everylayer.patch.packages:
+    state: patched
+    security_only: true
+    precheck:
+      disk:
+        - path: /var
+          min_free_mb: 500
+      reboot_pending: true
+    postcheck:
+      verify_versions: true
+      checks:
+        - name: web answers
+          type: url
+          url: https://127.0.0.1/health
+  register: patch
 
 - name: Undo the change
   everylayer.patch.packages:
@@ -210,6 +254,42 @@ simulated:
   description: True in check mode (change record).
   returned: always
   type: bool
+precheck:
+  description:
+    - The precheck's report, in the shape M(everylayer.patch.health_check) returns. On a failed precheck the result
+      also carries an empty change record.
+  returned: when O(precheck) is set and the precheck ran
+  type: dict
+  contains:
+    healthy:
+      description: Whether every check passed.
+      type: bool
+    checks:
+      description: One entry per check (name, type, ok, detail), in the order run.
+      type: list
+      elements: dict
+    failed_checks:
+      description: Names of the checks that failed.
+      type: list
+      elements: str
+  sample:
+    healthy: true
+    checks: [{"name": "disk:/var", "type": "disk", "ok": true, "detail": "812 MiB free on /var (need 500 MiB)"}]
+    failed_checks: []
+postcheck:
+  description:
+    - The postcheck's report, same shape as RV(precheck) (healthy, checks, failed_checks). The C(versions) check
+      lists the changed packages' installed versions in C(installed).
+  returned: when O(postcheck) is set and the postcheck ran
+  type: dict
+  sample:
+    healthy: false
+    checks:
+      - {"name": "reachable", "type": "reachable", "ok": true, "detail": "module ran on the host"}
+      - {"name": "versions", "type": "versions", "ok": true, "detail": "1 package(s) at the expected versions",
+         "installed": {"lab-agent": "1.1-1"}}
+      - {"name": "web answers", "type": "url", "ok": false, "detail": "https://127.0.0.1/health answered 503"}
+    failed_checks: ["web answers"]
 failed_packages:
   description: On a failed patch, the packages that did not reach their target version (a maintainer script
     failed, for example); the result still carries changes and rollback for what did change.
@@ -235,6 +315,9 @@ ARGUMENT_SPEC = {
     "update_cache": {"type": "bool", "default": True},
     "lock_timeout": {"type": "int", "default": 60},
     "apt_changelogs": {"type": "bool", "default": True},
+    # Validated in module_utils against health_check's specs (errors name the field, e.g. precheck.disk[0].path).
+    "precheck": {"type": "dict"},
+    "postcheck": {"type": "dict"},
 }
 
 

@@ -249,3 +249,14 @@ def run_checks(params, run):
         else:
             results.append(check_url(spec))
     return results
+
+
+def report(checks):
+    """The health result built from the check list: {healthy, checks, failed_checks} (health_check's shape)."""
+    failed = [c["name"] for c in checks if not c["ok"]]
+    return {"healthy": not failed, "checks": checks, "failed_checks": failed}
+
+
+def failure_detail(checks):
+    """``name: detail`` of each failed check, joined, for an error message."""
+    return "; ".join("{}: {}".format(c["name"], c["detail"]) for c in checks if not c["ok"])

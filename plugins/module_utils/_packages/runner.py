@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.everylayer.patch.plugins.module_utils import _change
-from ansible_collections.everylayer.patch.plugins.module_utils._packages import common, detect, locks
+from ansible_collections.everylayer.patch.plugins.module_utils._packages import common, detect, gates, locks
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError
 
 
@@ -34,11 +34,12 @@ def _plural(count, word):
 class Runner:
     """One module run: validated parameters in, the module result (with its change record) out."""
 
-    def __init__(self, backend, params, check_mode=False, diff=False):
+    def __init__(self, backend, params, check_mode=False, diff=False, run_command=None):
         self.backend = backend
         self.params = params
         self.check_mode = check_mode
         self.want_diff = diff
+        self.run_command = run_command  # argv -> (rc, out, err): the precheck's and postcheck's commands
         self.updates = {}
 
     # --- helpers ----------------------------------------------------------------------------------
@@ -137,6 +138,21 @@ class Runner:
         return self._result(msg, [], pending, _change.rollback("none"))
 
     def patched(self):
+        """Precheck (first: before the lock wait and the cache refresh), patch, postcheck; one module call."""
+        checked = {}
+        if self.params.get("precheck") is not None:
+            checked["precheck"] = gates.precheck(self.params["precheck"], self.run_command)
+        try:
+            result = self._patch()
+        except PackagesError as exc:
+            exc.result.update(checked)
+            raise
+        result.update(checked)
+        if self.params.get("postcheck") is not None:
+            result["postcheck"] = gates.postcheck(self.params["postcheck"], result, self.check_mode, self.run_command)
+        return result
+
+    def _patch(self):
         installed = self._prepare(wait_for_locks=True)
         entries = self.backend.updates(installed)
         self.updates = {e["name"]: e for e in entries}
@@ -245,6 +261,7 @@ def run(module):
     common.check_patterns(params.get("names"), "names")
     common.check_patterns(params.get("exclude"), "exclude")
     common.check_advisories(params.get("advisories"))
+    gates.check_options(params)
     params["manifest"] = common.check_manifest(params.get("manifest"))
     if params["manifest"] is not None and (
         params.get("names") or params.get("security_only") or params.get("advisories") or params.get("severity")
@@ -264,7 +281,11 @@ def run(module):
             "the advisories and severity filters cannot select them (drop the filters or read the changelogs)"
         )
     backend = make_backend(module, manager, params.get("lock_timeout") or 0)
-    runner = Runner(backend, params, check_mode=module.check_mode, diff=module._diff)
+
+    def run_command(argv):
+        return module.run_command(argv, environ_update={"LC_ALL": "C"})
+
+    runner = Runner(backend, params, check_mode=module.check_mode, diff=module._diff, run_command=run_command)
     try:
         return getattr(runner, params["state"])()
     finally:

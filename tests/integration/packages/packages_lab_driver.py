@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -33,6 +34,21 @@ def lab(*words: str) -> str:
     return proc.stdout
 
 
+@contextlib.contextmanager
+def fault(kind: str, host: str):
+    """Inject a lab fault on ``host`` for the duration of the block; yields the lab's message (the lock holder)."""
+    message = lab("fault", kind, host)
+    try:
+        yield message
+    finally:
+        lab("fault", "clear", kind, host)
+
+
+def holder_pid(message: str) -> str:
+    """The pid of the process holding the lock, from ``python -m lab fault lock``'s message."""
+    return message.rsplit("pid", 1)[1].strip().split()[0]
+
+
 def lab_hosts() -> dict:
     if not LAB_STATE.exists() or not INVENTORY.exists():
         pytest.fail(f"the lab is not up ({LAB_STATE} / {INVENTORY} missing): run `python -m lab up` as root")
@@ -48,6 +64,16 @@ def host_of(manager: str, preferred: str) -> dict:
     if not same:
         pytest.fail(f"the lab has no {manager} host")
     return hosts[same[-1]]
+
+
+def reset_host(manager: str, preferred: str):
+    """A module fixture's body: the ``manager`` host, reset to its baseline before the tests and after them."""
+    h = host_of(manager, preferred)
+    if h["manager"] != manager:
+        pytest.fail(f"{h['name']} uses {h['manager']}, expected {manager}")
+    lab("reset", h["name"])
+    yield h
+    lab("reset", h["name"])
 
 
 def installed_versions(host: dict, names: list[str] | None = None) -> dict[str, str]:

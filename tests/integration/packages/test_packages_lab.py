@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from helpers.change_record import validate
-from packages_lab_driver import host_of, installed_versions, lab, run_module
+from packages_lab_driver import fault, holder_pid, host_of, installed_versions, lab, reset_host, run_module
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -21,12 +21,7 @@ HOSTS = {"apt": "lab-apt-02", "dnf": "lab-dnf-02", "zypper": "lab-zypper-01"}
 
 @pytest.fixture(scope="module", params=sorted(HOSTS))
 def host(request):
-    h = host_of(request.param, HOSTS[request.param])
-    if h["manager"] != request.param:
-        pytest.fail(f"{h['name']} uses {h['manager']}, expected {request.param}")
-    lab("reset", h["name"])
-    yield h
-    lab("reset", h["name"])
+    yield from reset_host(request.param, HOSTS[request.param])
 
 
 def _triples(changes):
@@ -108,12 +103,9 @@ def test_failing_maintainer_script_reports_and_rolls_back(host, tmp_path):
 def test_held_lock_fails_naming_the_holder(host, tmp_path):
     name = host["name"]
     baseline = installed_versions(host)
-    message = lab("fault", "lock", name)
-    pid = message.rsplit("pid", 1)[1].strip().split()[0]
-    try:
+    with fault("lock", name) as message:
         result = validate(run_module(name, {"state": "patched", "lock_timeout": 2}, tmp_path))
-    finally:
-        lab("fault", "clear", "lock", name)
+    pid = holder_pid(message)
     assert result.get("failed") is True
     assert f"pid {pid}" in result["msg"] and "python3" in result["msg"], result["msg"]
     assert installed_versions(host) == baseline
@@ -122,11 +114,8 @@ def test_held_lock_fails_naming_the_holder(host, tmp_path):
 def test_broken_repository_changes_nothing(host, tmp_path):
     name = host["name"]
     baseline = installed_versions(host)
-    lab("fault", "break-repo", name)
-    try:
+    with fault("break-repo", name):
         result = run_module(name, {"state": "patched"}, tmp_path)
-    finally:
-        lab("fault", "clear", "break-repo", name)
     assert result.get("failed") is True
     assert "nothing was changed" in result["msg"] or "repository" in result["msg"], result["msg"]
     assert installed_versions(host) == baseline

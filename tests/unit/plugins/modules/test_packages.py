@@ -85,3 +85,54 @@ def test_failure_keeps_the_partial_change_record(fake, capsys):
     validate(result)
     assert [c["component"] for c in result["changes"]] == ["lab-ssl"]
     assert result["rollback"]["data"]["packages"] == {"lab-ssl": "1.0-1"}
+
+
+def test_precheck_and_postcheck_in_one_call(fake, capsys, tmp_path):
+    args = {
+        "state": "patched",
+        "precheck": {"disk": [{"path": str(tmp_path), "min_free_mb": 1}], "package_manager": False},
+        "postcheck": {
+            "verify_versions": False,
+            "checks": [{"name": "true runs", "type": "command", "command": ["true"]}],
+        },
+    }
+    result = validate(run_main(args, capsys))
+    assert result["_rc"] == 0 and result["changed"] is True
+    assert result["precheck"]["healthy"] is True and result["precheck"]["failed_checks"] == []
+    assert [c["name"] for c in result["postcheck"]["checks"]] == ["reachable", "true runs"]
+
+
+def test_failing_precheck_fails_the_module_with_an_empty_record(fake, capsys, tmp_path):
+    args = {"state": "patched", "precheck": {"disk": [{"path": str(tmp_path), "min_free_mb": 10**9}]}}
+    result = validate(run_main(args, capsys))
+    assert result["_rc"] == 1 and result["failed"] is True and result["msg"].startswith("precheck failed:")
+    assert result["changes"] == [] and result["precheck"]["healthy"] is False
+    assert fake.calls == [] and fake.state == BASE
+
+
+def test_failing_postcheck_fails_the_module_with_the_full_record(fake, capsys):
+    check = {"name": "smoke", "type": "command", "command": ["false"]}
+    result = validate(
+        run_main({"state": "patched", "postcheck": {"verify_versions": False, "checks": [check]}}, capsys)
+    )
+    assert result["_rc"] == 1 and result["failed"] is True and result["changed"] is True
+    assert result["msg"].startswith("postcheck failed: smoke: rc=1")
+    assert result["rollback"]["data"]["packages"] == BASE
+    assert result["postcheck"]["failed_checks"] == ["smoke"]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        ({"state": "patched", "precheck": {"disk": [{"path": "/"}]}}, "precheck.disk[0].min_free_mb"),
+        ({"state": "patched", "postcheck": {"checks": [{"name": "x"}]}}, "postcheck.checks[0].type: required"),
+        ({"state": "patched", "precheck": "disk"}, "dictionary requested"),
+        ({"state": "scanned", "precheck": {"package_manager": False}}, "precheck is only valid with state=patched"),
+        ({"state": "scanned", "postcheck": {}}, "postcheck is only valid with state=patched"),
+    ],
+)
+def test_bad_check_options_name_the_option(fake, capsys, args, needle):
+    result = run_main(args, capsys)
+    assert result["_rc"] == 1 and result["failed"] is True
+    assert needle in result["msg"], result["msg"]
+    assert fake.calls == [] and fake.state == BASE
