@@ -1,4 +1,4 @@
-"""``python -m lab up|down|status|reset HOST...|fault ...``: the lab's command line."""
+"""``python -m lab up|down|status|reset HOST...|fault ...|publish ...|unpublish``: the lab's command line."""
 
 from __future__ import annotations
 
@@ -31,6 +31,17 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("hosts", nargs="+", metavar="HOST")
     fault = sub.add_parser("fault", help="inject or clear a fault: fault [clear] KIND HOST [ARGS]; fault list")
     fault.add_argument("words", nargs=argparse.REMAINDER)
+    publish = sub.add_parser(
+        "publish",
+        help="publish a newer version of a manifest package into THIS lab's repositories; prints the version",
+    )
+    publish.add_argument("package", help="a package of lab/repos/manifest.yml, e.g. lab-agent")
+    publish.add_argument("version", nargs="?", help="e.g. 3.0-1; default: the next major version (N+1.0-1)")
+    publish.add_argument("--type", default="bugfix", help="security, bugfix (default) or enhancement")
+    publish.add_argument("--severity", help="Critical, Important (high), Moderate (medium) or Low")
+    publish.add_argument("--cves", nargs="+", default=[], metavar="CVE", help="CVE ids (security updates)")
+    publish.add_argument("--change", action="append", default=[], help="changelog line (repeatable)")
+    sub.add_parser("unpublish", help="drop every version published at runtime from THIS lab's repositories")
     return parser
 
 
@@ -66,12 +77,36 @@ def _dispatch(args, settings: Settings) -> int:
     if args.command == "reset":
         lab.reset(args.hosts)
         return 0
+    if args.command in ("publish", "unpublish"):
+        return _publishing(args, settings)
     from lab import faults
 
     if not args.words or args.words[0] in ("list", "-h", "--help"):
         print(faults.describe())
         return 0
     print(faults.inject(lab, args.words))
+    return 0
+
+
+def _publishing(args, settings: Settings) -> int:
+    from lab import publish
+
+    if args.command == "unpublish":
+        dropped = publish.unpublish(settings)
+        names = ", ".join(f"{p['package']} {p['version']}" for p in dropped) or "nothing was published"
+        print(f"unpublished: {names}")
+        return 0
+    cves = tuple(c.strip() for word in args.cves for c in word.split(",") if c.strip())
+    version = publish.publish(
+        settings,
+        args.package,
+        args.version,
+        type=args.type,
+        severity=args.severity,
+        cves=cves,
+        changes=tuple(args.change),
+    )
+    print(version)
     return 0
 
 
@@ -88,6 +123,8 @@ def format_status(info: dict) -> str:
         f"repository http://127.0.0.1:{repo['port']}/ {'up' if repo['up'] else 'down'}; "
         f"supervisor {'up' if info['supervisor'] else 'down'}"
     )
+    for item in repo.get("published", []):
+        lines.append(f"published at runtime: {item['package']} {item['version']} ({item['type']})")
     for name, status in info["services"].items():
         lines.append(f"service {name}: {json.dumps(status, sort_keys=True)}")
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from pathlib import Path
 from lab import hosts, inventory, state
 from lab.base import ensure_base
 from lab.config import REPO_ROOT, LabError, Settings, host_names, host_port, manager_plan
+from lab.publish import published
 from lab.services import LabContext, discover
 from lab.system import port_in_use, port_open, preflight, run
 
@@ -101,7 +102,10 @@ class Lab:
         if repos is None:
             self.say("warning: lab/repos is not available: hosts-only mode (no lab package repositories)")
         else:
-            rs = repos.build(self.s.cache_dir)
+            from lab.repos import labcopy
+
+            # the lab serves its own copy: a runtime publish (python -m lab publish) changes this lab only
+            rs, _ = labcopy.ensure(repos.build(self.s.cache_dir), self.s.state_dir)
             zypper_ok = repos.zypper_usable()
         plan = manager_plan(count, zypper_ok)
         names = host_names(plan)
@@ -306,7 +310,12 @@ class Lab:
         return {
             "state_dir": str(self.s.state_dir),
             "hosts": rows,
-            "repo_server": {"port": self.s.repo_port, "up": state.alive(data["pids"].get(REPO_SERVER))},
+            "repo_server": {
+                "port": self.s.repo_port,
+                "up": state.alive(data["pids"].get(REPO_SERVER)),
+                "serve_dir": data["lab"].get("serve_dir"),
+                "published": published(self.s),
+            },
             "supervisor": state.alive(data["pids"].get(SUPERVISOR)),
             "services": services,
         }

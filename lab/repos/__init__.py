@@ -5,6 +5,8 @@ Public API (see docs/lab-repos.md):
   baseline_layer(rs, base_dir, manager, cache_root) -> Path,
   configure_host(host_root, manager, base_url), break_repo(...), fix_repo(...),
   set_failing_script(host_root, package, failing), lock_argv(manager), zypper_usable().
+A lab serves its own copy of the build: lab.repos.labcopy (ensure / attach / reset), used by lab up and by
+python -m lab publish|unpublish (lab/publish.py).
 """
 
 from __future__ import annotations

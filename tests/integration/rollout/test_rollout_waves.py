@@ -185,34 +185,25 @@ def test_frozen_manifest_survives_a_newer_package(tmp_path, fresh_hosts, request
 
 
 def lab_publish_newer(package: str) -> str:
-    """Publish a version of ``package`` newer than any in the lab repository; return it."""
+    """Publish a version of ``package`` newer than any in THIS lab's repository (`python -m lab publish`)."""
     import subprocess
     import sys
 
     from rollout_lab import REPO
 
-    code = (
-        "import sys; from lab import repos, config\n"
-        "rs = repos.build(config.Settings.resolve().cache_dir)\n"
-        "known = [v.version for v in rs.manifest.package(sys.argv[1]).versions]"
-        " + [p['version'] for p in rs.published() if p['package'] == sys.argv[1]]\n"
-        "major = max(int(v.split('.')[0]) for v in known)\n"
-        "new = f'{major + 1}.0-1'\n"
-        "repos.publish(rs, sys.argv[1], new)\n"
-        "print(new)\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code, package], cwd=REPO, capture_output=True, text=True, check=False)
+    argv = [sys.executable, "-m", "lab", "publish", package]
+    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip()
 
 
 def lab_unpublish() -> None:
-    """Remove versions published at runtime, so later tests see the standard patch set again."""
+    """Remove versions published at runtime from THIS lab, so later tests see the standard patch set again."""
     import subprocess
     import sys
 
     from rollout_lab import REPO
 
-    code = "from lab import repos, config; repos.reset(repos.build(config.Settings.resolve().cache_dir))"
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
+    argv = [sys.executable, "-m", "lab", "unpublish"]
+    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr

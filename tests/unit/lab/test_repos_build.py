@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import multiprocessing
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -18,9 +17,10 @@ REPO = Path(__file__).resolve().parents[3]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from repo_builds import build_small, require_tools  # noqa: E402
+
 from lab import repos  # noqa: E402
 
-TOOLS = ("dpkg-deb", "apt-ftparchive", "rpmbuild", "createrepo_c", "modifyrepo_c")
 SMALL = """
 format: 1
 maintainer: Lab <lab@example.invalid>
@@ -47,13 +47,7 @@ RPM_NS = {"c": "http://linux.duke.edu/metadata/common", "r": "http://linux.duke.
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    missing = [tool for tool in TOOLS if not shutil.which(tool)]
-    if missing:
-        pytest.fail(f"missing build tools {missing}: apt-get install dpkg-dev apt-utils rpm createrepo-c")
-    tmp = tmp_path_factory.mktemp("repos")
-    manifest = tmp / "manifest.yml"
-    manifest.write_text(SMALL)
-    return repos.build(tmp / "cache", manifest), manifest
+    return build_small(tmp_path_factory, "repos", SMALL)
 
 
 def _apt_versions(serve: Path, suite: str) -> set[tuple[str, str]]:
@@ -159,8 +153,7 @@ def _build_in_child(cache: str, manifest: str, queue) -> None:
 
 
 def test_two_concurrent_builders_build_once(tmp_path):
-    if any(not shutil.which(tool) for tool in TOOLS):
-        pytest.fail("missing build tools: apt-get install dpkg-dev apt-utils rpm createrepo-c")
+    require_tools()
     manifest = tmp_path / "manifest.yml"
     manifest.write_text(SMALL.replace("size: 20K", "size: 8K"))
     # spawn, not fork: pytest (and xdist) run threads, and a forked child may inherit a lock one of them held
