@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.plan import PlanError, freeze, host_plan
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.windows import PolicyError, decide
 
 
@@ -17,29 +18,19 @@ def window_decision(window_name, policy, now=None, groups=None):
 
 
 def freeze_manifest(hosts):
-    """Build ``{key: {package: version}}`` from the pilot hosts' variables.
+    """The manifest pilot tested, from the pilot hosts' variables (see plugin_utils/_rollout/plan.py: freeze)."""
+    try:
+        return freeze(hosts)
+    except PlanError as exc:
+        raise AnsibleFilterError(str(exc)) from None
 
-    ``hosts`` are hostvars of the pilot hosts; only hosts whose ``rollout_outcome`` is ``patched`` count, keyed by
-    their ``rollout_manifest_key`` (the package manager or platform). Two pilot hosts of one key that installed
-    different versions of a package are an error: the manifest would not be what pilot tested.
-    """
-    manifest = {}
-    for host in hosts or []:
-        if host.get("rollout_outcome") != "patched":
-            continue
-        key = host.get("rollout_host_manifest_key") or host.get("rollout_manifest_key") or "any"
-        entries = manifest.setdefault(key, {})
-        for change in (host.get("apply_result") or {}).get("changes") or []:
-            if change.get("after") is None or change.get("kind", "package") != "package":
-                continue
-            current = entries.get(change["component"])
-            if current is not None and current != change["after"]:
-                raise AnsibleFilterError(
-                    f"pilot hosts installed different versions of {change['component']} for {key}: "
-                    f"{current} and {change['after']}; the manifest cannot be frozen"
-                )
-            entries[change["component"]] = change["after"]
-    return manifest
+
+def rollout_plan(asset, wave, window, manifest, manifest_key, targets=None, host=None, require_pilot_target=False):
+    """One host's plan in a rollout wave (see plugin_utils/_rollout/plan.py: host_plan)."""
+    try:
+        return host_plan(asset, wave, window, manifest, manifest_key, targets, host, require_pilot_target)
+    except PlanError as exc:
+        raise AnsibleFilterError(f"rollout plan: {exc}") from None
 
 
 def change_versions(changes, side="after", kind="package"):
@@ -57,5 +48,6 @@ class FilterModule:
         return {
             "window_decision": window_decision,
             "freeze_manifest": freeze_manifest,
+            "rollout_plan": rollout_plan,
             "change_versions": change_versions,
         }

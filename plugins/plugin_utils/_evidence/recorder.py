@@ -90,7 +90,8 @@ class Recorder:
             "failed": status == "failed" or bool(item.get("failed")),
             "changed": bool(item.get("changed")),
         }
-        for key in ("layer", "changes", "pending", "reboot_required", "rollback", "msg"):
+        # precheck / postcheck: the checks a patch module ran in the same call (everylayer.patch.packages)
+        for key in ("layer", "changes", "pending", "reboot_required", "rollback", "msg", "precheck", "postcheck"):
             if key in item:
                 data[key] = redact(item[key])
         data["msg"] = _short(data.get("msg"))

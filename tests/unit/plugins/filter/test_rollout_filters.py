@@ -5,6 +5,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.everylayer.patch.plugins.filter.rollout import (
     change_versions,
     freeze_manifest,
+    rollout_plan,
     window_decision,
 )
 
@@ -70,3 +71,10 @@ def test_change_versions_reads_one_side_of_one_kind():
     assert change_versions(None) == {}
     with pytest.raises(AnsibleFilterError, match="side must be before or after"):
         change_versions(changes, "during")
+
+
+def test_rollout_plan_wraps_plan_errors():
+    with pytest.raises(AnsibleFilterError, match="rollout plan: asset layer 'windows' cannot be rolled out"):
+        rollout_plan({"layers": ["windows"]}, "pilot", {"allowed": True}, {}, "any")
+    plan = rollout_plan({"layers": ["os"]}, "staged", {"allowed": True}, {"dnf": {"lab-agent": "1.2-1"}}, "dnf")
+    assert plan["manifest"] == {"lab-agent": "1.2-1"} and plan["deferred"] is None

@@ -134,3 +134,13 @@ def test_warn_mode_keeps_going_and_marks_the_receipt(tmp_path):
 def test_simulated_changes_are_marked(recorder):
     recorder.task_result("web1", "Patch (check)", "x", dict(CHANGE, simulated=True), "ok")
     assert list(recorder.store.records())[-1].data["simulated"] is True
+
+
+def test_checks_run_in_the_patch_call_are_kept_with_the_change(recorder):
+    failed = {"healthy": False, "checks": [{"name": "app", "ok": False, "detail": "rc=1"}], "failed_checks": ["app"]}
+    healthy = {"healthy": True, "checks": [], "failed_checks": []}
+    recorder.task_result("web1", "Patch", "everylayer.patch.packages", dict(CHANGE, precheck=healthy), "ok")
+    recorder.task_result("web2", "Patch", "everylayer.patch.packages", dict(CHANGE, postcheck=failed), "failed")
+    first, second = list(recorder.store.records())[-2:]
+    assert first.data["precheck"] == healthy and "postcheck" not in first.data
+    assert second.data["postcheck"] == failed and second.data["failed"] is True

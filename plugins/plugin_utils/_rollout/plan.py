@@ -1,0 +1,122 @@
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to everylayer.patch: may change without notice.
+"""One host's plan in a rollout wave, and the manifest pilot freezes from the hosts it patched.
+
+A host's plan says which layer it patches, what it installs (its share of the frozen package manifest, or its
+network image / firmware target) and, when it has nothing to do now, why it is deferred. The rollout computes it in
+one task per host (every task costs the controller a worker per host, docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+LAYERS = ("os", "network", "firmware")
+
+
+class PlanError(Exception):
+    """The rollout's data cannot give this host a plan."""
+
+
+def _first_layer(asset):
+    layers = (asset or {}).get("layers") or ["os"]
+    return layers[0]
+
+
+def _network_target(targets, host):
+    """(platform, declared target) of a network device: rollout_targets.network[platform], else its own variables."""
+    platform = host.get("network_os") or ""
+    declared = (targets.get("network") or {}).get(platform)
+    if declared is None:
+        image, version = host.get("network_image") or "", host.get("network_image_version") or ""
+        declared = {"image": image, "version": version} if image and version else {}
+    return platform, dict(declared)
+
+
+def _firmware_target(targets, host):
+    """(component, declared target) of a firmware asset: its own component, else the first target of its backend."""
+    backend = host.get("firmware_backend") or "fwupd"
+    firmware = targets.get("firmware") or {}
+    component = host.get("firmware_component") or next(
+        (key for key, target in firmware.items() if (target.get("backend") or "redfish") == backend), ""
+    )
+    if component not in firmware:
+        return component, {}
+    return component, dict(firmware[component], component=component, backend=backend)
+
+
+def host_plan(asset, wave, window, manifest, manifest_key, targets=None, host=None, require_pilot_target=False):
+    """The plan of one host in ``wave``.
+
+    ``window`` is the host's window decision (``{"allowed", "reason"}``), ``manifest`` the rollout's frozen manifest
+    (``{manager: {package: version}, "network": {platform: target}, "firmware": {component: target}}``),
+    ``manifest_key`` the host's key in it (its package manager), ``targets`` the declared ``rollout_targets`` and
+    ``host`` the host's own variables (network_os, network_image, network_image_version, firmware_backend,
+    firmware_component). Pilot installs the declared target (OS: whatever its filters select); later waves exactly
+    what pilot tested.
+
+    Returns ``{"layer", "manifest_key", "manifest", "target_key", "target", "deferred"}``; ``deferred`` is the
+    reason the host must wait (outside its window, nothing pilot-tested for it), or None.
+    """
+    layer = _first_layer(asset)
+    if layer not in LAYERS:
+        raise PlanError(f"asset layer {layer!r} cannot be rolled out: use one of {', '.join(LAYERS)}")
+    manifest, targets, host = manifest or {}, targets or {}, host or {}
+    pilot = wave == "pilot"
+    plan = {"layer": layer, "manifest_key": manifest_key, "manifest": {}, "target_key": None, "target": {}}
+    if layer == "os":
+        plan["manifest"] = {} if pilot else dict(manifest.get(manifest_key) or {})
+        nothing = not pilot and not plan["manifest"]
+        reason = f"no pilot-tested packages for {manifest_key}"
+    else:
+        key, declared = (_network_target if layer == "network" else _firmware_target)(targets, host)
+        frozen = (manifest.get(layer) or {}).get(key) or {}
+        if pilot:
+            target = declared
+        else:
+            target = dict(frozen) if frozen else ({} if require_pilot_target else declared)
+        plan.update(target_key=key, target=target)
+        nothing = not target
+        tested = "pilot-tested " if not pilot and require_pilot_target else ""
+        reason = f"no {tested}rollout target for {layer} {key or '?'}"
+    if not (window or {}).get("allowed", True):
+        plan["deferred"] = (window or {}).get("reason") or "outside its maintenance window"
+    else:
+        plan["deferred"] = reason if nothing else None
+    return plan
+
+
+def freeze(hosts):
+    """The manifest pilot tested, from the pilot hosts' variables (only hosts whose ``rollout_outcome`` is patched).
+
+    OS hosts give ``{manifest_key: {package: version}}`` from their change records; network devices and firmware
+    assets give ``{"network": {platform: target}}`` / ``{"firmware": {component: target}}`` from their plans. Two
+    pilot hosts that installed different versions of one package (or target) for one key are an error: the
+    manifest would not be what pilot tested.
+    """
+    manifest = {}
+    for host in hosts or []:
+        if host.get("rollout_outcome") != "patched":
+            continue
+        plan = host.get("rollout_plan") or {}
+        layer = plan.get("layer") or "os"
+        if layer != "os":
+            if plan.get("target"):
+                _put(manifest.setdefault(layer, {}), plan.get("target_key"), plan["target"], layer)
+            continue
+        key = plan.get("manifest_key") or host.get("rollout_manifest_key") or "any"
+        entries = manifest.setdefault(key, {})
+        for change in (host.get("apply_result") or {}).get("changes") or []:
+            if change.get("after") is None or change.get("kind", "package") != "package":
+                continue
+            _put(entries, change["component"], change["after"], key)
+    return manifest
+
+
+def _put(entries, name, value, key):
+    current = entries.get(name)
+    if current is not None and current != value:
+        raise PlanError(
+            f"pilot hosts installed different versions of {name} for {key}: {current} and {value}; "
+            "the manifest cannot be frozen"
+        )
+    entries[name] = value
