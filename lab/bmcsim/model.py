@@ -95,7 +95,11 @@ class Bmc:
         self.tasks: dict[str, Task] = {}
         self.monitors: dict[str, str] = {}
         self.down_until = 0.0
-        self.resets = 0
+        self.resets = 0  # manager resets
+        self.system_resets = 0
+        #: update requests that sent or pointed at an image (push or SimpleUpdate) since the simulator started;
+        #: a reset never counts, so a test can prove an activation transferred nothing
+        self.image_transfers = 0
         self.window = {"MaintenanceWindowStartTime": now_iso(), "MaintenanceWindowDurationInSeconds": 3600}
         self._epoch = cfg.read_faults(config).get("baseline_epoch", 0)
         self.baseline()
@@ -138,7 +142,9 @@ class Bmc:
                     self._activate(comp)
 
     def reset_system(self) -> None:
+        """ComputerSystem.Reset: activate what is staged for every component but the BMC's own firmware."""
         with self.lock:
+            self.system_resets += 1
             for comp in self.components.values():
                 if comp["resets"] != "manager":
                     self._activate(comp)
@@ -174,6 +180,8 @@ class Bmc:
             return task
 
     def start_update(self, image: bytes | None, uri: str | None, targets: list, apply_time: str) -> Task:
+        with self.lock:
+            self.image_transfers += 1
         task = self.new_task("Firmware update")
         worker = threading.Thread(target=self._run, args=(task, image, uri, targets, apply_time), daemon=True)
         worker.start()

@@ -243,6 +243,7 @@ class Handler(BaseHTTPRequestHandler):
             "Status": {"State": "Enabled", "Health": "OK"},
             "FirmwareInventory": _ref(INVENTORY),
             "MultipartHttpPushUri": PUSH,
+            "Oem": {"Lab": {"ImageTransfers": self.bmc.image_transfers}},  # what tests count; see Bmc
             "Actions": {
                 "#UpdateService.SimpleUpdate": {
                     "target": SIMPLE_UPDATE,

@@ -62,6 +62,12 @@ class RunningBmc:
         with self.server.bmc.lock:
             return self.server.bmc.components[component]["version"]
 
+    @property
+    def image_transfers(self) -> int:
+        """Update requests that sent or pointed at an image so far (resets do not count)."""
+        with self.server.bmc.lock:
+            return self.server.bmc.image_transfers
+
     def stop(self) -> None:
         for srv in (self.server, self.images):
             srv.shutdown()

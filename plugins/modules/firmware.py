@@ -35,12 +35,18 @@ options:
       - V(updated) brings the component(s) to O(version) (fwupd - to the latest release when O(version) is omitted).
       - V(rolled_back) returns to an earlier version, taken from O(rollback) (the RV(rollback) of an earlier
         result) or from O(version); with fwupd and neither, from fwupd's history.
+      - V(activated) (backend C(redfish) only) activates the image an earlier V(updated) with O(apply_time=OnReset)
+        staged, without sending it again - it resets what activates the component (C(Manager.Reset) for BMC
+        firmware, C(ComputerSystem.Reset) otherwise) and waits until the component runs O(version). A component
+        already at O(version) is left alone; one that comes back on another version fails the task.
+        fwupd activates staged firmware at the host's reboot instead.
     type: str
     default: scanned
-    choices: [scanned, updated, rolled_back]
+    choices: [scanned, updated, rolled_back, activated]
   components:
     description:
-      - Redfish - FirmwareInventory member ids (for example C(BMC), C(BIOS)); updates take exactly one.
+      - Redfish - FirmwareInventory member ids (for example C(BMC), C(BIOS)); updates and activations take exactly
+        one.
       - fwupd - device ids (or a unique prefix of at least 8 characters), GUIDs or device names. Default - every
         updatable device.
     type: list
@@ -48,7 +54,7 @@ options:
   version:
     description:
       - The version to reach. With backend=redfish and state=updated it is required - the version the image
-        carries - and makes the update idempotent.
+        carries - and makes the update idempotent. With O(state=activated) it is required - the staged version.
     type: str
   allow_downgrade:
     description: Allow O(state=updated) to install an older version (O(state=rolled_back) always may).
@@ -99,6 +105,7 @@ options:
     description:
       - The image (URI, or absolute controller path) of the version installed now, recorded in RV(rollback) so a
         later O(state=rolled_back) can restore it. Redfish has no standard rollback action.
+      - With O(state=activated), the image of the version running before the activation.
     type: str
   apply_time:
     description:
@@ -124,7 +131,9 @@ options:
     type: bool
     default: false
   timeout:
-    description: Seconds to follow the update task and wait for the new version, BMC resets included.
+    description:
+      - Seconds to follow the update task and wait for the new version, BMC resets included.
+      - With O(state=activated), seconds to wait for the staged version after the reset.
     type: int
     default: 1800
   poll_interval:
@@ -140,7 +149,7 @@ notes:
 attributes:
   check_mode:
     support: full
-    description: Reads the inventory and reports what would change in RV(pending); sends no update.
+    description: Reads the inventory and reports what would change in RV(pending); sends no update and no reset.
   diff_mode:
     support: full
     description: Shows each component's version before and after.
@@ -172,6 +181,19 @@ EXAMPLES = r"""
     image_uri: https://images.example.com/bios-2.3.0.bin
     rollback_image: https://images.example.com/bios-2.2.4.bin
     apply_time: OnReset
+  delegate_to: localhost
+  register: bios
+
+- name: Activate the staged BIOS (resets the system; the image is not sent again)
+  everylayer.patch.firmware:
+    backend: redfish
+    state: activated
+    baseuri: "{{ bmc_address }}"
+    username: "{{ bmc_user }}"
+    password: "{{ bmc_password }}"
+    components: [BIOS]
+    version: "2.3.0"
+    rollback_image: https://images.example.com/bios-2.2.4.bin
   delegate_to: localhost
   register: bios
 
@@ -254,8 +276,8 @@ history:
   type: list
   elements: dict
 bmc_reset_seen:
-  description: The BMC dropped connections (reset) while the module followed the update.
-  returned: when backend is redfish and an update ran
+  description: The BMC dropped connections (reset) while the module followed the update or the activation.
+  returned: when backend is redfish and an update or activation ran
   type: bool
 """
 
@@ -267,7 +289,7 @@ APPLY_TIMES = ["Immediate", "OnReset", "AtMaintenanceWindowStart", "InMaintenanc
 
 ARGUMENT_SPEC = {
     "backend": {"type": "str", "required": True, "choices": ["redfish", "fwupd"]},
-    "state": {"type": "str", "default": "scanned", "choices": ["scanned", "updated", "rolled_back"]},
+    "state": {"type": "str", "default": "scanned", "choices": ["scanned", "updated", "rolled_back", "activated"]},
     "components": {"type": "list", "elements": "str"},
     "version": {"type": "str"},
     "allow_downgrade": {"type": "bool", "default": False},

@@ -132,6 +132,70 @@ class RedfishBackend:
             reboot_required=change["reboot_required"],
         )
 
+    # -- activating a staged image -------------------------------------------------------------------
+    def activate(self, params, check_mode=False):
+        """Activate the image an earlier OnReset update staged for ``params['component']``: reset, send no image."""
+        svc = self.service()
+        devices = self.inventory(svc)
+        dev = self._find(devices, params["component"])
+        target, current = params["version"], dev["version"]
+        if current == target:
+            return outcome(False, f"{dev['id']} already runs {target}", devices=devices)
+        # The module resets what activates the image itself, so nothing is left to reboot for.
+        change = component_change(dev["id"], current, target)
+        rollback_data = {dev["id"]: {"version": current, "image": params.get("rollback_image"), "applied_image": None}}
+        if check_mode:
+            return outcome(
+                True,
+                f"{dev['id']} would be reset to activate {target} (it runs {current})",
+                devices=devices,
+                pending=[change],
+                rollback_data=rollback_data,
+            )
+        self._reset_for(dev)
+        after, reset_seen = self._wait_activated(svc, dev, target)
+        return outcome(
+            True,
+            f"{dev['id']} activated: {current} -> {target}",
+            devices=after,
+            changes=[change],
+            rollback_data=rollback_data,
+            bmc_reset_seen=reset_seen,
+        )
+
+    def _wait_activated(self, svc, dev, target):
+        """Wait for ``target`` after the reset; fail early if the component comes back on a third version."""
+        deadline = self.clock() + self.timeout
+        seen = {}
+
+        def probe():
+            seen["devices"] = None  # stays None while the BMC drops connections
+            devices = seen["devices"] = self.inventory(svc)
+            version = self._find(devices, dev["id"])["version"]
+            if version == target:
+                return devices
+            # Empty while the BMC starts up; the old version until the reset has taken effect.
+            return {"other": version} if version and version != dev["version"] else None
+
+        found, reset_seen = self.client.wait_until(probe, deadline, self.poll_interval, self.sleep, self.clock)
+        if isinstance(found, list):
+            return found, reset_seen
+        now = seen.get("devices")
+        if now is None:
+            raise FirmwareError(
+                f"Reset {dev['id']} to activate {target}, but the BMC did not answer again within {self.timeout}s: "
+                "check the BMC before retrying.",
+                bmc_reset_seen=reset_seen,
+            )
+        version = found["other"] if found else self._find(now, dev["id"])["version"] or "no version"
+        waited = "" if found else f" (waited {self.timeout}s)"
+        raise FirmwareError(
+            f"The reset activated {dev['id']} {version}, not {target}{waited}: nothing was staged? Stage the image "
+            "with state=updated and apply_time=OnReset first, then activate it.",
+            devices=now,
+            bmc_reset_seen=reset_seen,
+        )
+
     def _check_allowed(self, dev, target, downgrade_ok, svc, apply_time):
         if not svc["enabled"]:
             raise FirmwareError("The BMC's UpdateService is disabled (ServiceEnabled=false).")

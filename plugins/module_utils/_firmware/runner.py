@@ -59,6 +59,18 @@ def _run_redfish(params, check_mode):
                     "version its image carries (for idempotence)."
                 )
             return backend.update(dict(params, component=comps[0]), check_mode=check_mode)
+        if params["state"] == "activated":
+            comps = params.get("components") or []
+            if len(comps) != 1 or not params.get("version"):
+                raise FirmwareError(
+                    "state=activated needs one component in components and the staged version to activate."
+                )
+            if params.get("image_uri") or params.get("image_path"):
+                raise FirmwareError(
+                    "state=activated sends no image (it resets to activate the staged one): drop image_uri and "
+                    "image_path, or use state=updated to send an image."
+                )
+            return backend.activate(dict(params, component=comps[0]), check_mode=check_mode)
         targets = _rollback_targets(params)
         if len(targets) != 1:
             raise FirmwareError("A Redfish rollback handles one component per task.")
@@ -81,6 +93,11 @@ def _run_redfish(params, check_mode):
 
 
 def _run_fwupd(module, params, check_mode):
+    if params["state"] == "activated":
+        raise FirmwareError(
+            "state=activated is for backend=redfish: fwupd activates staged firmware at the host's reboot "
+            "(reboot the host, for example with the everylayer.patch.reboot role)."
+        )
     env = {}
     if params.get("system_bus_address"):
         env["DBUS_SYSTEM_BUS_ADDRESS"] = params["system_bus_address"]

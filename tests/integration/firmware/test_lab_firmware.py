@@ -4,9 +4,14 @@ puts the lab back (baseline BMC, restarted fwupd) when it ends."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
+import ssl
 import subprocess
 import sys
+import urllib.request
+from pathlib import Path
 
 import pytest
 from firmware_driver import PLAYBOOKS, REPO, Driver, connection, run_playbook
@@ -15,7 +20,7 @@ from helpers.change_record import validate
 from lab.services.fwupd import TEST_DEVICE, pick_host
 
 pytestmark = pytest.mark.lab
-GENERATED = REPO / "inventories" / "lab" / "generated"
+GENERATED = Path(os.environ.get("EVERYLAYER_LAB_INVENTORY_DIR") or REPO / "inventories" / "lab" / "generated")
 BMC = "lab-bmc-02"
 
 
@@ -158,3 +163,50 @@ def test_apply_role_dispatches_the_firmware_layer(tmp_path, lab_bmc):
     assert data["apply"]["layer"] == "firmware"
     assert (data["apply"]["changes"][0]["before"], data["apply"]["changes"][0]["after"]) == ("2.2.4", "2.3.0")
     assert data["rolled_back"]["changes"][0]["after"] == "2.2.4"
+
+
+def image_transfers(asset):
+    """The lab BMC's count of update requests that carried or pointed at an image (Oem.Lab.ImageTransfers)."""
+    hostvars = asset["vars"]
+    request = urllib.request.Request(hostvars["everylayer_bmc_baseuri"] + "/redfish/v1/UpdateService")
+    user_pass = f"{hostvars['everylayer_bmc_username']}:{hostvars['everylayer_bmc_password']}"
+    request.add_header("Authorization", "Basic " + base64.b64encode(user_pass.encode()).decode())
+    context = ssl.create_default_context(cafile=hostvars["everylayer_bmc_ca_path"])
+    with urllib.request.urlopen(request, context=context, timeout=10) as resp:  # noqa: S310 - https from lab.json
+        return json.loads(resp.read())["Oem"]["Lab"]["ImageTransfers"]
+
+
+def test_lab_bmc_activates_a_staged_bios_without_sending_it_again(tmp_path, lab_bmc):
+    driver = Driver(tmp_path, BMC, {}, inventory=GENERATED / "hosts.yml")
+    base = "{{ everylayer_firmware_image_base }}"
+    (staged,) = driver.play(
+        connection(
+            state="updated",
+            components=["BIOS"],
+            version="2.3.0",
+            image_uri=f"{base}/bios-2.3.0.bin",
+            apply_time="OnReset",
+            poll_interval=0.3,
+        )
+    )
+    assert not staged.get("failed"), staged.get("msg")
+    assert staged["staged"] and staged["reboot_required"] and staged["changes"] == []
+    transfers = image_transfers(lab_bmc)
+    activate = connection(
+        state="activated", components=["BIOS"], version="2.3.0", rollback_image=f"{base}/bios-2.2.4.bin"
+    )
+    check, activated, again, check_again, scan = driver.play(
+        dict(activate, _check=True), activate, activate, dict(activate, _check=True), connection(components=["BIOS"])
+    )
+    for result in (check, activated, again, check_again, scan):
+        assert not result.get("failed"), result.get("msg")
+        validate(result)
+    assert check["changed"] and check["changes"] == [] and check["pending"][0]["after"] == "2.3.0"
+    assert activated["changed"] and activated["state"] == "activated" and activated["reboot_required"] is False
+    assert [(c["component"], c["before"], c["after"]) for c in activated["changes"]] == [("BIOS", "2.2.4", "2.3.0")]
+    assert activated["rollback"]["data"]["components"]["BIOS"]["version"] == "2.2.4"
+    assert activated["rollback"]["data"]["components"]["BIOS"]["image"].endswith("/bios-2.2.4.bin")
+    assert again["changed"] is False and again["changes"] == []
+    assert check_again["changed"] is False and check_again["pending"] == []
+    assert scan["devices"][0]["version"] == "2.3.0"
+    assert image_transfers(lab_bmc) == transfers, "state=activated sent the image to the BMC again"

@@ -119,6 +119,32 @@ def test_unsupported_apply_time_and_missing_image(bmc):
     assert status == 400
 
 
+def test_reset_without_an_image_activates_the_staged_one_and_transfers_are_counted(bmc):
+    token = login(bmc)
+
+    def transfers():
+        return call(bmc, "/redfish/v1/UpdateService", token=token)[2]["Oem"]["Lab"]["ImageTransfers"]
+
+    assert transfers() == 0
+    _, _, task = call(
+        bmc,
+        "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate",
+        {"ImageURI": bmc.image_uri("BIOS", "2.3.0"), "@Redfish.OperationApplyTime": "OnReset"},
+        token,
+    )
+    deadline = time.monotonic() + 30
+    while call(bmc, task["@odata.id"], token=token)[2]["TaskState"] != "Completed":
+        assert time.monotonic() < deadline, "the OnReset task never completed"
+        time.sleep(0.05)
+    inventory = "/redfish/v1/UpdateService/FirmwareInventory/BIOS"
+    assert call(bmc, inventory, token=token)[2]["Oem"]["Lab"]["StagedVersion"] == "2.3.0"
+    assert bmc.version("BIOS") == "2.2.4" and transfers() == 1
+    status, _, _ = call(bmc, "/redfish/v1/Systems/1/Actions/ComputerSystem.Reset", {"ResetType": "ForceRestart"}, token)
+    assert status == 204 and bmc.version("BIOS") == "2.3.0"
+    assert "Oem" not in call(bmc, inventory, token=token)[2] and transfers() == 1
+    assert bmc.server.bmc.system_resets == 1
+
+
 def test_baseline_fault_restores_versions(bmc):
     bmc.server.bmc.components["BIOS"]["version"] = "9.9"
     bmc.set_faults(baseline_epoch=1)

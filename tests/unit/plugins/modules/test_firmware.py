@@ -109,6 +109,12 @@ def test_check_mode_and_diff(bmc, capsys):
             "for backend fwupd",
         ),
         ({"state": "rolled_back", "components": ["BIOS"], "version": "2.2.0"}, "needs that version's image"),
+        ({"state": "activated", "components": ["BIOS"]}, "state=activated needs one component"),
+        ({"state": "activated", "components": ["BIOS", "BMC"], "version": "2.3.0"}, "needs one component"),
+        (
+            {"state": "activated", "components": ["BIOS"], "version": "2.3.0", "image_uri": "http://x/b.bin"},
+            "state=activated sends no image",
+        ),
     ],
 )
 def test_argument_errors_are_explained(bmc, capsys, extra, message):
@@ -141,3 +147,22 @@ def test_fwupd_without_fwupdmgr(capsys, monkeypatch):
     monkeypatch.setattr(firmware.AnsibleModule, "get_bin_path", lambda self, name, *a, **k: None)
     out = run({"backend": "fwupd"}, capsys)
     assert out["failed"] and "fwupdmgr is not installed" in out["msg"]
+
+
+def test_activated_check_mode_resets_nothing(bmc, capsys):
+    sim = bmc.server.bmc
+    args = redfish_args(
+        bmc, state="activated", components=["BIOS"], version="2.3.0", _ansible_check_mode=True, _ansible_diff=True
+    )
+    out = run(args, capsys)
+    assert out["_rc"] == 0 and out["changed"] and out["state"] == "activated"
+    assert out["changes"] == [] and out["pending"][0]["after"] == "2.3.0"
+    assert out["diff"]["before"] == "BIOS 2.2.4\n" and out["diff"]["after"] == "BIOS 2.3.0\n"
+    assert (sim.resets, sim.system_resets, bmc.version("BIOS")) == (0, 0, "2.2.4")
+    validate(out)
+
+
+def test_fwupd_cannot_activate(capsys, monkeypatch):
+    monkeypatch.setattr(firmware.AnsibleModule, "get_bin_path", lambda self, name, *a, **k: "/usr/bin/fwupdmgr")
+    out = run({"backend": "fwupd", "state": "activated", "components": ["x"], "version": "1.2.4"}, capsys)
+    assert out["_rc"] == 1 and "fwupd activates staged firmware at the host's reboot" in out["msg"]
