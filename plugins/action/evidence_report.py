@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.action_base import (
+    STORE_ARG_SPEC,
+    EvidenceAction,
+)
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import write_report
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError
 
@@ -16,7 +19,7 @@ ARGUMENT_SPEC = {
         "choices": ["html", "json", "csv"],
         "default": ["html", "json", "csv"],
     },
-    "store": {"type": "str"},
+    **STORE_ARG_SPEC,
     "run_id": {"type": "str"},
     "start": {"type": "str"},
     "end": {"type": "str"},
@@ -24,27 +27,15 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(EvidenceAction):
+    argument_spec = ARGUMENT_SPEC
+    errors = (EvidenceError, OSError)
+    error_prefix = "cannot write the evidence report: "
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        _validated, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        try:
-            written = write_report(
-                args["dest"],
-                args["formats"],
-                args["store"],
-                args["run_id"],
-                args["start"],
-                args["end"],
-                args["title"],
-            )
-        except (EvidenceError, OSError) as exc:
-            return dict(result, failed=True, msg=f"cannot write the evidence report: {exc}")
-        result.update(written)
-        # Writing a report file is bookkeeping on the controller, not a change to the estate.
-        result["changed"] = False
-        result["msg"] = f"evidence report written: {', '.join(sorted(written['paths'].values()))}"
-        return result
+    def evidence(self, args: dict) -> dict:
+        return write_report(
+            args["dest"], args["formats"], args["store"], args["run_id"], args["start"], args["end"], args["title"]
+        )
+
+    def summary(self, outcome: dict) -> str:
+        return f"evidence report written: {', '.join(sorted(outcome['paths'].values()))}"

@@ -29,11 +29,6 @@ options:
     elements: str
     choices: [html, json, csv]
     default: [html, json, csv]
-  store:
-    description:
-      - SQLite path, C(postgresql://) URL or libpq DSN, as for the callback's C(store) option.
-      - Defaults to E(EVERYLAYER_EVIDENCE_STORE), then to C(~/.local/share/everylayer/evidence.sqlite).
-    type: str
   run_id:
     description: Report only this run (the C(run=) of a receipt).
     type: str
@@ -53,10 +48,8 @@ attributes:
   diff_mode:
     support: none
     description: Nothing on a host changes.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on the controller.
+extends_documentation_fragment:
+  - everylayer.patch.evidence_store
 seealso:
   - module: everylayer.patch.evidence_verify
 """

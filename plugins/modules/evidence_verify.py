@@ -18,11 +18,6 @@ description:
 author:
   - everylayer.patch contributors (@everylayer)
 options:
-  store:
-    description:
-      - SQLite path, C(postgresql://) URL or libpq DSN, as for the callback's C(store) option.
-      - Defaults to E(EVERYLAYER_EVIDENCE_STORE), then to C(~/.local/share/everylayer/evidence.sqlite).
-    type: str
   expected_head:
     description:
       - The chain head from a run's receipt. When the store's head differs, records at the end were deleted
@@ -38,10 +33,8 @@ attributes:
   diff_mode:
     support: none
     description: Nothing changes.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on the controller.
+extends_documentation_fragment:
+  - everylayer.patch.evidence_store
 seealso:
   - module: everylayer.patch.evidence_report
 """

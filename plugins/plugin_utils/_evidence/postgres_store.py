@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from .chain import Anchor, Record, canonical
-from .store import COLUMNS, EvidenceError, EvidenceStore, chained, head_of
+from .chain import Record, canonical
+from .store import EvidenceError, EvidenceStore, chained, schema
 
 try:
     import psycopg
@@ -21,35 +21,18 @@ except ImportError:  # pragma: no cover - reported when a PostgreSQL store is as
     psycopg = None
 
 LOCK_KEY = 0x65766964656E6365  # "evidence"
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS evidence_records (
-        seq BIGINT PRIMARY KEY,
-        run_id TEXT NOT NULL,
-        run_seq INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        host TEXT,
-        recorded_at TEXT NOT NULL,
-        body TEXT NOT NULL,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS evidence_records_run ON evidence_records (run_id)",
-    "CREATE INDEX IF NOT EXISTS evidence_records_at ON evidence_records (recorded_at)",
-    """CREATE TABLE IF NOT EXISTS evidence_anchor (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        pruned_through BIGINT NOT NULL,
-        last_hash TEXT NOT NULL,
-        count BIGINT NOT NULL,
-        digest TEXT NOT NULL,
-        pruned_at TEXT NOT NULL,
-        oldest_at TEXT,
-        newest_at TEXT)""",
-    "REVOKE ALL ON evidence_records, evidence_anchor FROM PUBLIC",
-)
+SCHEMA = (*schema("BIGINT"), "REVOKE ALL ON evidence_records, evidence_anchor FROM PUBLIC")
 
 
 class PostgresStore(EvidenceStore):
     backend = "postgresql"
     placeholder = "%s"
+    save_anchor_sql = (
+        "INSERT INTO evidence_anchor (id, pruned_through, last_hash, count, digest, pruned_at, oldest_at, newest_at) "
+        "VALUES (1, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET pruned_through = EXCLUDED.pruned_through, "
+        "last_hash = EXCLUDED.last_hash, count = EXCLUDED.count, digest = EXCLUDED.digest, pruned_at = EXCLUDED.pruned_at, "
+        "oldest_at = EXCLUDED.oldest_at, newest_at = EXCLUDED.newest_at"
+    )
 
     def __init__(self, dsn: str, synchronous: str = "normal", connect_timeout: int = 10, **_ignored):
         if psycopg is None:
@@ -100,57 +83,6 @@ class PostgresStore(EvidenceStore):
                 yield cur
         except psycopg.Error as exc:
             raise EvidenceError(f"cannot read the PostgreSQL evidence store: {exc}".strip()) from exc
-
-    def _head(self, tx):
-        tx.execute("SELECT seq, hash FROM evidence_records ORDER BY seq DESC LIMIT 1")
-        return head_of(tx.fetchone())
-
-    def _insert(self, tx, rec: Record):
-        tx.execute(
-            f"INSERT INTO evidence_records ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608 - constant column list and fixed clauses; values are bound parameters
-            (rec.seq, rec.run_id, rec.run_seq, rec.kind, rec.host, rec.recorded_at, rec.body, rec.prev_hash, rec.hash),
-        )
-
-    def _prefix_before(self, tx, cutoff):
-        tx.execute("SELECT MIN(seq) FROM evidence_records WHERE recorded_at >= %s", (cutoff,))
-        first_kept = tx.fetchone()[0]
-        if first_kept is None:
-            tx.execute("SELECT seq, hash, recorded_at FROM evidence_records ORDER BY seq")
-        else:
-            tx.execute("SELECT seq, hash, recorded_at FROM evidence_records WHERE seq < %s ORDER BY seq", (first_kept,))
-        return [tuple(row) for row in tx.fetchall()]
-
-    def _delete_through(self, tx, seq):
-        tx.execute("DELETE FROM evidence_records WHERE seq <= %s", (seq,))
-
-    def _anchor(self, tx):
-        tx.execute(
-            "SELECT pruned_through, last_hash, count, digest, pruned_at, oldest_at, newest_at FROM evidence_anchor WHERE id = 1"
-        )
-        row = tx.fetchone()
-        return Anchor(*row) if row else None
-
-    def _save_anchor(self, tx, anchor: Anchor):
-        tx.execute(
-            "INSERT INTO evidence_anchor (id, pruned_through, last_hash, count, digest, pruned_at, oldest_at, newest_at) "
-            "VALUES (1, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET pruned_through = EXCLUDED.pruned_through, "
-            "last_hash = EXCLUDED.last_hash, count = EXCLUDED.count, digest = EXCLUDED.digest, pruned_at = EXCLUDED.pruned_at, "
-            "oldest_at = EXCLUDED.oldest_at, newest_at = EXCLUDED.newest_at",
-            (
-                anchor.pruned_through,
-                anchor.last_hash,
-                anchor.count,
-                anchor.digest,
-                anchor.pruned_at,
-                anchor.oldest_at,
-                anchor.newest_at,
-            ),
-        )
-
-    def _page(self, query, params):
-        with self._reading() as cur:
-            cur.execute(query, params)
-            return cur.fetchall()
 
     def close(self):
         try:

@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The store interface: append a record to the global chain, read it back, prune old records.
 
-Backends implement four primitives inside one writer-exclusive transaction (``_locked``): read the
-head, insert a row, read/delete a prefix, save the pruning anchor. The chain logic lives here, once.
+Backends give a writer-exclusive transaction (``_locked``), a read cursor (``_reading``), their SQL
+placeholder and their upsert of the pruning anchor. The chain logic and its SQL live here, once.
 """
 
 from __future__ import annotations
@@ -21,6 +21,33 @@ PAGE = 2000  # records per page when streaming
 DEFAULT_SQLITE_PATH = os.path.join("~", ".local", "share", "everylayer", "evidence.sqlite")
 
 
+def schema(big_int: str) -> tuple[str, ...]:
+    """The tables and indexes of every backend; ``big_int`` is its type for sequence numbers and counts."""
+    return (
+        f"""CREATE TABLE IF NOT EXISTS evidence_records (
+        seq {big_int} PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        run_seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        host TEXT,
+        recorded_at TEXT NOT NULL,
+        body TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS evidence_records_run ON evidence_records (run_id)",
+        "CREATE INDEX IF NOT EXISTS evidence_records_at ON evidence_records (recorded_at)",
+        f"""CREATE TABLE IF NOT EXISTS evidence_anchor (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pruned_through {big_int} NOT NULL,
+        last_hash TEXT NOT NULL,
+        count {big_int} NOT NULL,
+        digest TEXT NOT NULL,
+        pruned_at TEXT NOT NULL,
+        oldest_at TEXT,
+        newest_at TEXT)""",
+    )
+
+
 class EvidenceError(Exception):
     """The store could not be opened, read or written."""
 
@@ -32,6 +59,7 @@ def utcnow() -> str:
 class EvidenceStore:
     backend = "abstract"
     placeholder = "?"  # the backend's bound-parameter mark in SQL
+    save_anchor_sql = ""  # the backend's upsert of the one anchor row (id 1) from seven bound values
 
     def append(self, run_id: str, run_seq: int, kind: str, host, data) -> Record:
         """Commit one record at the head of the chain and return it (with its seq and hash)."""
@@ -110,7 +138,58 @@ class EvidenceStore:
                 return
             last = rows[-1][0]
 
-    # --- backend primitives -------------------------------------------------------------------------------
+    # --- chain primitives: the same SQL on every backend, with its placeholder ------------------------------
+    def _head(self, tx):
+        return head_of(tx.execute("SELECT seq, hash FROM evidence_records ORDER BY seq DESC LIMIT 1").fetchone())
+
+    def _insert(self, tx, rec: Record):
+        marks = ", ".join([self.placeholder] * 9)
+        tx.execute(
+            f"INSERT INTO evidence_records ({COLUMNS}) VALUES ({marks})",  # noqa: S608 - constant column list and fixed clauses; values are bound parameters
+            (rec.seq, rec.run_id, rec.run_seq, rec.kind, rec.host, rec.recorded_at, rec.body, rec.prev_hash, rec.hash),
+        )
+
+    def _prefix_before(self, tx, cutoff):
+        # Only a prefix can go: stop at the first record that is still inside the retention period.
+        mark = self.placeholder
+        first = f"SELECT MIN(seq) FROM evidence_records WHERE recorded_at >= {mark}"  # noqa: S608 - fixed clause; the value is bound
+        first_kept = tx.execute(first, (cutoff,)).fetchone()[0]
+        query = "SELECT seq, hash, recorded_at FROM evidence_records"
+        if first_kept is None:
+            rows = tx.execute(query + " ORDER BY seq").fetchall()
+        else:
+            rows = tx.execute(f"{query} WHERE seq < {mark} ORDER BY seq", (first_kept,)).fetchall()  # noqa: S608 - fixed clause; the value is bound
+        return [tuple(row) for row in rows]
+
+    def _delete_through(self, tx, seq):
+        tx.execute(f"DELETE FROM evidence_records WHERE seq <= {self.placeholder}", (seq,))  # noqa: S608 - fixed clause; the value is bound
+
+    def _anchor(self, tx):
+        row = tx.execute(
+            "SELECT pruned_through, last_hash, count, digest, pruned_at, oldest_at, newest_at FROM evidence_anchor WHERE id = 1"
+        ).fetchone()
+        return Anchor(*row) if row else None
+
+    def _save_anchor(self, tx, anchor: Anchor):
+        tx.execute(
+            self.save_anchor_sql,
+            (
+                anchor.pruned_through,
+                anchor.last_hash,
+                anchor.count,
+                anchor.digest,
+                anchor.pruned_at,
+                anchor.oldest_at,
+                anchor.newest_at,
+            ),
+        )
+
+    def _page(self, query, params):
+        """Run one SELECT with bound ``params`` and return its rows."""
+        with self._reading() as tx:
+            return tx.execute(query, params).fetchall()
+
+    # --- backend primitives: ``tx`` is anything whose ``execute(sql[, params])`` returns a cursor ------------
     @contextmanager
     def _locked(self):
         raise NotImplementedError
@@ -119,29 +198,7 @@ class EvidenceStore:
     def _reading(self):
         raise NotImplementedError
 
-    def _page(self, query, params):
-        """Run one SELECT with bound ``params`` and return its rows."""
-        raise NotImplementedError
-
     def close(self):
-        raise NotImplementedError
-
-    def _head(self, tx):
-        raise NotImplementedError
-
-    def _insert(self, tx, rec: Record):
-        raise NotImplementedError
-
-    def _prefix_before(self, tx, cutoff):
-        raise NotImplementedError
-
-    def _delete_through(self, tx, seq):
-        raise NotImplementedError
-
-    def _anchor(self, tx):
-        raise NotImplementedError
-
-    def _save_anchor(self, tx, anchor: Anchor):
         raise NotImplementedError
 
     def __enter__(self):

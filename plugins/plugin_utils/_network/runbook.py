@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
+from typing import NoReturn
 
 from . import NetworkImageError, checks, record
 from .parsers import same_version
@@ -70,7 +72,7 @@ class Runbook:
         msg = f"device runs {before['version']}"
         return record.result(False, msg, before=before, after=before, pending=pending, snapshot=snapshot)
 
-    def stage(self, before: dict, reload_after: bool = False) -> dict:
+    def stage(self, before: dict) -> dict:
         target = self.o["version"]
         if same_version(before["version"], target):
             return self.already_current(before)
@@ -78,15 +80,7 @@ class Runbook:
         change = record.image_change(dest, before["version"], target, reboot_required=True)
         rollback = record.rollback(self.p, before)
         if self.check_mode:
-            return record.result(
-                True,
-                f"would stage {dest} ({target})",
-                before=before,
-                after=before,
-                changes=[change],
-                rollback=rollback,
-                simulated=True,
-            )
+            return self.forecast(f"would stage {dest} ({target})", before, change, rollback)
         if self.p.boot_needs_save and not before["config_saved"] and not self.o["save_unsaved_config"]:
             raise NetworkImageError(
                 "the running configuration has unsaved changes; saving the boot variable would persist them. "
@@ -99,23 +93,15 @@ class Runbook:
             [before["image"]] if self.p.boot_fallback and before["image"] and before["image"] != dest else []
         )
         boot_changed = self.set_boot(wanted)
-        after = self.p.facts(self.s)
-        if not (deleted or transferred or boot_changed):
-            return record.result(
-                False,
-                f"{dest} ({target}) is already staged; reload to activate",
-                before=before,
-                after=after,
-                pending=[change],
-                rollback=rollback,
-                reboot_required=True,
-            )
+        changed = bool(deleted or transferred or boot_changed)
+        done = f"staged {dest} ({target})" if changed else f"{dest} ({target}) is already staged"
         return record.result(
-            True,
-            f"staged {dest} ({target}); reload to activate",
+            changed,
+            f"{done}; reload to activate",
             before=before,
-            after=after,
-            changes=[change],
+            after=self.p.facts(self.s),
+            changes=[change] if changed else [],
+            pending=[] if changed else [change],
             rollback=rollback,
             reboot_required=True,
         )
@@ -127,28 +113,14 @@ class Runbook:
         staged = self.stage(before)
         if self.check_mode:
             change = record.image_change(self.dest(), before["version"], target)
-            return record.result(
-                True,
-                f"would upgrade {before['version']} -> {target} ({self.dest()})",
-                before=before,
-                after=before,
-                changes=[change],
-                rollback=staged["rollback"],
-                simulated=True,
-            )
-        snapshot = self.p.snapshot(self.s) if self.o["postcheck"] else None
-        after = self.reload_and_verify(before)
-        change = record.image_change(self.dest(), before["version"], after["version"])
-        if not same_version(after["version"], target):
-            return self.came_back_wrong(before, after, target, staged)
-        self.postcheck(snapshot, changes=[change], rollback=staged["rollback"])
-        return record.result(
-            True,
-            f"upgraded {before['version']} -> {after['version']}",
-            before=before,
-            after=after,
-            changes=[change],
-            rollback=staged["rollback"],
+            msg = f"would upgrade {before['version']} -> {target} ({self.dest()})"
+            return self.forecast(msg, before, change, staged["rollback"])
+        return self.activate(
+            before,
+            target,
+            "upgraded",
+            staged["rollback"],
+            on_other_version=lambda after: self.came_back_wrong(before, after, target, staged),
         )
 
     def roll_back(self, before: dict) -> dict:
@@ -166,35 +138,50 @@ class Runbook:
         change = record.image_change(image, before["version"], version)
         rollback = record.rollback(self.p, before)
         if self.check_mode:
-            return record.result(
-                True,
-                f"would boot {image} ({version})",
-                before=before,
-                after=before,
-                changes=[change],
-                rollback=rollback,
-                simulated=True,
-            )
-        self.backup()
-        self.set_boot([image])
-        snapshot = self.p.snapshot(self.s) if self.o["postcheck"] else None
-        after = self.reload_and_verify(before)
-        if not same_version(after["version"], version):
+            return self.forecast(f"would boot {image} ({version})", before, change, rollback)
+
+        def rollback_failed(after: dict) -> NoReturn:
             raise NetworkImageError(
                 f"rollback failed: the device runs {after['version']}, not {version}",
                 changed=True,
                 pending=[change],
                 rollback=rollback,
             )
-        self.postcheck(snapshot, changes=[change], rollback=rollback)
+
+        self.backup()
+        self.set_boot([image])
+        return self.activate(before, version, "rolled back", rollback, on_other_version=rollback_failed, change=change)
+
+    # -- shared shapes of the states --------------------------------------------------------------
+    def forecast(self, msg: str, before: dict, change: dict, rollback: dict) -> dict:
+        """The check-mode result: ``change`` is what a real run would make; nothing was touched."""
         return record.result(
-            True,
-            f"rolled back {before['version']} -> {after['version']}",
-            before=before,
-            after=after,
-            changes=[change],
-            rollback=rollback,
+            True, msg, before=before, after=before, changes=[change], rollback=rollback, simulated=True
         )
+
+    def activate(
+        self,
+        before: dict,
+        version: str,
+        verb: str,
+        rollback: dict,
+        on_other_version: Callable[[dict], dict],
+        change: dict | None = None,
+    ) -> dict:
+        """Reload into the image the boot variable names and check the device then runs ``version``.
+
+        ``on_other_version(after)`` answers (a result, or it raises) when the device runs another version. The
+        change recorded is ``change``, else the one from the version before to the version now reported.
+        Post-checks compare with a snapshot taken just before the reload.
+        """
+        snapshot = self.p.snapshot(self.s) if self.o["postcheck"] else None
+        after = self.reload_and_verify(before)
+        if not same_version(after["version"], version):
+            return on_other_version(after)
+        change = change or record.image_change(self.dest(), before["version"], after["version"])
+        self.postcheck(snapshot, changes=[change], rollback=rollback)
+        msg = f"{verb} {before['version']} -> {after['version']}"
+        return record.result(True, msg, before=before, after=after, changes=[change], rollback=rollback)
 
     # -- steps ------------------------------------------------------------------------------------
     def dest(self) -> str:
@@ -245,7 +232,7 @@ class Runbook:
             )
         return value
 
-    def ensure_space(self, before: dict) -> None:
+    def ensure_space(self, before: dict) -> bool:
         dest = self.dest()
         need = os.path.getsize(self.o["image"]) - before["files"].get(dest, 0)
         free = before["free"]
@@ -275,7 +262,7 @@ class Runbook:
         self.step("space", free=free, needed=need)
         return bool(deleted)
 
-    def ensure_image(self, dest: str) -> None:
+    def ensure_image(self, dest: str) -> bool:
         """Transfer unless a valid copy is there; re-send a corrupt copy once; resume after drops."""
         want = self.local_md5()
         info = {"file": self.p.path(dest), "md5": want, "transferred": False, "resent": 0, "reconnects": 0}

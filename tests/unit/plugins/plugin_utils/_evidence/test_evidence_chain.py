@@ -109,6 +109,37 @@ def test_prune_leaves_a_verifiable_anchor(store):
     assert store.prune(30) is None
 
 
+def test_prune_of_every_record_then_again_keeps_one_anchor(store):
+    """Every record old (no record kept from the period), then a later prune: the anchor row is updated, not added."""
+    fill(store, 3)
+    old = "2020-01-01T00:00:00.000000Z"
+    execute(store, "UPDATE evidence_records SET recorded_at = %s", (old,))
+    _rehash_all(store)
+    first = store.prune(30)
+    assert (first["pruned_through"], first["count"]) == (3, 3)
+    assert [(r.seq, r.kind) for r in store.records()] == [(4, "prune")]
+    fill(store, 2, run="run-b")
+    execute(store, "UPDATE evidence_records SET recorded_at = %s WHERE seq <= 5", (old,))
+    _rehash_all_after_anchor(store)
+    second = store.prune(30)
+    assert (second["pruned_through"], second["count"], second["oldest_at"]) == (5, 5, first["oldest_at"])
+    assert [r.seq for r in store.records()] == [6, 7]
+    assert store.anchor().as_dict() == second
+    result = store.verify()
+    assert result.ok, result.problems
+
+
+def _rehash_all_after_anchor(db):
+    """As _rehash_all, for a store whose chain starts at the pruning anchor."""
+    from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.chain import record_hash
+
+    prev = db.anchor().last_hash
+    for rec in list(db.records()):
+        digest = record_hash(prev, rec.run_id, rec.run_seq, rec.kind, rec.host, rec.recorded_at, rec.body)
+        execute(db, "UPDATE evidence_records SET prev_hash = %s, hash = %s WHERE seq = %s", (prev, digest, rec.seq))
+        prev = digest
+
+
 def test_tampered_anchor_is_named(store):
     fill(store, 4)
     execute(store, "UPDATE evidence_records SET recorded_at = %s WHERE seq <= 2", ("2020-01-01T00:00:00.000000Z",))
