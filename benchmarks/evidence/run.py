@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 # Copyright: (c) 2026, everylayer.patch contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Evidence callback overhead: one playbook of N tasks x 6 hosts, run with no callback, with evidence (SQLite),
-with evidence (PostgreSQL, a real server started here) and with ARA's offline SQLite client when it is installed
-in the same Python environment. Prints a Markdown table of wall times and ratios to the run with no callback.
+"""Evidence callback overhead: one playbook of N tasks x 6 hosts, run with no callback, with a no-op notification
+callback that reads every result and records nothing (what ansible-core charges for any enabled callback), with
+evidence (SQLite), with evidence (PostgreSQL, a real server started here) and with ARA's offline SQLite client when
+it is installed in the same Python environment. ``--rounds N`` runs the variants N times, interleaved (every variant
+once per round), and reports the median of each. Prints a Markdown table of wall times and ratios to the run with
+no callback.
 
-    python benchmarks/evidence/run.py [--tasks 500] [--mode action|module]
+    python benchmarks/evidence/run.py [--tasks 500] [--mode action|module] [--rounds 1] [--only VARIANT ...]
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,6 +89,7 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=500)
     parser.add_argument("--mode", choices=["action", "module"], default="action")
     parser.add_argument("--only", nargs="*", help="run only these variants")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds; the table shows medians")
     args = parser.parse_args()
     from helpers.postgres import PostgresServer
 
@@ -94,31 +99,46 @@ def main() -> int:
     cmd = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", str(HERE / "inventory.yml"), str(playbook)]
     evidence = {"ANSIBLE_CALLBACKS_ENABLED": "everylayer.patch.evidence"}
     pg = PostgresServer().start()
+    noop = {"ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"), "ANSIBLE_CALLBACKS_ENABLED": "noop_notify"}
     variants = [
         ("no callback", {}),
+        ("no-op callback", noop),
         ("evidence (SQLite)", dict(evidence, EVERYLAYER_EVIDENCE_STORE=str(work / "evidence.sqlite"))),
         ("evidence (PostgreSQL)", dict(evidence, EVERYLAYER_EVIDENCE_STORE=pg.dsn)),
     ]
     ara = ara_env(work)
     variants.append(("ARA 1.x offline SQLite", ara))
-    rows = []
+    chosen = [(name, extra) for name, extra in variants if not args.only or name in args.only]
+    runs = {name: [] for name, _extra in chosen}
     try:
-        for name, extra in variants:
-            if args.only and name not in args.only:
-                continue
-            if extra is None:
-                rows.append((name, None, "not installed in this Python environment"))
-                continue
-            env = dict(base_env(work), **extra)
-            seconds = timed(cmd, env, work / f"{len(rows)}.log")
-            rows.append((name, seconds, ""))
-            print(f"{name}: {seconds}", file=sys.stderr, flush=True)
+        for round_no in range(args.rounds):
+            for name, extra in chosen:
+                if extra is None:
+                    continue
+                env = dict(base_env(work), **extra)
+                seconds = timed(cmd, env, work / f"{round_no}-{len(runs[name])}-{name.split()[0]}.log")
+                runs[name].append(seconds)
+                print(f"round {round_no + 1}, {name}: {seconds}", file=sys.stderr, flush=True)
     finally:
         pg.stop()
+    rows = []
+    for name, extra in chosen:
+        if extra is None:
+            rows.append((name, None, "not installed in this Python environment"))
+            continue
+        busy = [b for _w, _c, b in runs[name] if b is not None]
+        measured = (
+            statistics.median(w for w, _c, _b in runs[name]),
+            statistics.median(c for _w, c, _b in runs[name]),
+            round(statistics.median(busy), 2) if busy else None,
+        )
+        rows.append((name, measured, ""))
     wall0, cpu0, _ = rows[0][1]
     results = args.tasks * 6
     print(
-        f"\n{args.tasks} tasks x 6 hosts = {results} task results ({args.mode} tasks), one run each, {os.cpu_count()} CPUs\n"
+        f"\n{args.tasks} tasks x 6 hosts = {results} task results ({args.mode} tasks), "
+        f"{'median of ' + str(args.rounds) + ' interleaved rounds' if args.rounds > 1 else 'one run each'}, "
+        f"{os.cpu_count()} CPUs\n"
     )
     print(
         "| variant | wall (s) | wall ratio | CPU (s) | CPU ratio | callback recording (s) | recording / wall of no callback |"
