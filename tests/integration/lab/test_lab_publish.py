@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import gzip
 import re
-import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
-from lab_testlib import REPO, lab_cli
+from lab_testlib import lab_cli
 
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from lab import repos  # noqa: E402
-from lab.config import Settings  # noqa: E402
+from lab import repos
+from lab.config import Settings
 
 pytestmark = pytest.mark.lab
 PACKAGE = "lab-ntp"

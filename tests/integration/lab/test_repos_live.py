@@ -12,19 +12,14 @@ import http.server
 import os
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from lab import repos  # noqa: E402
-from lab.base import ensure_base  # noqa: E402
-from lab.config import Settings  # noqa: E402
+from lab import repos
+from lab.base import ensure_base
+from lab.config import Settings
 
 pytestmark = pytest.mark.lab
 MANAGERS = ("apt", "dnf", "zypper")

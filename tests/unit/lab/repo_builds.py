@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from lab import repos  # noqa: E402
+from lab import repos
 
 TOOLS = ("dpkg-deb", "apt-ftparchive", "rpmbuild", "createrepo_c", "modifyrepo_c")
 

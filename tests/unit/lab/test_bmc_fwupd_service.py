@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from lab.services.fwupd import BUS_ADDRESS, SERVICE, pick_host  # noqa: E402
+from lab.services.fwupd import BUS_ADDRESS, SERVICE, pick_host
 
 
 def test_pick_host_prefers_the_last_apt_host():

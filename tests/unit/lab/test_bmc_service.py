@@ -8,19 +8,16 @@ import signal
 import socket
 import ssl
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from lab.bmcsim import config as bmccfg
+from lab.services import LabContext
+from lab.services.bmc import BMCS, BmcService
 
-from lab.bmcsim import config as bmccfg  # noqa: E402
-from lab.services import LabContext  # noqa: E402
-from lab.services.bmc import BMCS, BmcService  # noqa: E402
+REPO = Path(__file__).resolve().parents[3]
 
 
 def free_ports(count):

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import json
 import ssl
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from lab.bmcsim import testing  # noqa: E402
-from lab.bmcsim.images import ImageError, make_image, read_manifest, version_key  # noqa: E402
+from lab.bmcsim import testing
+from lab.bmcsim.images import ImageError, make_image, read_manifest, version_key
 
 
 @pytest.fixture

@@ -21,16 +21,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from repo_builds import build_small
+
+from lab import publish, repos, state
+from lab.config import LabError, Settings
+from lab.repos import labcopy
 
 REPO = Path(__file__).resolve().parents[3]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from repo_builds import build_small  # noqa: E402
-
-from lab import publish, repos, state  # noqa: E402
-from lab.config import LabError, Settings  # noqa: E402
-from lab.repos import labcopy  # noqa: E402
 
 SMALL = """
 format: 1

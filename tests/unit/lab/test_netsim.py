@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 import time
-from pathlib import Path
 
 import pytest
+from ansible_collections.everylayer.patch.plugins.plugin_utils._network import checks
+from ansible_collections.everylayer.patch.plugins.plugin_utils._network.platforms import get_platform
+from ansible_collections.everylayer.patch.plugins.plugin_utils._network.session import Session
 
-REPO = Path(__file__).resolve().parents[3]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from ansible_collections.everylayer.patch.plugins.plugin_utils._network import checks  # noqa: E402
-from ansible_collections.everylayer.patch.plugins.plugin_utils._network.platforms import get_platform  # noqa: E402
-from ansible_collections.everylayer.patch.plugins.plugin_utils._network.session import Session  # noqa: E402
-
-from lab.netsim import images  # noqa: E402
-from lab.netsim.device import Device, inject  # noqa: E402
-from lab.netsim.testing import SimDevice  # noqa: E402
+from lab.netsim import images
+from lab.netsim.device import Device, inject
+from lab.netsim.testing import SimDevice
 
 
 def test_image_header_round_trip_and_damage(tmp_path):

@@ -6,17 +6,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from lab.services import LabContext
+from lab.services.netdev import DEVICES, SERVICE
 
-from lab.services import LabContext  # noqa: E402
-from lab.services.netdev import DEVICES, SERVICE  # noqa: E402
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _free_block(count: int) -> int:

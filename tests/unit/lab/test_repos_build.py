@@ -12,14 +12,9 @@ from pathlib import Path
 from queue import Empty
 
 import pytest
+from repo_builds import build_small, require_tools
 
-REPO = Path(__file__).resolve().parents[3]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from repo_builds import build_small, require_tools  # noqa: E402
-
-from lab import repos  # noqa: E402
+from lab import repos
 
 SMALL = """
 format: 1

@@ -5,19 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from lab import repos
+from lab.repos import deb, payload, rpm
+from lab.repos import manifest as mf
 
-from lab import repos  # noqa: E402
-from lab.repos import deb, payload, rpm  # noqa: E402
-from lab.repos import manifest as mf  # noqa: E402
+REPO = Path(__file__).resolve().parents[3]
 
 MANIFEST = mf.load()
 
