@@ -23,9 +23,15 @@ options:
       - V(scanned) changes nothing and lists every available update in RV(pending).
       - V(patched) applies the updates selected by O(names), O(exclude), O(security_only), O(advisories) and
         O(severity), or exactly the versions of O(manifest); RV(pending) lists what was left out and why.
+      - V(downloaded) fetches exactly the set V(patched) would install (same O(manifest) or filters, new
+        dependencies included) into the package manager's own cache and installs nothing, so that a later V(patched)
+        run, for example inside a maintenance window, installs from the cache without downloading. apt uses
+        C(apt-get install --download-only), dnf its package cache, zypper C(zypper install --download-only).
+        Packages already in the cache are not fetched again (no change). RV(changes) stays empty (nothing was
+        installed), RV(downloaded) lists the set.
       - V(rolled_back) restores the versions recorded in O(rollback).
     type: str
-    choices: [scanned, patched, rolled_back]
+    choices: [scanned, patched, downloaded, rolled_back]
     default: scanned
   manager:
     description: The package manager to use; V(auto) detects it.
@@ -183,6 +189,11 @@ EXAMPLES = r"""
           url: https://127.0.0.1/health
   register: patch
 
+- name: Before the maintenance window, fetch the approved set into the package cache (installs nothing)
+  everylayer.patch.packages:
+    state: downloaded
+    manifest: "{{ hostvars['pilot-01'].patch.rollback.data.after }}"
+
 - name: Undo the change
   everylayer.patch.packages:
     state: rolled_back
@@ -290,6 +301,22 @@ postcheck:
          "installed": {"lab-agent": "1.1-1"}}
       - {"name": "web answers", "type": "url", "ok": false, "detail": "https://127.0.0.1/health answered 503"}
     failed_checks: ["web answers"]
+downloaded:
+  description:
+    - With O(state=downloaded), every package installing the selected set needs (dependencies included), each with
+      C(name), C(version) and C(fetched) (true when this run downloaded it, or would in check mode; false when it
+      was already in the cache). Nothing in it was installed.
+  returned: when O(state=downloaded)
+  type: list
+  elements: dict
+  sample:
+    - {"name": "libssl3", "version": "3.0.22-1~deb12u2", "fetched": true}
+    - {"name": "openssl", "version": "3.0.22-1~deb12u2", "fetched": false}
+download_bytes:
+  description: With O(state=downloaded), the size of what was (or in check mode would be) downloaded, where the
+    package manager reports it (apt, dnf); 0 for zypper.
+  returned: when O(state=downloaded) and something was selected
+  type: int
 failed_packages:
   description: On a failed patch, the packages that did not reach their target version (a maintainer script
     failed, for example); the result still carries changes and rollback for what did change.
@@ -303,7 +330,7 @@ from ansible_collections.everylayer.patch.plugins.module_utils._packages.common 
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.runner import failure_result, run
 
 ARGUMENT_SPEC = {
-    "state": {"type": "str", "choices": ["scanned", "patched", "rolled_back"], "default": "scanned"},
+    "state": {"type": "str", "choices": ["scanned", "patched", "downloaded", "rolled_back"], "default": "scanned"},
     "manager": {"type": "str", "choices": ["auto", "apt", "dnf", "zypper"], "default": "auto"},
     "names": {"type": "list", "elements": "str", "default": []},
     "exclude": {"type": "list", "elements": "str", "default": []},

@@ -1,12 +1,12 @@
 # Copyright: (c) 2026, everylayer.patch contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to everylayer.patch: may change without notice.
-"""The states of the packages module (scanned, patched, rolled_back) over any backend, as change records."""
+"""The states of the packages module (scanned, patched, downloaded, rolled_back) over any backend, as change records."""
 
 from __future__ import annotations
 
 from ansible_collections.everylayer.patch.plugins.module_utils import _change
-from ansible_collections.everylayer.patch.plugins.module_utils._packages import common, detect, gates, locks
+from ansible_collections.everylayer.patch.plugins.module_utils._packages import common, detect, download, gates, locks
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError
 
 
@@ -203,6 +203,10 @@ class Runner:
                 result,
             )
         return result
+
+    def downloaded(self):
+        """Fetch the set ``patched`` would install into the package manager's cache; install nothing."""
+        return download.downloaded(self)
 
     def rolled_back(self):
         strategy, data = common.check_rollback(self.params.get("rollback"))
