@@ -9,64 +9,44 @@ from __future__ import annotations
 import os
 import re
 
-from ansible_collections.everylayer.patch.plugins.module_utils._change import highest_severity
-from ansible_collections.everylayer.patch.plugins.module_utils._packages import parsers
+from ansible_collections.everylayer.patch.plugins.module_utils._packages import (
+    advisory_source,
+    changelogs,
+    detect,
+    parsers,
+)
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError, update
 
 REBOOT_FILE = "/var/run/reboot-required"
-ADVISORY_RE = re.compile(r"\b(?:DSA|DLA|USN|[A-Z]{2,4}[SBE]A)-\d{4}[-:]\d+(?:-\d+)?\b")
-SEVERITY_IN_TEXT_RE = re.compile(r"\bseverity[:\s]+(critical|important|high|moderate|medium|low)\b", re.IGNORECASE)
-_URGENCY_RE = re.compile(r";\s*urgency=(\w+)")
 ENV = {"LANG": "C", "LC_ALL": "C", "DEBIAN_FRONTEND": "noninteractive", "APT_LISTCHANGES_FRONTEND": "none"}
+DEFAULT_CHANGELOG_TIMEOUT = 120
+# apt/dpkg output lines worth keeping in an error message beside apt's last lines.
+_MEANINGFUL_RE = re.compile(
+    r"No space left on device|dpkg: error|dpkg was interrupted|error processing|Read-only file system|"
+    r"Permission denied|unable to|cannot|E: ",
+)
 
 
 def advisories_from_changelog(text, installed_version):
-    """(advisories, severity) named by the changelog entries newer than the installed version.
-
-    Advisories are CVE ids and distribution advisory ids (DSA-, DLA-, USN-, xxSA-); the severity is the
-    one the entries state ("severity Important"), else the Debian urgency of an entry that names a CVE.
-    """
-    ids = []
-    severities = []
-    entry_has_cve = False
-    entry_urgency = None
-    for line in text.splitlines():
-        head = parsers._CHANGELOG_HEAD_RE.match(line)
-        if head:
-            if entry_has_cve and entry_urgency:
-                severities.append(entry_urgency)
-            if installed_version is not None and head.group("version") == installed_version:
-                entry_has_cve = False
-                break
-            urgency = _URGENCY_RE.search(line)
-            entry_urgency = {"emergency": "critical"}.get(urgency.group(1), urgency.group(1)) if urgency else None
-            entry_has_cve = False
-            continue
-        for ident in ADVISORY_RE.findall(line) + parsers.CVE_RE.findall(line):
-            if ident not in ids:
-                ids.append(ident)
-        if parsers.CVE_RE.search(line):
-            entry_has_cve = True
-        stated = SEVERITY_IN_TEXT_RE.search(line)
-        if stated:
-            severities.append(stated.group(1))
-    if entry_has_cve and entry_urgency:
-        severities.append(entry_urgency)
-    stated_first = [s for s in severities if s.lower() in ("critical", "important", "moderate", "low")]
-    return ids, highest_severity(stated_first or severities)
+    """(advisories, severity) of the entries newer than ``installed_version`` (a source version); see changelogs."""
+    return changelogs.advisories(text, changelogs.source_version(installed_version))
 
 
 def split_changelogs(text):
-    """{package: changelog text} from the concatenated output of ``apt-get changelog A B ...``."""
-    logs = {}
-    current = None
-    for line in text.splitlines(keepends=True):
-        head = parsers._CHANGELOG_HEAD_RE.match(line)
-        if head:
-            current = head.group("name")
-        if current:
-            logs[current] = logs.get(current, "") + line
-    return logs
+    """{source: changelog text} from the concatenated output of ``apt-get changelog A B ...``."""
+    return changelogs.split(text)
+
+
+def error_detail(rc, out, err, keep=6):
+    """apt's own words for a failed command: its last lines plus, before them, the meaningful lines of the whole
+    output (``No space left on device`` is printed by dpkg long before apt's closing ``E: Sub-process ...``)."""
+    lines = [line.strip() for line in ((out or "") + "\n" + (err or "")).splitlines() if line.strip()]
+    tail = [line for line in (err or out or "").strip().splitlines() if line.strip()][-keep:]
+    early = []
+    for line in lines:
+        if _MEANINGFUL_RE.search(line) and line not in tail and line not in early:
+            early.append(line)
+    return " / ".join(early[:keep] + tail) or f"no output (rc {rc})"
 
 
 class AptBackend:
@@ -83,12 +63,12 @@ class AptBackend:
         self.module = module
         self.lock_timeout = int(lock_timeout)
         self.status = {}
+        self.warnings = []
 
     def _run(self, argv, what, check=True):
         rc, out, err = self.module.run_command(argv, environ_update=ENV)
         if check and rc != 0:
-            detail = (err or out).strip().splitlines()
-            raise PackagesError(f"{what} failed (rc {rc}): {' / '.join(detail[-6:]) or 'no output'}")
+            raise PackagesError(f"{what} failed (rc {rc}): {error_detail(rc, out, err)}")
         return out
 
     def _apt_get(self, *args):
@@ -128,12 +108,53 @@ class AptBackend:
         )
         return parsers.apt_simulation(out)
 
-    def _changelogs(self, names):
-        if not names:
-            return {}
-        _rc, out, _err = self.module.run_command(["apt-get", "-q", "changelog", *sorted(names)], environ_update=ENV)
-        # A missing changelog only costs the advisory details: the rest of the output is still parsed.
-        return split_changelogs(out) if out else {}
+    def _changelogs(self, sources, timeout):
+        """({source: changelog}, {source: apt's words}) from one ``apt-get changelog`` call, bounded by ``timeout``.
+
+        ``sources`` maps each source package to one of its binaries (apt looks changelogs up by binary name and
+        answers with the source's changelog, whose entries carry the source name).
+        """
+        if not sources:
+            return {}, {}
+        names = sorted(set(sources.values()))
+        wait = str(int(timeout))
+        argv = ["timeout", "-k", "5", wait, "apt-get", "-q", "-o", f"Acquire::http::Timeout={wait}"]
+        argv += ["-o", f"Acquire::https::Timeout={wait}", "changelog", *names]
+        rc, out, err = self.module.run_command(argv, environ_update=ENV)
+        logs = split_changelogs(out) if out else {}
+        failed = {}
+        lines = [line.strip() for line in ((out or "") + "\n" + (err or "")).splitlines() if line.strip()]
+        for source in sorted(sources):
+            if source in logs:
+                continue
+            if rc in (124, 137):
+                failed[source] = f"apt-get changelog did not finish within {wait} s (changelog_timeout)"
+                continue
+            failed[source] = _changelog_error(source, lines, rc)
+        return logs, failed
+
+    def _advisory_index(self, params):
+        location = params.get("advisory_source")
+        if not location:
+            return None
+        try:
+            with open("/etc/os-release", encoding="utf-8") as handle:
+                release = detect.os_release(handle.read())
+        except OSError:
+            release = {}
+        host = {
+            "id": release.get("ID", "").lower(),
+            "version_id": release.get("VERSION_ID", ""),
+            "codename": release.get("VERSION_CODENAME", ""),
+        }
+        timeout = params.get("changelog_timeout") or DEFAULT_CHANGELOG_TIMEOUT
+        return advisory_source.load(location, self.module, host, timeout)
+
+    def _source_of(self, name, version):
+        info = self.status.get(name) or {}
+        if info.get("version") == version and info.get("source_version"):
+            return info.get("source") or name, info["source_version"]
+        return info.get("source") or name, changelogs.source_version(version)
 
     def _held_candidates(self, installed):
         held = sorted(self.held() & set(installed))
@@ -162,14 +183,45 @@ class AptBackend:
                 )
             )
         entries.extend(self._held_candidates(installed))
-        read = (getattr(self.module, "params", None) or {}).get("apt_changelogs", True) is not False
-        logs = self._changelogs([e["name"] for e in entries]) if read else {}
+        self._advisories(entries)
+        return entries
+
+    def _advisories(self, entries):
+        """Advisories and severity of each update, from its SOURCE package's changelog (read once per source),
+        else from the advisory source; what neither can tell is marked unknown, with a warning naming it."""
+        params = getattr(self.module, "params", None) or {}
+        index = self._advisory_index(params)
+        sources = {}
         for entry in entries:
-            ids, severity = advisories_from_changelog(logs.get(entry["name"], ""), entry["current"])
+            entry["_source"] = self._source_of(entry["name"], entry["current"])[0]
+            sources.setdefault(entry["_source"], entry["name"])
+        logs, failed = {}, {}
+        if params.get("apt_changelogs", True) is not False:
+            logs, failed = self._changelogs(sources, params.get("changelog_timeout") or DEFAULT_CHANGELOG_TIMEOUT)
+        for entry in entries:
+            source = entry.pop("_source")
+            installed_src = self._source_of(entry["name"], entry["current"])[1]
+            if source in logs:
+                ids, severity = changelogs.advisories(logs[source], installed_src)
+                entry["advisory_data"] = "changelog"
+            elif index is not None and index.covers(source):
+                ids, severity = index.lookup(source, installed_src, changelogs.source_version(entry["candidate"]))
+                entry["advisory_data"] = "advisory_source"
+            else:
+                ids, severity = [], None
+                entry["advisory_data"] = "unknown"
             entry["advisories"] = ids
             entry["severity"] = severity
             entry["security"] = entry["security"] or any(i.startswith("CVE-") for i in ids)
-        return entries
+        for source, words in sorted(failed.items()):
+            names = sorted(e["name"] for e in entries if self._source_of(e["name"], e["current"])[0] == source)
+            filled = index is not None and index.covers(source)
+            self.warnings.append(
+                f"changelog of {', '.join(names)}"
+                + (f" (source {source})" if names != [source] else "")
+                + f" not read: {words}; advisories and severity "
+                + (f"taken from advisory_source {index.origin}" if filled else "unknown")
+            )
 
     def simulate(self, targets):
         """{name: (before, after)} that installing ``targets`` {name: version} would change."""
@@ -214,6 +266,16 @@ class AptBackend:
                 return True, parsers.reboot_required_pkgs(handle.read())
         except OSError:
             return True, []
+
+
+def _changelog_error(source, lines, rc):
+    """apt's words about the changelog of ``source`` (``Changelog unavailable for openssl=3.0.22-1~deb12u2
+    (Could not resolve '...')``), else its last error line."""
+    for line in lines:
+        if f"for {source}=" in line:
+            return line[line.index("Changelog unavailable") :] if "Changelog unavailable" in line else line
+    errors = [line for line in lines if line.startswith(("E:", "W:"))]
+    return errors[-1] if errors else f"no changelog in the output of apt-get changelog (rc {rc})"
 
 
 def _install_args(versions):

@@ -11,10 +11,15 @@ import re
 from ansible_collections.everylayer.patch.plugins.module_utils._change import severity_rank
 
 # Package names and globs: what apt, rpm and zypper accept, never an option (leading "-") nor shell syntax.
-NAME_PATTERN_RE = re.compile(r"^[A-Za-z0-9_+.][A-Za-z0-9_+.:*?\[\]-]*$")
-NAME_RE = re.compile(r"^[A-Za-z0-9_+.][A-Za-z0-9_+.-]*$")
-VERSION_RE = re.compile(r"^[A-Za-z0-9.+~_][A-Za-z0-9.+~:_-]*$")
-ADVISORY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]*$")
+# Always used with fullmatch(): "$" of re.match would accept a trailing newline ("kernel*\n" from a YAML block
+# scalar), which then matches no package and silently excludes nothing.
+NAME_PATTERN_RE = re.compile(r"[A-Za-z0-9_+.][A-Za-z0-9_+.:*?\[\]-]*")
+NAME_RE = re.compile(r"[A-Za-z0-9_+.][A-Za-z0-9_+.-]*")
+VERSION_RE = re.compile(r"[A-Za-z0-9.+~_][A-Za-z0-9.+~:_-]*")
+ADVISORY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9:._-]*")
+# Integer options: (minimum, maximum). A day is longer than any sane wait; 10**13 s is a typo, -5 s nonsense.
+BOUNDS = {"lock_timeout": (0, 86400), "changelog_timeout": (1, 3600)}
+UNKNOWN_CHOICES = ("fail", "include", "exclude")
 
 
 class PackagesError(Exception):
@@ -50,16 +55,26 @@ def update(name, current, candidate, **extra):
 def check_patterns(patterns, option):
     """Reject globs that could be read as options or shell syntax (argv is used anyway: this is a clear error)."""
     for pattern in patterns or ():
-        if not isinstance(pattern, str) or not NAME_PATTERN_RE.match(pattern):
+        if not isinstance(pattern, str) or not NAME_PATTERN_RE.fullmatch(pattern):
             raise PackagesError(
                 f"{option}: {pattern!r} is not a package name or glob (letters, digits, . + _ - : and * ? [ ] only, "
                 "not starting with '-')"
             )
 
 
+def check_bounds(params):
+    """Integer options inside their range (a clear error instead of waiting forever or "waited -5 s")."""
+    for option, (low, high) in BOUNDS.items():
+        value = params.get(option)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise PackagesError(f"{option}: {value!r} is out of range: give seconds between {low} and {high}")
+
+
 def check_advisories(ids):
     for advisory in ids or ():
-        if not isinstance(advisory, str) or not ADVISORY_RE.match(advisory):
+        if not isinstance(advisory, str) or not ADVISORY_RE.fullmatch(advisory):
             raise PackagesError(f"advisories: {advisory!r} is not an advisory id (e.g. CVE-2026-0001, DSA-5999-1)")
 
 
@@ -71,12 +86,12 @@ def check_manifest(manifest):
         raise PackagesError(f"manifest: expected a mapping of package name to version, got {type(manifest).__name__}")
     clean = {}
     for name, version in manifest.items():
-        if not isinstance(name, str) or not NAME_RE.match(name):
+        if not isinstance(name, str) or not NAME_RE.fullmatch(name):
             raise PackagesError(f"manifest: {name!r} is not a package name (exact names only, no globs)")
         if isinstance(version, bool) or not isinstance(version, (str, int, float)) or not str(version).strip():
             raise PackagesError(f"manifest: the version of {name} must be a non-empty string, got {version!r}")
         text = str(version).strip()
-        if not VERSION_RE.match(text):
+        if not VERSION_RE.fullmatch(text):
             raise PackagesError(f"manifest: {text!r} (for {name}) is not a package version")
         clean[name] = text
     return clean
@@ -99,9 +114,9 @@ def check_rollback(block):
     if not isinstance(packages, dict):
         raise PackagesError("rollback.data.packages: expected a mapping of package name to old version (or null)")
     for name, version in packages.items():
-        if not isinstance(name, str) or not NAME_RE.match(name):
+        if not isinstance(name, str) or not NAME_RE.fullmatch(name):
             raise PackagesError(f"rollback.data.packages: {name!r} is not a package name")
-        if version is not None and (not isinstance(version, str) or not VERSION_RE.match(version)):
+        if version is not None and (not isinstance(version, str) or not VERSION_RE.fullmatch(version)):
             raise PackagesError(f"rollback.data.packages: {version!r} (for {name}) is not a package version")
     transaction = data.get("transaction")
     if transaction is not None and (isinstance(transaction, bool) or not isinstance(transaction, int)):

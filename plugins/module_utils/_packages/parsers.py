@@ -18,6 +18,7 @@ _SIM_RE = re.compile(
 # First line of a Debian changelog entry: "name (version) dist; urgency=..."
 _CHANGELOG_HEAD_RE = re.compile(r"^(?P<name>[a-z0-9][a-z0-9+.-]*)\s+\((?P<version>[^)]+)\)\s+(?P<dists>[^;]*);")
 SECURITY_WORD_RE = re.compile(r"security", re.IGNORECASE)
+_BINNMU_RE = re.compile(r"\+b\d+$")
 
 
 def apt_simulation(text):
@@ -49,11 +50,16 @@ def is_security_suite(suites):
     return any(SECURITY_WORD_RE.search(suite) for suite in suites)
 
 
-DPKG_QUERY_FORMAT = "${Package}\\t${Version}\\t${db:Status-Abbrev}\\t${Architecture}\\n"
+DPKG_QUERY_FORMAT = (
+    "${Package}\\t${Version}\\t${db:Status-Abbrev}\\t${Architecture}\\t${source:Package}\\t${source:Version}\\n"
+)
 
 
 def dpkg_query(text):
-    """{name: {version, status, held, ok}} from ``dpkg-query -W -f DPKG_QUERY_FORMAT`` output.
+    """{name: {version, status, held, ok, source, source_version}} from ``dpkg-query -W -f DPKG_QUERY_FORMAT``.
+
+    ``source``/``source_version`` are the source package (``openssl`` for ``libssl3``) and its version (without a
+    binNMU's ``+bN``); older captures without those columns fall back to the binary's name and version.
 
     Status-Abbrev is three letters: desired (h = hold), status (i installed, U unpacked, F half-configured,
     H half-installed, W/t triggers...), error flag. Packages without a version (never installed) are skipped.
@@ -66,11 +72,15 @@ def dpkg_query(text):
         name, version, abbrev = fields[0], fields[1], fields[2].strip()
         if len(abbrev) < 2 or abbrev[1] in ("n", "c"):  # not installed / config files only
             continue
+        source = fields[4].strip() if len(fields) > 4 and fields[4].strip() else name
+        source_version = fields[5].strip() if len(fields) > 5 and fields[5].strip() else None
         packages[name] = {
             "version": version,
             "status": abbrev,
             "held": abbrev[0] == "h",
             "ok": abbrev[1] == "i" and abbrev[2:3].strip() == "",
+            "source": source,
+            "source_version": source_version or _BINNMU_RE.sub("", version),
         }
     return packages
 

@@ -51,9 +51,11 @@ def test_updates_carry_suite_advisories_and_severity():
     assert {"CVE-2026-21169", "CVE-2026-21081", "ELSA-2026:0104"} <= set(web["advisories"])
     assert web["severity"] == "critical"  # 1.1-1 was Critical, 1.2-1 Important: the highest counts
     assert entries["lab-docs"]["advisories"] == ["ELBA-2026:0135"] and entries["lab-docs"]["severity"] is None
-    assert entries["lab-agent"]["advisories"] == []  # no changelog fetched for it in this capture
+    assert entries["lab-agent"]["advisories"] == []  # no changelog for it in this capture: unknown, not "none"
+    assert entries["lab-agent"]["advisory_data"] == "unknown" and entries["lab-web"]["advisory_data"] == "changelog"
+    assert any(w.startswith("changelog of lab-agent not read") for w in b.warnings)
     changelog_call = next(a for a in b.module.argvs if "changelog" in a)
-    assert changelog_call[:3] == ["apt-get", "-q", "changelog"]
+    assert changelog_call[:4] == ["timeout", "-k", "5", "120"] and "apt-get" in changelog_call
 
 
 def test_apt_changelogs_false_skips_the_changelog_download():
@@ -74,7 +76,7 @@ def test_advisories_from_changelog_made_up():
         "pkg (1.5-1) bookworm; urgency=low\n\n  * Bugfix only.\n\n -- x  date\n\n"
         "pkg (1.0-1) bookworm; urgency=emergency\n\n  * Fix CVE-2020-0001.\n"
     )
-    assert apt.advisories_from_changelog(text, "1.0-1") == (["DSA-5999-1", "CVE-2026-1111"], "high")
+    assert apt.advisories_from_changelog(text, "1.0-1") == (["CVE-2026-1111", "DSA-5999-1"], "high")
     ids, severity = apt.advisories_from_changelog(text, None)
     assert "CVE-2020-0001" in ids and severity == "critical"
     assert apt.advisories_from_changelog("", "1.0") == ([], None)
@@ -137,3 +139,89 @@ def test_reboot_state(tmp_path, monkeypatch):
     assert backend().reboot_state() == (True, [])
     (tmp_path / "reboot-required.pkgs").write_text("kernel-lab\n")
     assert backend().reboot_state() == (True, ["kernel-lab"])
+
+
+# --- a Debian 12 host: binaries whose source package differs (fixtures/SOURCES.md) ----------------------------------
+
+UNREACHABLE_ERR = fixture("debian-12.apt-get-changelog-unreachable.stderr")
+
+
+def debian_backend(changelog_answer, params=None):
+    answers = {
+        "dpkg-query": (0, fixture("debian-12.dpkg-query.txt"), ""),
+        "dist-upgrade": (0, fixture("debian-12.apt-get-simulate-dist-upgrade.txt"), ""),
+        "changelog": changelog_answer,
+    }
+    b = apt.AptBackend(FakeModule(answers), lock_timeout=0)
+    b.module.params = params or {}
+    return b
+
+
+def test_advisories_follow_the_source_package_and_each_source_is_read_once():
+    logs = fixture("debian-12.openssl.changelog") + "\n" + fixture("debian-12.glibc.changelog")
+    zlib_error = [line for line in UNREACHABLE_ERR.splitlines() if "zlib=" in line][0]
+    b = debian_backend((100, logs, zlib_error + "\n"))
+    entries = {e["name"]: e for e in b.updates(b.installed())}
+    libssl3, openssl = entries["libssl3"], entries["openssl"]
+    assert libssl3["advisories"][:2] == ["CVE-2026-28387", "CVE-2026-28389"]
+    assert len(libssl3["advisories"]) == 15 and libssl3["advisories"] == openssl["advisories"]
+    assert libssl3["severity"] == "medium" and libssl3["advisory_data"] == "changelog"
+    assert entries["libc6"]["advisories"] == entries["libc-bin"]["advisories"] != []
+    asked = next(a for a in b.module.argvs if "changelog" in a)
+    asked = asked[asked.index("changelog") + 1 :]
+    assert sorted(asked) == ["libc6", "libssl3", "zlib1g"]  # one binary per source: glibc, openssl, zlib
+    zlib = entries["zlib1g"]
+    assert (zlib["advisories"], zlib["severity"], zlib["advisory_data"]) == ([], None, "unknown")
+    assert b.warnings == [
+        "changelog of zlib1g (source zlib) not read: Changelog unavailable for zlib=1:1.2.13.dfsg-1+deb12u1 "
+        "(Could not resolve 'metadata.ftp-master.debian.org'); advisories and severity unknown"
+    ]
+
+
+def test_unreachable_changelog_server_makes_every_update_unknown_with_a_warning_each():
+    b = debian_backend((100, fixture("debian-12.apt-get-changelog-unreachable.stdout"), UNREACHABLE_ERR))
+    entries = b.updates(b.installed())
+    assert {e["advisory_data"] for e in entries} == {"unknown"}
+    assert len(b.warnings) == 3
+    assert any("libssl3, openssl (source openssl)" in w and "Could not resolve" in w for w in b.warnings)
+
+
+def test_changelog_timeout_bounds_the_download():
+    b = debian_backend((124, "", ""), {"changelog_timeout": 30})
+    entries = b.updates(b.installed())
+    argv = next(a for a in b.module.argvs if "changelog" in a)
+    assert argv[:4] == ["timeout", "-k", "5", "30"] and "Acquire::http::Timeout=30" in argv
+    assert {e["advisory_data"] for e in entries} == {"unknown"}
+    assert all("did not finish within 30 s (changelog_timeout)" in w for w in b.warnings)
+
+
+def test_binnmu_installed_source_version_stops_the_changelog(monkeypatch):
+    status = fixture("debian-12.dpkg-query.txt").replace(
+        "libssl3\t3.0.17-1~deb12u2\tii \tamd64\topenssl\t3.0.17-1~deb12u2",
+        "libssl3\t3.0.17-1~deb12u2+b1\tii \tamd64\topenssl\t3.0.17-1~deb12u2",
+    )
+    sim = fixture("debian-12.apt-get-simulate-dist-upgrade.txt").replace(
+        "[3.0.17-1~deb12u2]", "[3.0.17-1~deb12u2+b1]", 1
+    )
+    b = debian_backend((0, fixture("debian-12.openssl.changelog"), ""))
+    b.module.answers["dpkg-query"] = (0, status, "")
+    b.module.answers["dist-upgrade"] = (0, sim, "")
+    libssl3 = next(e for e in b.updates(b.installed()) if e["name"] == "libssl3")
+    assert libssl3["current"] == "3.0.17-1~deb12u2+b1"
+    assert "CVE-2024-13176" not in libssl3["advisories"] and len(libssl3["advisories"]) == 15
+
+
+def test_error_detail_keeps_the_meaningful_dpkg_lines():
+    out = (
+        "Unpacking lab-db (1.2-1) over (1.0-1) ...\n"
+        "dpkg: error processing archive /var/cache/apt/archives/lab-db_1.2-1_all.deb (--unpack):\n"
+        " cannot copy extracted data for './usr/share/lab/lab-db/payload.bin' to "
+        "'/usr/share/lab/lab-db/payload.bin.dpkg-new': failed to write (No space left on device)\n"
+        "Errors were encountered while processing:\n /var/cache/apt/archives/lab-db_1.2-1_all.deb\n"
+    )
+    err = "E: Sub-process /usr/bin/dpkg returned an error code (1)\n"
+    b = backend({"install": (100, out, err)})
+    with pytest.raises(PackagesError) as caught:
+        b.apply({"lab-db": "1.2-1"})
+    assert "No space left on device" in caught.value.msg
+    assert caught.value.msg.endswith("E: Sub-process /usr/bin/dpkg returned an error code (1)")

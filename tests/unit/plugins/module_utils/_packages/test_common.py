@@ -76,3 +76,38 @@ def test_rollback_blocks_refused(block, needle):
 def test_manifest_targets_skip_installed_and_excluded():
     targets = common.manifest_targets({"a": "2", "b": "1", "k": "9"}, {"a": "1", "b": "1"}, set(), exclude=["k*"])
     assert targets == {"a": "2"}
+
+
+@pytest.mark.parametrize("pattern", ["kernel*\n", "kernel*\r", "lab-web\x00", "lab\t*", "lab-web\n"])
+def test_patterns_with_a_trailing_newline_or_control_character_are_refused(pattern):
+    """A YAML block scalar (`exclude: "kernel*\\n"`) must not pass and then exclude nothing (issue 19)."""
+    with pytest.raises(PackagesError, match="not a package name or glob"):
+        common.check_patterns([pattern], "exclude")
+
+
+@pytest.mark.parametrize(
+    ("check", "value"),
+    [
+        (common.check_advisories, ["CVE-2026-0001\n"]),
+        (common.check_manifest, {"lab-web\n": "1.0-1"}),
+        (common.check_rollback, {"strategy": "packages", "data": {"packages": {"lab-web": "1.0-1\n"}}}),
+    ],
+)
+def test_other_identifiers_are_full_matches(check, value):
+    with pytest.raises(PackagesError):
+        check(value)
+
+
+def test_manifest_versions_are_stripped_not_matched_loosely():
+    assert common.check_manifest({"lab-web": "1.0-1\n"}) == {"lab-web": "1.0-1"}
+
+
+@pytest.mark.parametrize("value", [-5, -1, 10**13, 86401])
+def test_lock_timeout_out_of_range_is_refused(value):
+    with pytest.raises(PackagesError, match=r"lock_timeout: .* between 0 and 86400"):
+        common.check_bounds({"lock_timeout": value})
+
+
+def test_lock_timeout_in_range():
+    common.check_bounds({"lock_timeout": 0})
+    common.check_bounds({"lock_timeout": 3600})

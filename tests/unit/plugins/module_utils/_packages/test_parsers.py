@@ -76,7 +76,14 @@ def test_apt_simulation_ignores_noise():
 
 def test_dpkg_query_status_and_holds():
     packages = parsers.dpkg_query(fixture("lab-apt.dpkg-query.txt"))
-    assert packages["lab-agent"] == {"version": "1.0-1", "status": "ii", "held": False, "ok": True}
+    assert packages["lab-agent"] == {
+        "version": "1.0-1",
+        "status": "ii",
+        "held": False,
+        "ok": True,
+        "source": "lab-agent",
+        "source_version": "1.0-1",
+    }
     made_up = "a\t1.0\thi \tall\nb\t2.0\tiF \tall\nc\t\tun \tall\nd\t3\trc \tamd64\ne\t4\tiHR\tall\n"
     parsed = parsers.dpkg_query(made_up)
     assert parsed["a"]["held"] and parsed["a"]["ok"]
