@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from . import checks, parsers
+from . import NetworkImageError, checks, parsers
 
 RELOAD_ANSWERS = (
     (r"Save\? \[yes/no(?:/cancel/diff)?\]:?", "no"),
@@ -20,6 +20,15 @@ RELOAD_ANSWERS = (
     (r"\[yes,no\]", "yes"),
 )
 _CONFIG_NOISE = re.compile(r"^(!|Building configuration|Current configuration|Using \d+ out of|\s*$)")
+#: how CLIs say no: IOS/IOS-XE/NX-OS/EOS "% ..." lines, NX-OS/Junos words, Junos and NX-OS "error:" lines
+ERROR_LINES = re.compile(
+    r"^\s*(?:%\s*\S.*|%Error.*|(?:Invalid command|No such command|Syntax error|unknown command|"
+    r"Incomplete command|Ambiguous command)\b.*|error:.*|ERROR:.*)$",
+    re.I,
+)
+#: lines of a show command's answer searched for an error (the CLI prints it right after the echo): further down,
+#: a "% " line can be data (a banner in show running-config)
+HEAD_LINES = 6
 
 
 def _config_body(text: str) -> list[str]:
@@ -39,6 +48,50 @@ class Platform:
     #: can the boot variable list a fallback image after the new one?
     boot_fallback = True
     snapshot_commands: dict[str, tuple[str, object]] = {}
+    #: a prompt that means user (unprivileged) mode; None where the CLI has no such mode
+    user_mode_prompt: str | None = r">\s*$"
+    #: the version command
+    version_command = "show version"
+
+    # -- the device's own errors --------------------------------------------------------------
+    def device_error(self, out: str, head_only: bool = False) -> str | None:
+        """The device's error words in ``out`` (with the line before, which often holds the ^ marker)."""
+        lines = [line for line in parsers.clean(out).splitlines() if line.strip()]
+        if head_only:
+            lines = lines[:HEAD_LINES]
+        for index, line in enumerate(lines):
+            if ERROR_LINES.match(line):
+                return " / ".join(x.strip() for x in lines[index : index + 2])
+        return None
+
+    def raise_device_error(
+        self, command: str, out: str, head_only: bool = False, refused: bool = False, what: str | None = None
+    ) -> None:
+        """Raise with the command and the device's words when ``out`` holds an error of this CLI."""
+        words = self.device_error(out, head_only=head_only)
+        if words:
+            verb = "refused" if refused else "rejected"
+            raise NetworkImageError(
+                f"the device {verb} {what or repr(command)}: {words}", command=command, device_said=words
+            )
+
+    def read_version(self, s, parse) -> dict:
+        """``show version`` parsed; a device that prints no version fails here (never 'device runs None')."""
+        out = s.send(self.version_command)
+        facts = parse(out)
+        if not facts.get("version"):
+            head = " / ".join(line.strip() for line in parsers.clean(out).splitlines() if line.strip())[:300]
+            raise NetworkImageError(
+                f"could not read the software version from {self.version_command!r}; the device answered: "
+                f"{head or '(nothing)'}",
+                command=self.version_command,
+            )
+        facts.setdefault("version_raw", facts["version"])
+        self.refuse_unsupported(facts, out)
+        return facts
+
+    def refuse_unsupported(self, facts: dict, out: str) -> None:
+        """Operating modes this runbook must not touch raise here (per platform)."""
 
     def path(self, filename: str) -> str:
         return f"{self.prefix}{filename}"
@@ -75,7 +128,7 @@ class Platform:
         return facts["boot"][0] if facts.get("boot") else None
 
     def md5(self, s, filename: str, timeout: float) -> tuple[str | None, str]:
-        out = s.send(f"verify /md5 {self.path(filename)}", read_timeout=timeout, retry=False)
+        out = s.send(f"verify /md5 {self.path(filename)}", read_timeout=timeout, check=False)
         return parsers.md5_digest(out), out
 
     # -- actions ------------------------------------------------------------------------------
@@ -95,7 +148,13 @@ class Platform:
         return parsers.clean(s.send("show running-config", read_timeout=120))
 
     def snapshot(self, s) -> dict[str, dict[str, str]]:
-        return {name: parse(s.send(cmd)) for name, (cmd, parse) in self.snapshot_commands.items()}
+        """Operational state per check; a check the device cannot answer (no BGP configured) is left out."""
+        out = {}
+        for name, (cmd, parse) in self.snapshot_commands.items():
+            text = s.send(cmd, check=False)
+            if self.device_error(text, head_only=True) is None:
+                out[name] = parse(text)
+        return out
 
 
 class CiscoIos(Platform):
@@ -108,7 +167,19 @@ class CiscoIos(Platform):
     }
 
     def version(self, s) -> dict:
-        return parsers.ios_version(s.send("show version"))
+        return self.read_version(s, parsers.ios_version)
+
+    def refuse_unsupported(self, facts: dict, out: str) -> None:
+        if "boot_mode" not in facts:  # stand-in until the parser reports it
+            image = facts.get("image") or ""
+            facts["boot_mode"] = "install" if image.endswith("packages.conf") else ("bundle" if image else None)
+        mode = re.search(r"^Router operating mode:\s*(.+)$", parsers.clean(out), re.M)
+        if mode and "controller" in mode.group(1).lower():
+            raise NetworkImageError(
+                f"the device runs IOS-XE in {mode.group(1).strip()} mode (SD-WAN): its image is managed by the "
+                "SD-WAN controller; network_image refuses to change it",
+                unsupported_mode="controller",
+            )
 
     def boot(self, s) -> list[str]:
         return parsers.ios_boot(s.send("show boot"))
@@ -124,14 +195,27 @@ class CiscoNxos(Platform):
         "bgp": ("show ip bgp summary", checks.bgp_neighbors),
     }
 
+    user_mode_prompt = None
+
     def version(self, s) -> dict:
-        return parsers.nxos_version(s.send("show version"))
+        return self.read_version(s, parsers.nxos_version)
+
+    def refuse_unsupported(self, facts: dict, out: str) -> None:
+        aci = facts.get("aci")
+        if aci is None:  # stand-in until the parser reports it
+            aci = bool(re.search(r"aci-n9000|\bACI\b|APIC", out))
+        if aci:
+            raise NetworkImageError(
+                "the switch runs in ACI mode: its firmware is managed by the APIC (firmware groups); "
+                "network_image supports standalone NX-OS only and refuses to change it",
+                unsupported_mode="aci",
+            )
 
     def boot(self, s) -> list[str]:
         return parsers.nxos_boot(s.send("show boot"))
 
     def md5(self, s, filename: str, timeout: float) -> tuple[str | None, str]:
-        out = s.send(f"show file {self.path(filename)} md5sum", read_timeout=timeout, retry=False)
+        out = s.send(f"show file {self.path(filename)} md5sum", read_timeout=timeout, check=False)
         return parsers.md5_digest(out), out
 
     def set_boot(self, s, images: list[str]) -> None:
@@ -157,7 +241,7 @@ class AristaEos(Platform):
     }
 
     def version(self, s) -> dict:
-        return parsers.eos_version(s.send("show version"))
+        return self.read_version(s, parsers.eos_version)
 
     def boot(self, s) -> list[str]:
         return parsers.eos_boot(s.send("show boot-config"))
@@ -180,8 +264,10 @@ class JuniperJunos(Platform):
         "bgp": ("show bgp summary", checks.bgp_neighbors),
     }
 
+    user_mode_prompt = None  # ">" is Junos' operational mode
+
     def version(self, s) -> dict:
-        facts = parsers.junos_version(s.send("show version"))
+        facts = self.read_version(s, parsers.junos_version)
         facts["uptime"] = parsers.junos_uptime(s.send("show system uptime"))
         software = parsers.junos_pending(s.send("show system software"))
         facts["image"] = software["booted"]
@@ -203,11 +289,11 @@ class JuniperJunos(Platform):
         return True  # Junos only runs committed configuration
 
     def md5(self, s, filename: str, timeout: float) -> tuple[str | None, str]:
-        out = s.send(f"file checksum md5 {self.path(filename)}", read_timeout=timeout, retry=False)
+        out = s.send(f"file checksum md5 {self.path(filename)}", read_timeout=timeout, check=False)
         return parsers.md5_digest(out), out
 
     def set_boot(self, s, images: list[str]) -> None:
-        out = s.send(f"request system software add {self.path(images[0])} no-validate", read_timeout=1800)
+        out = s.send(f"request system software add {self.path(images[0])} no-validate", read_timeout=1800, check=False)
         if re.search(r"^error:", parsers.clean(out), re.M):
             raise RuntimeError(out.strip())
 

@@ -15,11 +15,29 @@ import time
 from collections.abc import Callable
 from typing import NoReturn
 
-from . import NetworkImageError, checks, record
+from . import NetworkImageError, checks, install, record
 from .parsers import same_version
 from .session import TRANSPORT_ERRORS
 
 MAX_RECONNECTS = 3
+#: steps after which the device is no longer as it was
+WRITE_STEPS = (
+    "delete_images",
+    "transfer",
+    "boot",
+    "save",
+    "reload",
+    "install_add",
+    "install_activate",
+    "install_commit",
+    "install_rollback",
+    "install_remove",
+)
+
+
+def words(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
 
 
 class Runbook:
@@ -31,8 +49,15 @@ class Runbook:
         self.steps: list[dict] = []
         self.warnings: list[str] = []
         self.result: dict = {"transfer": None, "postcheck": None, "backup_path": None}
+        self.before: dict | None = None
+        #: the change under way and how to undo it, known as soon as decided: a failure still carries them
+        self.change: dict | None = None
+        self.rollback_data: dict | None = None
+        #: the step being worked on (set by the steps that type commands), for failure messages
+        self.current: str | None = None
 
     def step(self, name: str, **detail: object) -> None:
+        self.current = None
         self.steps.append({"step": name, "at": round(time.time(), 3), **detail})
 
     # -- entry point ----------------------------------------------------------------------------
@@ -41,6 +66,7 @@ class Runbook:
         try:
             self.s.connect()
             before = self.p.facts(self.s)
+            self.before = before
             self.step("facts", version=before["version"], image=before["image"], boot=before["boot"])
             handler = {
                 "scanned": self.scan,
@@ -48,19 +74,42 @@ class Runbook:
                 "upgraded": self.upgrade,
                 "rolled_back": self.roll_back,
             }
+            if before.get("boot_mode") == "install":
+                handler.update(install.handlers(self))
             result = handler[state](before)
         except NetworkImageError as exc:
             details = dict(exc.details)
-            result = record.failure(str(exc), bool(details.pop("changed", False)), details)
+            details.setdefault("step", self.doing)
+            result = self.failure(str(exc), details)
         except TRANSPORT_ERRORS as exc:  # pylint: disable=catching-non-exception
-            touched = any(s["step"] in ("delete_images", "transfer", "boot", "reload") for s in self.steps)
-            last = self.steps[-1]["step"] if self.steps else "connect"
-            msg = f"lost the SSH session to the device after step {last!r}: {exc.__class__.__name__}: {exc}"
-            result = record.failure(msg, touched, {})
+            msg = f"lost the SSH session to the device in step {self.doing!r}{self.command_words()}: {words(exc)}"
+            result = self.failure(msg, {"step": self.doing})
+        except Exception as exc:  # noqa: BLE001 - whatever netmiko/paramiko raise, the task fails with its record
+            msg = f"step {self.doing!r} failed{self.command_words()}: {words(exc)}"
+            result = self.failure(msg, {"step": self.doing})
         finally:
             self.s.close()
         result.update(self.result, steps=self.steps, warnings=self.warnings, reconnects=self.s.reconnects)
         return result
+
+    @property
+    def doing(self) -> str:
+        """The step in progress: the one after the last recorded step."""
+        return self.current or (self.steps[-1]["step"] if self.steps else "connect")
+
+    def command_words(self) -> str:
+        return f" (command {self.s.last_command!r})" if getattr(self.s, "last_command", None) else ""
+
+    def failure(self, msg: str, details: dict) -> dict:
+        """A failed result carrying what is known of the change: what was done, the rollback, what is pending."""
+        touched = any(s["step"] in WRITE_STEPS for s in self.steps)
+        changed = bool(details.pop("changed", False)) or touched
+        if self.rollback_data is not None:
+            details.setdefault("rollback", self.rollback_data)
+        if self.change is not None and not details.get("changes"):
+            details.setdefault("pending", [self.change])
+        details.setdefault("command", getattr(self.s, "last_command", None))
+        return record.failure(msg, changed, details)
 
     # -- states -----------------------------------------------------------------------------------
     def scan(self, before: dict) -> dict:
@@ -79,14 +128,13 @@ class Runbook:
         dest = self.dest()
         change = record.image_change(dest, before["version"], target, reboot_required=True)
         rollback = record.rollback(self.p, before)
+        self.change, self.rollback_data = change, rollback
         if self.check_mode:
+            self.authorize_save(dry_run=True)
+            if before["free"] is None:
+                raise NetworkImageError("could not read the free space of the device's file system")
             return self.forecast(f"would stage {dest} ({target})", before, change, rollback)
-        if self.p.boot_needs_save and not before["config_saved"] and not self.o["save_unsaved_config"]:
-            raise NetworkImageError(
-                "the running configuration has unsaved changes; saving the boot variable would persist them. "
-                "Save or discard them first, or set save_unsaved_config=true"
-            )
-        self.backup()
+        self.authorize_save()  # refuse before anything changes: the boot variable is saved later
         deleted = self.ensure_space(before)
         transferred = self.ensure_image(dest)
         wanted = [dest] + (
@@ -137,7 +185,9 @@ class Runbook:
             raise NetworkImageError(f"cannot roll back: {self.p.path(image)} is no longer on the device")
         change = record.image_change(image, before["version"], version)
         rollback = record.rollback(self.p, before)
+        self.change, self.rollback_data = change, rollback
         if self.check_mode:
+            self.authorize_save(dry_run=True)
             return self.forecast(f"would boot {image} ({version})", before, change, rollback)
 
         def rollback_failed(after: dict) -> NoReturn:
@@ -148,7 +198,7 @@ class Runbook:
                 rollback=rollback,
             )
 
-        self.backup()
+        self.authorize_save()
         self.set_boot([image])
         return self.activate(before, version, "rolled back", rollback, on_other_version=rollback_failed, change=change)
 
@@ -192,6 +242,7 @@ class Runbook:
         image = before["image"]
         if self.o["state"] == "upgraded" and image and before["boot"][:1] != [image]:
             if self.check_mode:
+                self.authorize_save(dry_run=True)
                 return record.result(
                     True, f"would point the boot variable at {image}", before=before, after=before, simulated=True
                 )
@@ -204,10 +255,34 @@ class Runbook:
             )
         return record.result(False, f"already running {before['version']}", before=before, after=before)
 
+    def authorize_save(self, dry_run: bool = False) -> None:
+        """The one gate before configuration is changed and saved: every saving path passes here first.
+
+        Unsaved changes in the running configuration (read with the facts) would be saved with the boot
+        variable: refused unless save_unsaved_config. Then the backup (once per run, unless backup=false)."""
+        if self.p.boot_needs_save and not self.before["config_saved"] and not self.o["save_unsaved_config"]:
+            raise NetworkImageError(
+                "the running configuration has unsaved changes; saving the boot variable would persist them. "
+                "Save or discard them first, or set save_unsaved_config=true",
+                refused="unsaved configuration",
+            )
+        if not dry_run:
+            self.backup()
+
+    def save_config(self) -> None:
+        """Save the configuration: only ever through the gate (consent, backup first)."""
+        self.authorize_save()
+        self.current = "save"
+        self.p.save(self.s)
+        self.step("save")
+
     def backup(self) -> None:
-        if not self.o["backup"]:
+        if not self.o["backup"] or self.result["backup_path"]:
             return
+        self.current = "backup"
         text = self.p.backup(self.s)
+        if not text.strip():
+            raise NetworkImageError("the device returned an empty running configuration: no backup, nothing changed")
         directory = self.o["backup_dir"]
         os.makedirs(directory, mode=0o700, exist_ok=True)
         path = os.path.join(
@@ -310,16 +385,21 @@ class Runbook:
         if current == images or (self.p.boot_fallback is False and current[:1] == images[:1]):
             self.step("boot", boot=current, result="already set")
             return False
+        if self.p.boot_needs_save:
+            self.authorize_save()
+        self.current = "boot"
         try:
             self.p.set_boot(self.s, images)
         except RuntimeError as exc:
             raise NetworkImageError(f"setting the boot image failed: {exc}", changed=True) from exc
+        self.step("boot", boot=images, result="configured")
         if self.p.boot_needs_save:
-            self.p.save(self.s)
+            self.save_config()
+        self.current = "boot"
         now = [self.p.basename(b) for b in self.p.boot(self.s)]
         if now[:1] != images[:1]:
             raise NetworkImageError(f"boot variable is {now} after setting {images}", changed=True)
-        self.step("boot", boot=now)
+        self.step("boot", boot=now, result="read back")
         return True
 
     def reload_and_verify(self, before: dict) -> dict:

@@ -1,7 +1,13 @@
 # Private to everylayer.patch: may change without notice.
 # Copyright: (c) 2026, everylayer.patch contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A netmiko session that survives what upgrades do to it: drops, reloads, slow commands."""
+"""A netmiko session that survives what upgrades do to it (drops, reloads, slow commands) and that
+reads the device's own error messages as errors, never as data.
+
+Every exception netmiko, paramiko or the socket layer raises leaves this class either as a
+``NetworkImageError`` naming the command and the device's words, or (for a session that is gone,
+which the runbook may recover from) as one of ``TRANSPORT_ERRORS``; ``last_command`` says what was typed last.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +41,11 @@ except ImportError:  # pragma: no cover
 TRANSPORT_ERRORS = (OSError, EOFError, SCPException, SSHException, NetmikoTimeoutException)
 
 
+def _words(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+
+
 class Session:
     def __init__(
         self,
@@ -48,6 +59,10 @@ class Session:
         host_key_checking: bool = True,
         connect_timeout: float = 30,
         transfer_timeout: float = 60,
+        command_timeout: float = 60,
+        allow_agent: bool = True,
+        become: bool = False,
+        secret: str | None = None,
     ) -> None:
         self.platform = platform
         self.host, self.port = host, port
@@ -56,8 +71,12 @@ class Session:
         self.host_key_checking = host_key_checking
         self.connect_timeout = connect_timeout
         self.transfer_timeout = transfer_timeout
+        self.command_timeout = command_timeout
+        self.allow_agent = allow_agent
+        self.become, self.secret = become, secret
         self.conn = None
         self.reconnects = 0
+        self.last_command: str | None = None
 
     def _params(self) -> dict:
         params = dict(
@@ -66,10 +85,11 @@ class Session:
             port=self.port,
             username=self.username,
             password=self.password,
+            secret=self.secret or "",
             conn_timeout=self.connect_timeout,
             auth_timeout=self.connect_timeout,
             banner_timeout=self.connect_timeout,
-            allow_agent=False,
+            allow_agent=self.allow_agent,
             use_keys=bool(self.key_file),
             key_file=self.key_file,
             system_host_keys=False,
@@ -80,6 +100,7 @@ class Session:
         return params
 
     def connect(self) -> None:
+        self.last_command = None
         if netmiko is None:
             raise NetworkImageError(
                 "network_image needs the Python package netmiko on the controller: pip install netmiko"
@@ -89,12 +110,11 @@ class Session:
                 f"SSH host key checking is on but the known_hosts file {self.known_hosts!r} does not exist: "
                 "set known_hosts (or UserKnownHostsFile in ansible_ssh_common_args), or host_key_checking=false"
             )
+        where = f"{self.host}:{self.port}"
         try:
             self.conn = netmiko.ConnectHandler(**self._params())
         except NetmikoAuthenticationException as exc:
-            raise NetworkImageError(
-                f"authentication to {self.host}:{self.port} as {self.username} failed: {exc}"
-            ) from exc
+            raise NetworkImageError(f"authentication to {where} as {self.username} failed: {exc}") from exc
         except SSHException as exc:  # pylint: disable=duplicate-except
             hint = ""
             text = str(exc).lower()
@@ -102,7 +122,51 @@ class Session:
                 hint = f" (the device's host key differs from the one in {self.known_hosts}: check the device, then update the file)"
             elif "not found in known_hosts" in text or "host key" in text:
                 hint = f" (the device's host key is not in {self.known_hosts}: add it, or set host_key_checking=false)"
-            raise NetworkImageError(f"SSH to {self.host}:{self.port} failed: {exc}{hint}") from exc
+            raise NetworkImageError(f"SSH to {where} failed: {exc}{hint}") from exc
+        except (ReadTimeout, NetmikoTimeoutException) as exc:  # pylint: disable=duplicate-except
+            raise NetworkImageError(
+                f"SSH to {where}: no usable prompt within connect_timeout={self.connect_timeout:g}s ({_words(exc)})"
+            ) from exc
+        except (OSError, EOFError, ValueError) as exc:
+            raise NetworkImageError(f"SSH to {where} failed while logging in: {_words(exc)}") from exc
+        self._privileged()
+
+    def _privileged(self) -> None:
+        """Leave user mode (``>``) by ``enable`` when become is set; refuse to work in it otherwise."""
+        pattern = self.platform.user_mode_prompt
+        if not pattern:
+            return
+        try:
+            prompt = self.conn.find_prompt()
+        except (ReadTimeout, ValueError, *TRANSPORT_ERRORS) as exc:  # pylint: disable=catching-non-exception
+            raise NetworkImageError(f"{self.host}:{self.port} showed no prompt after login: {_words(exc)}") from exc
+        if not re.search(pattern, prompt):
+            return
+        if not self.become:
+            self.close()
+            raise NetworkImageError(
+                f"the device logged in to user mode (prompt {prompt!r}): the image runbook needs privileged mode. "
+                "Set ansible_become: true and ansible_become_password (or the enable_secret option), "
+                "or give the user privilege 15"
+            )
+        self.last_command = "enable"
+        try:
+            self.conn.enable()
+            prompt = self.conn.find_prompt()
+        except (ReadTimeout, ValueError, *TRANSPORT_ERRORS) as exc:  # pylint: disable=catching-non-exception
+            self.close()
+            raise NetworkImageError(
+                f"'enable' failed on {self.host}:{self.port} ({_words(exc)}): check ansible_become_password "
+                "(or enable_secret)",
+                command="enable",
+            ) from exc
+        if re.search(pattern, prompt):
+            self.close()
+            raise NetworkImageError(
+                f"'enable' left the device in user mode (prompt {prompt!r}): check ansible_become_password "
+                "(or enable_secret)",
+                command="enable",
+            )
 
     def close(self) -> None:
         if self.conn is not None:
@@ -123,34 +187,49 @@ class Session:
                 time.sleep(delay)
         raise NetworkImageError(f"could not reconnect to {self.host}:{self.port}: {last}")
 
-    def send(self, command: str, read_timeout: float = 60, retry: bool = True) -> str:
-        """Run a command; a prompt that never shows up gets one retry on a fresh session (``retry``)."""
+    def send(self, command: str, read_timeout: float | None = None, check: bool = True) -> str:
+        """Run a command and return its output; the device's error messages raise (unless ``check`` is false).
+
+        ``read_timeout`` defaults to ``command_timeout``; a command that does not answer in time fails, saying
+        how long it waited (there is no hidden retry)."""
         if self.conn is None:
             self.connect()
+        wait = self.command_timeout if read_timeout is None else max(read_timeout, self.command_timeout)
+        self.last_command = command
         try:
-            return self.conn.send_command(command, read_timeout=read_timeout)
+            out = self.conn.send_command(command, read_timeout=wait)
         except ReadTimeout as exc:
-            if not retry:
-                raise NetworkImageError(
-                    f"{command!r} did not finish within {read_timeout:.0f}s", command=command
-                ) from exc
-        self.reconnect()
-        try:
-            return self.conn.send_command(command, read_timeout=read_timeout)
-        except ReadTimeout as exc:
-            raise NetworkImageError(f"{command!r} did not finish within {read_timeout:.0f}s", command=command) from exc
+            raise NetworkImageError(
+                f"{command!r} did not answer within {wait:g}s (command_timeout; hash_timeout for hashes)",
+                command=command,
+            ) from exc
+        except ValueError as exc:
+            raise NetworkImageError(f"{command!r} failed: {_words(exc)}", command=command) from exc
+        if check:
+            self.platform.raise_device_error(command, out, head_only=True)
+        return out
 
     def config(self, lines: list[str]) -> str:
+        """Send configuration lines; any line the device refuses fails with the device's words."""
         if self.conn is None:
             self.connect()
-        out = self.conn.send_config_set(lines)
-        if re.search(r"^% ", out, re.M):
-            raise NetworkImageError(f"the device refused configuration {lines}: {out.strip()}")
+        self.last_command = "; ".join(lines)
+        try:
+            out = self.conn.send_config_set(lines, read_timeout=self.command_timeout)
+        except ReadTimeout as exc:
+            raise NetworkImageError(
+                f"configuration {lines} did not finish within {self.command_timeout:g}s (command_timeout)",
+                command=self.last_command,
+            ) from exc
+        except ValueError as exc:  # "Failed to enter/exit configuration mode"
+            raise NetworkImageError(f"configuration {lines} failed: {_words(exc)}", command=self.last_command) from exc
+        self.platform.raise_device_error(self.last_command, out, refused=True, what=f"configuration {lines}")
         return out
 
     def interact(self, command: str, answers: tuple[tuple[str, str], ...], timeout: float = 60) -> bool:
         """Type ``command`` and answer its questions; True once the device drops the session."""
         conn = self.conn
+        self.last_command = command
         conn.write_channel(command + conn.RETURN)
         deadline = time.monotonic() + timeout
         buffer = ""
@@ -165,6 +244,7 @@ class Session:
                         return True
                     continue
                 buffer += chunk
+                self.platform.raise_device_error(command, buffer, head_only=True)
                 for pattern, reply in answers:
                     if re.search(pattern, buffer):
                         buffer = ""
@@ -180,13 +260,22 @@ class Session:
         """Put one file by SCP (netmiko's FileTransfer for the platform); hashing is the caller's job."""
         if self.conn is None:
             self.connect()
-        transfer = netmiko.FileTransfer(
-            self.conn,
-            source_file=local,
-            dest_file=filename,
-            file_system=self.platform.scp_file_system,
-            direction="put",
-            socket_timeout=self.transfer_timeout,
-        )
-        with transfer:
-            transfer.put_file()
+        self.last_command = f"scp {os.path.basename(local)} -> {self.platform.path(filename)}"
+        try:
+            transfer = netmiko.FileTransfer(
+                self.conn,
+                source_file=local,
+                dest_file=filename,
+                file_system=self.platform.scp_file_system,
+                direction="put",
+                socket_timeout=self.transfer_timeout,
+            )
+            with transfer:
+                transfer.put_file()
+        except ReadTimeout as exc:
+            raise NetworkImageError(
+                f"{self.last_command}: the device did not answer within {self.command_timeout:g}s ({_words(exc)})",
+                command=self.last_command,
+            ) from exc
+        except ValueError as exc:
+            raise NetworkImageError(f"{self.last_command} failed: {_words(exc)}", command=self.last_command) from exc

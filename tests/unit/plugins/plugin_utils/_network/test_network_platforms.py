@@ -12,7 +12,7 @@ class FakeSession:
         self.sent: list[str] = []
         self.configs: list[list[str]] = []
 
-    def send(self, command: str, read_timeout: float = 60, retry: bool = True) -> str:
+    def send(self, command: str, read_timeout: float | None = None, check: bool = True) -> str:
         self.sent.append(command)
         return self.answers.get(command, "")
 
@@ -26,6 +26,12 @@ class FakeSession:
 
 
 MD5 = "0123456789abcdef0123456789abcdef"
+VERSIONS = {
+    "cisco_ios": 'Cisco IOS XE Software, Version 17.09.04a\nSystem image file is "flash:old.bin"',
+    "cisco_nxos": "  NXOS: version 10.3(6) [Maintenance Release]",
+    "arista_eos": "Software image version: 4.27.6M",
+    "juniper_junos": "Junos: 21.4R3-S5.4",
+}
 
 PLANS = {
     "cisco_ios": {
@@ -78,7 +84,7 @@ PLANS = {
 def test_command_plan(name):
     plan = PLANS[name]
     p = platforms.get_platform(name)
-    s = FakeSession({plan["md5"]: f"verify /md5 (x) = {MD5}"})
+    s = FakeSession({plan["md5"]: f"verify /md5 (x) = {MD5}", "show version": VERSIONS[name]})
     p.facts(s)
     assert s.sent == plan["facts"]
     s.sent.clear()
