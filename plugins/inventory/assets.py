@@ -50,6 +50,10 @@ options:
         a default mapping), C(values), C(defaults), C(platforms) (NetBox platform slug to a C(platform)
         mapping, overriding the built-in rule) and C(oob_firmware) (default true: a device with an
         out-of-band IP and no network platform gets the layer C(firmware)).
+      - >-
+        Every source type also takes C(allow_vars) (host variables this source may set although they are protected,
+        see O(allow_vars)) and C(allow_empty) (default false: a source that reads no asset is an error, because an
+        empty export usually means a failed export).
       - See docs/assets.md for the default mapping and the platform and layer rules.
     type: list
     elements: dict
@@ -67,6 +71,25 @@ options:
     type: list
     elements: str
     default: [name, aliases, serial]
+  allow_vars:
+    description:
+      - >-
+        Host variables that the sources may set although they are protected, as names or shell-style patterns
+        (for example C(ansible_user) or C(ansible_ssh_*)), for every source; a source's own C(allow_vars) adds to
+        this list for that source only.
+      - >-
+        Protected are C(ansible_*) variables other than C(ansible_host) and C(ansible_port) (connection, privilege,
+        interpreter and shell settings decide what runs on the controller: C(ansible_ssh_common_args) can run a
+        command there), names reserved by Ansible, the variables this plugin sets (C(asset), C(asset_conflicts),
+        C(assets_report)) and the settings of this collection (C(everylayer_*), C(rollout_*), C(precheck_*),
+        C(apply_*), C(postcheck_*), C(reboot_*), C(rollback_*), C(evidence_*)). A source that sets one that is not
+        allowed fails the inventory with the file and line of the record.
+      - >-
+        Every other variable needs a valid name (at most 128 characters) and a value of at most 16 KiB as JSON;
+        how many assets set each variable is in C(assets_report.host_vars).
+    type: list
+    elements: str
+    default: []
   warn_conflicts:
     description: Print one warning when sources disagree (the details are always in C(asset_conflicts)).
     type: bool
@@ -137,8 +160,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._read_config_data(path)
         try:
             # Plain copies: config values carry origin tags that would otherwise end up in every record.
-            settings = json.loads(json.dumps([self.get_option(name) for name in ("sources", "waves", "identity")]))
-            amap = AssetMap(settings[0], os.path.dirname(os.path.abspath(path)), settings[1], settings[2])
+            names = ("sources", "waves", "identity", "allow_vars")
+            settings = json.loads(json.dumps([self.get_option(name) for name in names]))
+            amap = AssetMap(settings[0], os.path.dirname(os.path.abspath(path)), *settings[1:])
             data = self._load(amap, self.get_cache_key(path), cache)
         except AssetInputError as exc:
             raise AnsibleParserError(f"everylayer.patch.assets: {exc}") from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from .groups import asset_groups
+from .guard import VarPolicy, allow_patterns
 from .merge import IDENTITY_KEYS, merge
 from .record import SCALAR_FIELDS, AssetInputError
 from .sources import build_sources
@@ -25,9 +26,10 @@ _EMPTY = {"aliases": list, "layers": list, "platform": dict, "components": dict}
 class AssetMap:
     """Configured once from the plugin's options; ``fingerprint()`` is cheap, ``build()`` does the work."""
 
-    def __init__(self, sources, basedir, waves=None, identity=None):
+    def __init__(self, sources, basedir, waves=None, identity=None, allow_vars=None):
         self.basedir = basedir
         self.sources = build_sources(sources, basedir)
+        self.allow_vars = allow_patterns(allow_vars, "allow_vars")
         waves = waves or {}
         unknown = sorted(set(waves) - _WAVE_KEYS)
         if unknown:
@@ -56,13 +58,27 @@ class AssetMap:
         return os.path.relpath(path, self.basedir)
 
     def build(self):
-        counts = {}
+        counts, policies = {}, {}
 
         def counted(source):
+            """The source's records, each one's host variables checked against what the source may set."""
             counts[source.name] = 0
-            for item in source.read():
+            policy = policies[source.name] = VarPolicy(source.name, (*self.allow_vars, *source.allow_vars))
+            for raw, where in source.read():
                 counts[source.name] += 1
-                yield item
+                if isinstance(raw.get("vars"), dict):
+                    policy.check(raw["vars"], where)
+                yield raw, where
+            if (
+                not counts[source.name]
+                and not source.allow_empty
+                and (source.files or not getattr(source, "optional", False))
+            ):
+                read = ", ".join(self._rel(path) for path in source.files) or "its endpoints"
+                raise AssetInputError(
+                    f"source {source.name}: read no asset from {read}; an empty export usually means a failed "
+                    "export, so this is an error (set allow_empty: true on the source if it may be empty)"
+                )
 
         try:
             assets, notes = merge([(source.name, counted(source)) for source in self.sources], self.identity)
@@ -96,6 +112,7 @@ class AssetMap:
             "conflicts": sum(len(asset.conflicts) for asset in assets),
             "conflicting_assets": len(conflicted),
             "sources": {source.name: counts.get(source.name, 0) for source in self.sources},
+            "host_vars": {name: policy.passed for name, policy in policies.items() if policy.passed},
             "identity_notes": [note.replace(prefix, "") for note in notes],
             "unknown_fields": [
                 {"source": source.name, "file": self._rel(path), "field": column}

@@ -14,13 +14,16 @@ import ipaddress
 import os
 import re
 
+from .fieldmap import FieldMap, field_path
+from .guard import COMMON_KEYS, read_policy
 from .record import AssetInputError, Location
-from .sources import FieldMap, field_path
 
 ENDPOINTS = ("dcim/devices", "virtualization/virtual-machines")
+# The host variables the oob_firmware rule sets (the BMC's URL from the device's out-of-band IP).
+OOB_VARS = ("everylayer_bmc_baseuri", "everylayer_firmware_backend", "ansible_connection")
 _KEYS = {
     "name", "type", "url", "token", "validate_certs", "ca_path", "timeout", "filters", "endpoints",
-    "fields", "values", "defaults", "platforms", "oob_firmware",
+    "fields", "values", "defaults", "platforms", "oob_firmware", *COMMON_KEYS,
 }  # fmt: skip
 
 # Record field -> NetBox attribute path (dotted; a list gives fallbacks, the first with a value wins).
@@ -208,6 +211,9 @@ class NetboxSource:
         self.fields = self._fields(spec.get("fields") or {})
         self.fieldmap = FieldMap(self.name, None, spec.get("values"), spec.get("defaults"))
         self.files = []
+        read_policy(self, spec)
+        if self.oob_firmware:  # set by the rule below from NetBox's validated oob_ip, not passed through
+            self.allow_vars = (*self.allow_vars, *OOB_VARS)
         self._pynetbox, self._requests = _import_pynetbox(self)
         self._api = None
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import re
 
+from .errors import AssetInputError, Location  # noqa: F401 - re-exported for the other modules
+from .guard import MAX_TEXT, check_address, check_host_name, check_length, short
+
 LAYERS = ("os", "windows", "network", "firmware")
 CRITICALITIES = ("low", "medium", "high", "critical")
 CRITICALITY_RANK = {name: rank for rank, name in enumerate(CRITICALITIES)}
@@ -34,39 +37,13 @@ _LIST_SPLIT = re.compile(r"[;,]\s*|\s+")
 _BAD_NAME = re.compile(r"\s")
 
 
-class AssetInputError(Exception):
-    """Bad input: the message names the file and line (or row) and what is wrong."""
-
-
-class Location:
-    """Where a raw record came from, for messages: ``file line N (row M)`` or ``file record M``."""
-
-    __slots__ = ("path", "line", "row")
-
-    def __init__(self, path, line=None, row=None):
-        self.path = path
-        self.line = line
-        self.row = row
-
-    def __str__(self):
-        if self.line is not None and self.row is not None:
-            return f"{self.path} line {self.line} (row {self.row})"
-        if self.line is not None:
-            return f"{self.path} line {self.line}"
-        if isinstance(self.row, str):
-            return f"{self.path} {self.row}"
-        if self.row is not None:
-            return f"{self.path} record {self.row}"
-        return str(self.path)
-
-
 def _text(value, field, where):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise AssetInputError(f"{where}: {field} must be a string, got {type(value).__name__} {value!r}")
+        raise AssetInputError(f"{where}: {field} must be a string, got {type(value).__name__} {short(value)}")
     text = str(value).strip()
-    return text or None
+    return check_length(text, field, where, MAX_TEXT) if text else None
 
 
 def _choice(value, field, choices, where):
@@ -75,7 +52,7 @@ def _choice(value, field, choices, where):
         return None
     lowered = text.lower()
     if lowered not in choices:
-        raise AssetInputError(f"{where}: {field} {text!r} is not one of {', '.join(choices)}")
+        raise AssetInputError(f"{where}: {field} {short(text)} is not one of {', '.join(choices)}")
     return lowered
 
 
@@ -89,7 +66,9 @@ def _exposure(value, where):
         return "internet"
     if text in _FALSE:
         return "internal"
-    raise AssetInputError(f"{where}: exposure {value!r} is not internet/internal (or true/false for internet-facing)")
+    raise AssetInputError(
+        f"{where}: exposure {short(value)} is not internet/internal (or true/false for internet-facing)"
+    )
 
 
 def _string_list(value, field, where):
@@ -101,7 +80,7 @@ def _string_list(value, field, where):
         items = [_text(item, field, where) for item in value]
         items = [item for item in items if item]
     else:
-        raise AssetInputError(f"{where}: {field} must be a list or a ';'-separated string, got {value!r}")
+        raise AssetInputError(f"{where}: {field} must be a list or a ';'-separated string, got {short(value)}")
     return list(dict.fromkeys(items))
 
 
@@ -109,7 +88,7 @@ def _layers(value, where):
     layers = [layer.lower() for layer in _string_list(value, "layers", where)]
     for layer in layers:
         if layer not in LAYERS:
-            raise AssetInputError(f"{where}: layer {layer!r} is not one of {', '.join(LAYERS)}")
+            raise AssetInputError(f"{where}: layer {short(layer)} is not one of {', '.join(LAYERS)}")
     return layers
 
 
@@ -119,9 +98,9 @@ def _port(value, where):
     try:
         port = int(value)
     except (TypeError, ValueError):
-        raise AssetInputError(f"{where}: port {value!r} is not an integer") from None
+        raise AssetInputError(f"{where}: port {short(value)} is not an integer") from None
     if isinstance(value, bool) or not 0 < port < 65536:
-        raise AssetInputError(f"{where}: port {value!r} is not between 1 and 65535")
+        raise AssetInputError(f"{where}: port {short(value)} is not between 1 and 65535")
     return port
 
 
@@ -136,30 +115,35 @@ def _components(value, where):
                 continue
             name, sep, version = item.partition("=")
             if not sep or not name or not version:
-                raise AssetInputError(f"{where}: component {item!r} is not name=version")
+                raise AssetInputError(f"{where}: component {short(item)} is not name=version")
             pairs[name] = version
         return pairs
     if isinstance(value, list):
         pairs = {}
         for item in value:
             if not isinstance(item, dict) or "name" not in item:
-                raise AssetInputError(f"{where}: component {item!r} is not a mapping with name and version")
+                raise AssetInputError(f"{where}: component {short(item)} is not a mapping with name and version")
             pairs[str(item["name"])] = None if item.get("version") is None else str(item["version"])
         return pairs
     if isinstance(value, dict):
-        return {str(name): None if version is None else str(version) for name, version in value.items()}
-    raise AssetInputError(f"{where}: components must be a mapping of name to version, got {value!r}")
+        return {
+            check_length(str(name), "component name", where): None
+            if version is None
+            else check_length(str(version), f"component {name} version", where)
+            for name, version in value.items()
+        }
+    raise AssetInputError(f"{where}: components must be a mapping of name to version, got {short(value)}")
 
 
 def _platform(value, where):
     if value is None or value == "":
         return {}
     if not isinstance(value, dict):
-        raise AssetInputError(f"{where}: platform must be a mapping ({', '.join(PLATFORM_KEYS)}), got {value!r}")
+        raise AssetInputError(f"{where}: platform must be a mapping ({', '.join(PLATFORM_KEYS)}), got {short(value)}")
     platform = {}
     for key, item in value.items():
         if key not in PLATFORM_KEYS:
-            raise AssetInputError(f"{where}: platform key {key!r} is not one of {', '.join(PLATFORM_KEYS)}")
+            raise AssetInputError(f"{where}: platform key {short(key)} is not one of {', '.join(PLATFORM_KEYS)}")
         text = _text(item, f"platform.{key}", where)
         if text is not None:
             platform[key] = text.lower() if key != "version" else text
@@ -168,7 +152,7 @@ def _platform(value, where):
 
 def _vars(value, where):
     if not isinstance(value, dict):
-        raise AssetInputError(f"{where}: vars must be a mapping, got {value!r}")
+        raise AssetInputError(f"{where}: vars must be a mapping, got {short(value)}")
     return value
 
 
@@ -194,7 +178,8 @@ def normalize(raw, where):
     if not name:
         raise AssetInputError(f"{where}: the asset has no name")
     if _BAD_NAME.search(name):
-        raise AssetInputError(f"{where}: name {name!r} contains whitespace")
+        raise AssetInputError(f"{where}: name {short(name)} contains whitespace")
+    check_host_name(name, "name", where)
     record = {"name": name}
     for field, given in raw.items():
         if given is None or field == "name":
@@ -205,9 +190,11 @@ def normalize(raw, where):
         elif field in SCALAR_FIELDS:
             value = _text(given, field, where)
         else:
-            raise AssetInputError(f"{where}: unknown field {field!r}")
+            raise AssetInputError(f"{where}: unknown field {short(field)}")
         if field == "aliases":
-            value = [alias for alias in value if alias != name]
+            value = [check_host_name(alias, "alias", where) for alias in value if alias != name]
+        elif field == "address" and value is not None:
+            value = check_address(value, where)
         if value is not None and value not in ([], {}):
             record[field] = value
     return record

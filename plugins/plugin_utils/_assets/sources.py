@@ -17,90 +17,12 @@ import shutil
 import subprocess
 import sys
 
+from .fieldmap import FieldMap
+from .guard import COMMON_KEYS, read_policy, short
 from .readers import FORMATS, format_of, read_csv, read_documents
-from .record import FIELDS, PLATFORM_KEYS, AssetInputError, Location
+from .record import FIELDS, AssetInputError, Location
 
-_NESTED = ("platform", "components", "vars")
-_SOURCE_KEYS = {"name", "type", "path", "optional", "format", "fields", "values", "defaults", "ignore", "delimiter"}
-
-
-def field_path(key):
-    """The record path a key stands for (``("criticality",)``, ``("platform", "version")``), or None."""
-    if key in FIELDS:
-        return (key,)
-    head, dot, tail = key.partition(".")
-    if dot and tail and head in _NESTED and (head != "platform" or tail in PLATFORM_KEYS):
-        return (head, tail)
-    return None
-
-
-class FieldMap:
-    """Maps a source's columns (CSV) or keys (YAML/JSON) to record fields; reports unknown ones once."""
-
-    def __init__(self, source, fields=None, values=None, defaults=None, ignore=None):
-        self.source = source
-        self.by_column = {}
-        for target, column in (fields or {}).items():
-            path = field_path(target)
-            if path is None:
-                raise AssetInputError(f"source {source}: fields: {target!r} is not a record field")
-            self.by_column[str(column)] = path
-        self.values = values or {}
-        self.defaults = defaults or {}
-        self.ignore = set(ignore or ())
-        self.unknown = {}
-        self._compiled = {}
-
-    def _path(self, column, where):
-        path = self.by_column.get(column)
-        if path is None and column not in self.ignore:
-            path = field_path(column)
-            if path is None:
-                self.unknown.setdefault(column, str(where.path))  # once per source, naming the first file
-        return path
-
-    def from_row(self, header, values, where):
-        key = id(header)
-        plan = self._compiled.get(key)
-        if plan is None:
-            plan = [(index, path) for index, column in enumerate(header) if (path := self._path(column, where))]
-            self._compiled[key] = plan
-        raw = {}
-        for index, path in plan:
-            value = values[index].strip()
-            if value:
-                _put(raw, path, value)
-        return self._finish(raw)
-
-    def from_mapping(self, item, where):
-        raw = {}
-        for column, value in item.items():
-            path = self._path(str(column), where)
-            if path is not None and value is not None:
-                _put(raw, path, value)
-        return self._finish(raw)
-
-    def _finish(self, raw):
-        for field, table in self.values.items():
-            value = raw.get(field)
-            if isinstance(value, str) and value in table:
-                raw[field] = table[value]
-        for field, value in self.defaults.items():
-            raw.setdefault(field, value)
-        return raw
-
-
-def _put(raw, path, value):
-    if len(path) == 1:
-        head = path[0]
-        if head in _NESTED and isinstance(value, dict) and isinstance(raw.get(head), dict):
-            raw[head] = {**value, **raw[head]}
-        else:
-            raw[head] = value
-    else:
-        nested = raw.setdefault(path[0], {})
-        if isinstance(nested, dict):
-            nested[path[1]] = value
+_SOURCE_KEYS = COMMON_KEYS | {"path", "optional", "format", "ignore", "delimiter"}
 
 
 class FileSource:
@@ -130,6 +52,7 @@ class FileSource:
             self.name, spec.get("fields"), spec.get("values"), spec.get("defaults"), spec.get("ignore")
         )
         self.files = []
+        read_policy(self, spec)
 
     def default_path(self):
         return None
@@ -248,10 +171,10 @@ def build_sources(specs, basedir):
     built, names = [], set()
     for index, spec in enumerate(specs, start=1):
         if not isinstance(spec, dict):
-            raise AssetInputError(f"sources[{index}]: must be a mapping, got {spec!r}")
+            raise AssetInputError(f"sources[{index}]: must be a mapping, got {short(spec)}")
         kind = spec.get("type", "file")
         if kind not in SOURCE_TYPES:
-            raise AssetInputError(f"sources[{index}]: type {kind!r} is not one of {', '.join(SOURCE_TYPES)}")
+            raise AssetInputError(f"sources[{index}]: type {short(kind)} is not one of {', '.join(SOURCE_TYPES)}")
         source = SOURCE_TYPES[kind](spec, basedir)
         source.index = index  # for messages of sources that fail after the configuration was read
         if source.name in names:
