@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 
+from ansible import constants as C
 from ansible.plugins.action import ActionBase
 from ansible_collections.everylayer.patch.plugins.module_utils._network.argspec import ARGUMENT_SPEC, REQUIRED_IF
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network import NetworkImageError, settings
@@ -29,7 +30,9 @@ class ActionModule(ActionBase):
             return self._templar.template(value) if value is not None else None
 
         try:
-            conn = settings.connection(args, var, hostname)
+            conn = settings.connection(
+                args, var, hostname, play=self._play_context, default_host_key_checking=C.HOST_KEY_CHECKING
+            )
             platform = get_platform(conn["platform"])
             if args.get("image") and not os.path.isfile(args["image"]):
                 raise NetworkImageError(f"image {args['image']} does not exist on the controller")
@@ -44,6 +47,10 @@ class ActionModule(ActionBase):
                 conn["host_key_checking"],
                 conn["connect_timeout"],
                 conn["transfer_timeout"],
+                command_timeout=conn["command_timeout"],
+                allow_agent=conn["allow_agent"],
+                become=conn["become"],
+                secret=conn["enable_secret"],
             )
         except (NetworkImageError, KeyError) as exc:
             result.update(failed=True, changed=False, msg=str(exc).strip("'\""))

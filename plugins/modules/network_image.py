@@ -63,8 +63,10 @@ options:
     type: dict
   save_unsaved_config:
     description:
-      - On platforms where the boot variable is saved with the configuration (IOS, NX-OS), the task refuses to
-        run when the running configuration has unsaved changes, unless this is true.
+      - On platforms where the boot variable is saved with the configuration (IOS, NX-OS), every path that saves
+        (staging, upgrading, pointing the boot variable at the running image, rolling back, resetting the boot
+        variable after a failed boot) refuses when the running configuration had unsaved changes, unless this is
+        true. The configuration backup is always taken before the save (unless O(backup=false)).
     type: bool
     default: false
   backup:
@@ -95,7 +97,16 @@ options:
     type: int
     default: 300
   transfer_timeout:
-    description: SCP socket timeout in seconds.
+    description:
+      - SCP socket timeout in seconds (a transfer that stalls this long fails, or reconnects and resumes from the
+        hash check).
+    type: int
+    default: 60
+  command_timeout:
+    description:
+      - Seconds a command may take to answer (the prompt to come back). There is no hidden retry; the failure
+        message states the wait. Hashing uses the larger of this and O(hash_timeout); C(write memory) and the
+        configuration backup at least 120 seconds.
     type: int
     default: 60
   platform:
@@ -108,25 +119,45 @@ options:
     description: SSH port. Defaults to C(ansible_port), then 22.
     type: int
   username:
-    description: SSH user. Defaults to C(ansible_user).
+    description:
+      - SSH user. Defaults to C(ansible_user) (or C(ansible_ssh_user)), then the play's remote user (C(-u),
+        C(remote_user), ansible.cfg), then the E(ANSIBLE_NET_USERNAME) environment variable.
     type: str
   password:
-    description: SSH password. Defaults to C(ansible_password) (or C(ansible_ssh_pass)).
+    description:
+      - SSH password. Defaults to C(ansible_password) (or C(ansible_ssh_pass)), then the connection password
+        (C(--connection-password-file), C(-k)), then E(ANSIBLE_NET_PASSWORD).
     type: str
   ssh_key_file:
-    description: Private key. Defaults to C(ansible_ssh_private_key_file).
+    description:
+      - Private key. Defaults to C(ansible_ssh_private_key_file), then C(--private-key), then
+        E(ANSIBLE_NET_SSH_KEYFILE).
     type: path
+  allow_agent:
+    description: Offer the keys of a running SSH agent (E(SSH_AUTH_SOCK)), as ssh does.
+    type: bool
+    default: true
+  enable_secret:
+    description:
+      - Enable password for devices that log in to user mode (C(>)). Defaults to C(ansible_become_password)
+        (or C(ansible_become_pass)), then the play's become password (C(--become-password-file), C(-K)), then
+        E(ANSIBLE_NET_AUTH_PASS). C(enable) is sent when C(ansible_become) is true (or this option is set);
+        without it, a login in user mode fails the task.
+    type: str
   known_hosts:
     description:
       - known_hosts file used to verify the device's host key. Defaults to the C(UserKnownHostsFile) given in
         C(ansible_ssh_common_args) or C(ansible_ssh_extra_args), then C(~/.ssh/known_hosts).
     type: path
   host_key_checking:
-    description: Verify the device's SSH host key (the SCP connection too). Set to false only for devices whose keys you cannot know.
+    description:
+      - Verify the device's SSH host key (the SCP connection too). Defaults to C(ansible_host_key_checking), then
+        Ansible's own C(host_key_checking) setting (C([defaults\] host_key_checking) in ansible.cfg,
+        E(ANSIBLE_HOST_KEY_CHECKING)), which is true unless changed. Set to false only for devices whose keys you
+        cannot know.
     type: bool
-    default: true
   connect_timeout:
-    description: Seconds for the SSH connection and authentication.
+    description: Seconds for the SSH connection, authentication and the first prompt.
     type: int
     default: 30
 attributes:

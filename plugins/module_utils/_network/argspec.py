@@ -32,8 +32,11 @@ ARGUMENT_SPEC = dict(
     password=dict(type="str", no_log=True),
     ssh_key_file=dict(type="path"),
     known_hosts=dict(type="path"),
-    host_key_checking=dict(type="bool", default=True),
+    host_key_checking=dict(type="bool"),
+    allow_agent=dict(type="bool", default=True),
+    enable_secret=dict(type="str", no_log=True),
     connect_timeout=dict(type="int", default=30),
+    command_timeout=dict(type="int", default=60),
 )
 REQUIRED_IF = [
     ("state", "staged", ("image", "version")),

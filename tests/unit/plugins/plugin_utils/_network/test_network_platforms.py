@@ -157,7 +157,13 @@ def test_known_hosts_from_ssh_args(args, expected):
 
 
 def _args(**kw):
-    base = {"host_key_checking": True, "connect_timeout": 5, "transfer_timeout": 5, "known_hosts": None}
+    base = {
+        "host_key_checking": True,
+        "connect_timeout": 5,
+        "transfer_timeout": 5,
+        "command_timeout": 5,
+        "known_hosts": None,
+    }
     base.update(kw)
     return base
 
@@ -200,4 +206,4 @@ def test_connection_errors_name_the_variable(missing, message):
     variables = {"ansible_user": "ops", "ansible_password": "pw", "ansible_network_os": "eos"}
     variables.pop(missing)
     with pytest.raises(NetworkImageError, match=message):
-        settings.connection(_args(), variables.get, "sw1")
+        settings.connection(_args(), variables.get, "sw1", env={})
