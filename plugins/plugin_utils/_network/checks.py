@@ -52,13 +52,23 @@ def junos_interfaces(text: str) -> dict[str, str]:
     return out
 
 
-def lldp_neighbors(text: str) -> dict[str, str]:
-    """'show lldp neighbors' on IOS, NX-OS (wrapped long names), EOS and Junos: local port -> neighbour."""
-    lines = clean(text).splitlines()
-    out: dict[str, str] = {}
+_IFACE = re.compile(r"^[A-Za-z][A-Za-z-]*\d[\w/.:-]*$")
+_CAPABILITIES = re.compile(r"^[BRTCWPSO](,?[BRTCWPSO])*$")
+_SEPARATOR = re.compile(r"^[-\s]+$")
+
+
+def lldp_neighbor_rows(text: str) -> list[dict]:
+    """Every row of 'show lldp neighbors' (IOS, NX-OS, EOS, Junos): ``{"local", "device", "port"}``.
+
+    Cisco tables are read by meaning, not by column: the local interface is the interface-shaped word
+    followed by the hold time, nearest the 'Local Intf' column, so a device ID that wraps to its own line,
+    holds spaces, runs into the next column ('cr-ebc.org.local  Eth3/1') or is glued to the interface when
+    truncated at 20 characters ('long_name_swt.josh-vGi0/2') still gives the right row.
+    """
+    rows: list[dict] = []
     header = None
     pending = None
-    for line in lines:
+    for line in clean(text).splitlines():
         if header is None:
             if re.match(r"^\s*Device ID\s+Local Intf", line):
                 header = ("cisco", line.index("Local Intf"))
@@ -67,42 +77,69 @@ def lldp_neighbors(text: str) -> dict[str, str]:
             elif re.match(r"^Local Interface\s+Parent Interface", line):
                 header = ("junos", 0)
             continue
-        if not line.strip() or line.startswith("Total entries"):
+        if not line.strip() or _SEPARATOR.match(line) or line.startswith("Total entries"):
             continue
         kind, local_col = header
         cols = line.split()
-        if kind == "cisco":
-            if len(cols) == 1 and not line[0].isspace():
-                pending = cols[0]
-                continue
-            device = pending or line[:local_col].strip()
-            rest = line[local_col:].split() if not pending else cols
-            pending = None
-            if rest:
-                out[rest[0]] = device
-        elif kind == "eos" and len(cols) >= 2:
-            out[cols[0]] = cols[1]
+        if kind == "eos" and len(cols) >= 3:
+            rows.append({"local": cols[0], "device": cols[1], "port": " ".join(cols[2:-1]) or None})
         elif kind == "junos" and len(cols) >= 5:
-            out[cols[0]] = cols[-1]
-    return out
+            rows.append({"local": cols[0], "device": cols[-1], "port": cols[-2]})
+        elif kind == "cisco":
+            row = _cisco_lldp_row(line, local_col, pending)
+            if row is None:
+                pending = None if line[:1].isspace() else line.strip()
+                continue
+            pending = None
+            rows.append(row)
+    return rows
+
+
+def _cisco_lldp_row(line: str, local_col: int, pending: str | None) -> dict | None:
+    toks = _tokens(line)
+    first = 0 if pending and line[:1].isspace() else 1
+    candidates = [i for i in range(first, len(toks) - 1) if _IFACE.match(toks[i][1]) and toks[i + 1][1].isdigit()]
+    if candidates:
+        index = min(candidates, key=lambda i: abs(toks[i][0] - local_col))
+        device = line[: toks[index][0]].strip() or pending
+        local, after = toks[index][1], toks[index + 2 :]
+    elif len(toks) >= 2 and toks[0][0] < local_col < toks[0][0] + len(toks[0][1]) and toks[1][1].isdigit():
+        # a 20-character device ID glued to the interface: split at the column
+        device, local, after = line[:local_col].strip(), line[local_col : toks[0][0] + len(toks[0][1])], toks[2:]
+    else:
+        return None
+    words = [w for _, w in after]
+    if words and _CAPABILITIES.match(words[0]) and len(words) > 1:
+        words = words[1:]
+    return {"local": local, "device": device, "port": " ".join(words) or None}
+
+
+def lldp_neighbors(text: str) -> dict[str, str]:
+    """Local port -> neighbour device. A port with several neighbours (a phone and a PC, a hub) lists
+    every one, sorted and joined by ', ', so losing any one of them shows in the post-check."""
+    by_port: dict[str, list[str]] = {}
+    for row in lldp_neighbor_rows(text):
+        by_port.setdefault(row["local"], []).append(row["device"])
+    return {port: ", ".join(sorted(devices)) for port, devices in by_port.items()}
 
 
 def bgp_neighbors(text: str) -> dict[str, str]:
-    """BGP summary (IOS, NX-OS, EOS, Junos): neighbour address -> session state ('Established', 'Idle'...)."""
+    """BGP summary (IOS, NX-OS, EOS with or without its Description column, Junos): neighbour address ->
+    session state ('Established', 'Active', 'Idle (Admin)', 'Idle(NoIf)'...)."""
     lines = clean(text).splitlines()
     out = {}
     i = 0
     while i < len(lines):
         cols = lines[i].split()
         i += 1
-        if (
-            len(cols) < 2
-            or not _IP.match(cols[0])
-            or "." not in cols[0]
-            and ":" not in cols[0]
-            or not cols[1].isdigit()
-        ):
+        # the address is the first IP followed by the BGP version or AS number (EOS may print a description first)
+        start = next(
+            (n for n in range(min(len(cols) - 1, 2)) if _is_address(cols[n]) and cols[n + 1].isdigit()),
+            None,
+        )
+        if start is None:
             continue
+        cols = cols[start:]
         while (
             len(cols) < 9
             and i < len(lines)
@@ -113,7 +150,7 @@ def bgp_neighbors(text: str) -> dict[str, str]:
             i += 1
         state = None
         for index, word in enumerate(cols[3:], start=3):
-            if word.lower() in _BGP_STATES:
+            if word.lower().split("(")[0] in _BGP_STATES:
                 state = word
                 if index + 1 < len(cols) and cols[index + 1].startswith("("):
                     state += " " + cols[index + 1]
@@ -124,6 +161,10 @@ def bgp_neighbors(text: str) -> dict[str, str]:
             state = "Established"
         out[cols[0]] = state
     return out
+
+
+def _is_address(word: str) -> bool:
+    return bool(_IP.match(word)) and ("." in word or ":" in word)
 
 
 def compare(before: dict[str, dict[str, str]], after: dict[str, dict[str, str]]) -> list[dict]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ansible_collections.everylayer.patch.plugins.plugin_utils._network import checks, parsers
+from ansible_collections.everylayer.patch.plugins.plugin_utils._network import NetworkImageError, checks, parsers
 
-FIX = Path(__file__).parent / "fixtures"
+FIX = Path(__file__).parents[4] / "fixtures" / "network"
 
 
 def raw(rel: str) -> str:
@@ -104,7 +104,7 @@ def test_nxos_version(rel, version, image, uptime):
 )
 def test_eos_version(rel, version, uptime):
     facts = parsers.eos_version(raw(rel))
-    assert facts["version"].startswith(version)
+    assert facts["version"] == version
     assert facts["uptime"] == uptime
 
 
@@ -308,4 +308,161 @@ def test_compare_reports_changed_missing_and_new():
         {"check": "bgp", "item": "10.0.0.1", "before": "Established", "after": None},
         {"check": "interfaces", "item": "b", "before": "connected", "after": "notconnect"},
         {"check": "interfaces", "item": "c", "before": None, "after": "connected"},
+    ]
+
+
+# -- holes found on real captures (issue 12): each of these failed before the fix ------------------
+def test_ios_xe_special_build_reads_the_release_and_keeps_the_build():
+    facts = parsers.ios_version(raw("cisco_ios/show_version/cisco_ios_show_version_special_build.raw"))
+    assert facts["version"] == "16.9.5"
+    assert facts["version_raw"] == "V169_5_SR689355441_2"
+    assert parsers.same_version(facts["version"], "16.09.05")
+    assert parsers.same_version(facts["version_raw"], "16.9.5")  # comparisons on the normalised form
+
+
+@pytest.mark.parametrize(
+    ("rel", "version", "version_raw"),
+    [
+        ("arista_eos/show_version/arista_eos_show_version_clab.raw", "4.32.1F", "4.32.1F-37265360.4321F"),
+        ("arista_eos/show_version/arista_eos_show_version_ceos.raw", "4.31.6M", "4.31.6M-39953990.4316M"),
+        ("arista_eos/show_version/arista_eos_show_version3.raw", "4.28.9M", "4.28.9M"),
+    ],
+)
+def test_eos_engineering_build_suffix(rel, version, version_raw):
+    facts = parsers.eos_version(raw(rel))
+    assert (facts["version"], facts["version_raw"]) == (version, version_raw)
+    assert not parsers.same_version(facts["version"], "4.32.2F")
+
+
+@pytest.mark.parametrize(
+    ("rel", "mode"),
+    [
+        ("cisco_ios/show_version/cisco_ios_show_version_special_build.raw", "install"),  # Mode column INSTALL
+        ("cisco_ios/show_version/cisco_ios_show_version1.raw", "install"),  # 3850 flash:packages.conf
+        ("cisco_ios/show_version/cisco_ios_show_version2.raw", "bundle"),  # CSR booted from a .bin
+        ("cisco_ios/show_version/cisco_ios_show_version.raw", None),  # classic IOS: neither
+        ("cisco_ios/show_version/show_version.txt", None),  # 3750 version table without a Mode column
+    ],
+)
+def test_ios_xe_boot_mode(rel, mode):
+    assert parsers.ios_version(raw(rel))["boot_mode"] == mode
+
+
+# Shaped after the 'show version' a Nexus 9000 in ACI mode prints (public ACI bring-up notes): the
+# kickstart image is aci-n9000-dk9.*, a PE version line, 'Service: PolicyElem'.
+ACI_SHOW_VERSION = """Cisco Nexus Operating System (NX-OS) Software
+Software
+  BIOS:      version 07.69
+  kickstart: version 16.0(7e) [build 16.0(7e)]
+  system:    version 16.0(7e) [build 16.0(7e)]
+  PE:        version 6.0(7e)
+  kickstart image file is: /bootflash/aci-n9000-dk9.16.0.7e.bin
+  system image file is:    /bootflash/auto-s
+
+Hardware
+  cisco N9K-C93180YC-EX ("supervisor")
+  Device name: none
+
+Kernel uptime is 00 day(s), 00 hour(s), 55 minute(s), 21 second(s)
+  System version: 16.0(7e)
+  Service: PolicyElem Ch reload
+"""
+
+
+def test_nxos_aci_mode_is_detected():
+    facts = parsers.nxos_version(ACI_SHOW_VERSION)
+    assert facts["aci"] is True
+    assert facts["version"] == "16.0(7e)"
+    for rel in ("cisco_nxos_show_version.raw", "cisco_nxos_show_version4.raw", "cisco_nxos_show_version6.raw"):
+        assert parsers.nxos_version(raw(f"cisco_nxos/show_version/{rel}"))["aci"] is False
+
+
+def test_dir_input_output_error_raises_naming_the_line():
+    listing = raw("cisco_ios/dir/cisco_ios_dir.raw").splitlines()
+    broken = "\n".join([*listing[:4], "%Error opening flash:/crashinfo (Input/output error)", *listing[4:]])
+    with pytest.raises(NetworkImageError, match=r"line 5: '%Error opening flash:/crashinfo \(Input/output error\)'"):
+        parsers.dir_listing(broken)
+    with pytest.raises(NetworkImageError, match="Input/output error"):
+        parsers.dir_listing("Directory of bootflash:/\n  ls: reading bootflash:/x.bin: Input/output error\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "committed", "activated", "inactive", "auto_abort", "rollback_in"),
+    [
+        ("genie_golden_output.txt", ["10.69.1.0.66982"], ["bootflash:utah.bm.smu.may15.bin"], [], "active", "01:49:42"),
+        ("genie_golden_output_2.txt", ["10.106.1.0.277"], [], ["10.106.1.0.277"], "inactive", None),
+        ("genie_golden_output_3.txt", ["17.17.01.0.207190"], [], [], "inactive", None),  # CRLF
+        ("genie_golden_output_4.txt", ["16.6.6.0"], [], [], None, None),  # blank lines, ends at the prompt
+        ("genie_golden_output_5.txt", ["17.15.03.0.5371"], ["17.15.03.0.5371"], [], "inactive", None),
+    ],
+)
+def test_install_summary(name, committed, activated, inactive, auto_abort, rollback_in):
+    summary = parsers.install_summary(raw(f"cisco_ios/show_install_summary/{name}"))
+    assert (summary["committed"], summary["activated"], summary["inactive"]) == (committed, activated, inactive)
+    assert (summary["auto_abort"], summary["rollback_in"]) == (auto_abort, rollback_in)
+
+
+def test_install_summary_per_switch_states():
+    packages = parsers.install_summary(raw("cisco_ios/show_install_summary/genie_golden_output_5.txt"))["packages"]
+    assert [(p["locations"], p["state"], p["version"]) for p in packages] == [
+        (["Switch 1", "Switch 2"], "committed", "17.15.03"),
+        (["Switch 3"], "activated", "17.15.03"),
+    ]
+
+
+def test_eos_bgp_summary_with_description_column():
+    assert checks.bgp_neighbors(raw("arista_eos/show_ip_bgp_summary/arista_eos_show_ip_bgp_summary3.raw")) == {
+        "192.0.2.2": "Established",
+        "192.0.2.3": "Established",
+    }
+
+
+def test_eos_bgp_idle_with_reason_is_idle_not_unknown():
+    assert checks.bgp_neighbors(raw("arista_eos/show_ip_bgp_summary/arista_eos_show_ip_bgp_summary2.raw")) == {
+        "10.10.128.0": "Active",
+        "10.106.0.153": "Idle(NoIf)",
+        "10.106.0.157": "Established",
+    }
+
+
+def test_nxos_lldp_device_id_running_into_the_local_column():
+    nxos = checks.lldp_neighbors(raw("cisco_nxos/show_lldp_neighbors/cisco_nxos_show_lldp_neighbors_multiline.raw"))
+    assert nxos["Eth3/1"] == "cr-ebc.org.local"  # 'cr-ebc.org.local  Eth3/1' -- was '3/1': 'cr-ebc.org.local  Eth'
+    assert nxos["mgmt0"] == "dcx3.org.local" and nxos["Eth4/1"] == "cr-park.org.local"  # wrapped rows
+    assert len(nxos) == 15  # 'Total entries displayed: 15'
+
+
+def test_ios_lldp_device_id_glued_to_the_interface():
+    assert checks.lldp_neighbors(raw("cisco_ios/show_lldp_neighbors/cisco_ios_show_lldp_neighbors2.raw")) == {
+        "Gi0/2": "long_name_swt.josh-v"
+    }
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "arista_eos/show_lldp_neighbors/arista_eos_show_lldp_neighbors_header_line.raw",
+        "arista_eos/show_lldp_neighbors/arista_eos_show_lldp_neighbors2.raw",
+    ],
+)
+def test_eos_lldp_separator_is_not_a_neighbour(rel):
+    found = checks.lldp_neighbors(raw(rel))
+    assert not any(port.startswith("-") for port in found)
+    assert all(not device.startswith("-") for device in found.values())
+
+
+def test_several_lldp_neighbours_on_one_port_are_all_returned():
+    rows = checks.lldp_neighbor_rows(raw("cisco_ios/show_lldp_neighbors/cisco_ios_show_lldp_neighbors3.raw"))
+    on_port = [(r["device"], r["port"]) for r in rows if r["local"] == "Gi2/0/16"]
+    assert on_port == [("ABC-Ultra-210W", "Port 6"), ("ABC-Ultra-210W", "Port 3"), ("ABC-Ultra-210W", "Port 6")]
+    assert len(rows) == 7  # 'Total entries displayed: 7'
+    mapping = checks.lldp_neighbors(
+        "Device ID   Local Intf  Hold-time  Capability  Port ID\n"
+        "phone-1     Gi1/0/5     120        T           Port 1\n"
+        "pc-7        Gi1/0/5     120                    aabb.cc00.0100\n"
+    )
+    assert mapping == {"Gi1/0/5": "pc-7, phone-1"}
+    before, after = {"lldp": mapping}, {"lldp": {"Gi1/0/5": "phone-1"}}
+    assert checks.compare(before, after) == [
+        {"check": "lldp", "item": "Gi1/0/5", "before": "pc-7, phone-1", "after": "phone-1"}
     ]
