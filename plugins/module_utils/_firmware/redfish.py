@@ -9,9 +9,10 @@ import json
 import os
 import time
 
+from . import redfish_inventory
 from .common import FirmwareError, compare_versions
 from .record import component_change, outcome
-from .redfish_parse import component, member_ids, message_ids, message_text, odata_id, task, update_service
+from .redfish_parse import message_ids, message_text, odata_id, task, update_service
 
 DEFERRED = ("OnReset", "InMaintenanceWindowOnReset")
 SCHEDULED = ("AtMaintenanceWindowStart",)
@@ -26,25 +27,26 @@ class RedfishBackend:
         self.clock = clock
 
     # -- reading ----------------------------------------------------------------------------------
+    _root = None  # the ServiceRoot body service() read last
+
     def service(self):
-        root = self.client.get("/redfish/v1")
-        uri = odata_id(root.get("UpdateService")) or "/redfish/v1/UpdateService"
-        svc = update_service(self.client.get(uri))
+        """The UpdateService as ``redfish_parse.update_service`` reads it; ``uri`` None when the root links none."""
+        self._root = root = self.client.get("/redfish/v1")
+        uri = odata_id(root.get("UpdateService"))
+        svc = update_service(self.client.get(uri) if uri else {})
         svc["uri"] = uri
         return svc
 
     def inventory(self, svc=None):
+        """Every component (FirmwareInventory, ComputerSystem BiosVersion, Manager FirmwareVersion): see
+        redfish_inventory; each carries ``source`` and the ``target_uri`` SimpleUpdate Targets takes."""
         svc = svc or self.service()
-        uri = svc["firmware_inventory"] or svc["uri"] + "/FirmwareInventory"
-        return [component(self.client.get(member)) for member in member_ids(self.client.get(uri))]
+        root = self._root if self._root is not None else self.client.get("/redfish/v1")
+        return redfish_inventory.read(self.client.get, root, svc)
 
     @staticmethod
     def _find(devices, wanted):
-        for dev in devices:
-            if dev["id"] == wanted:
-                return dev
-        have = ", ".join(d["id"] for d in devices) or "none"
-        raise FirmwareError(f"Component {wanted!r} is not in the BMC's FirmwareInventory (it has: {have}).")
+        return redfish_inventory.find(devices, wanted)
 
     def scan(self, components=None):
         devices = self.inventory()
@@ -200,7 +202,7 @@ class RedfishBackend:
         if not svc["enabled"]:
             raise FirmwareError("The BMC's UpdateService is disabled (ServiceEnabled=false).")
         if not dev["updateable"]:
-            raise FirmwareError(f"Component {dev['id']} is not updateable (Updateable=false in FirmwareInventory).")
+            raise FirmwareError(redfish_inventory.not_updateable(dev, svc))
         if dev["version"] and compare_versions(target, dev["version"]) < 0:
             if not downgrade_ok:
                 raise FirmwareError(
