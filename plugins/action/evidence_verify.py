@@ -9,11 +9,15 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.action_
     EvidenceAction,
 )
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import verify_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.redact import redact_text
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError
 
 ARGUMENT_SPEC = {
     **STORE_ARG_SPEC,
     "expected_head": {"type": "str"},
     "run_id": {"type": "str"},
+    "fail_on_mismatch": {"type": "bool", "default": True},
+    "allow_empty": {"type": "bool", "default": False},
 }
 
 
@@ -21,7 +25,24 @@ class ActionModule(EvidenceAction):
     argument_spec = ARGUMENT_SPEC
 
     def evidence(self, args: dict) -> dict:
-        return verify_store(args["store"], args["expected_head"], args["run_id"])
+        try:
+            outcome = verify_store(args["store"], args["expected_head"], args["run_id"], args["allow_empty"])
+        except EvidenceError as exc:  # a missing store or table is a verification failure, never a new store
+            msg = redact_text(str(exc))
+            outcome = {
+                "ok": False,
+                "verified": False,
+                "records": 0,
+                "runs": 0,
+                "problems": [{"problem": "store", "seq": 0, "msg": msg}],
+                "summary": f"evidence NOT verified: {msg}",
+                "interrupted_runs": [],
+                "unknown_hosts": [],
+            }
+        outcome.pop("ok", None)
+        if not outcome["verified"] and args["fail_on_mismatch"]:
+            outcome["failed"] = True
+        return outcome
 
     def summary(self, outcome: dict) -> str:
         return outcome["summary"]

@@ -20,8 +20,16 @@ description:
   - Results of C(no_log) tasks are withheld; keys that look like credentials are redacted at any depth.
   - A task marks a wave decision by returning (or setting as a fact, or as C(set_stats) data) a dict named C(everylayer_decision).
   - A change record from a task with C(state=rolled_back), or whose result has C(rolled_back=true), is recorded as a rollback.
-  - When the run starts, the run id is exported as E(EVERYLAYER_EVIDENCE_RUN_ID) in the controller's environment, so
-    lookups such as P(everylayer.patch.evidence_gate#lookup) can read the current run.
+  - The run id is the extra var C(everylayer_run_id) when given (1-128 letters, digits, C(.), C(_), C(:), C(-)), so a
+    rollout, its manifest and its decisions share one id; otherwise a new UUID. When the run starts it is exported as
+    E(EVERYLAYER_EVIDENCE_RUN_ID) in the controller's environment, so lookups such as
+    P(everylayer.patch.evidence_gate#lookup) read the current run, and M(everylayer.patch.evidence_preflight) returns it.
+  - Write-ahead. Before a patch task (O(intent_actions)) reaches a host an C(intent) record is committed; the task's
+    outcome closes it (each loop item is recorded as it finishes). The last record of a run is C(run_end). A host whose
+    intent has no outcome is C(unknown) to the gate, verify and the report; a run without C(run_end) was interrupted.
+  - Every option is validated when the plugin loads. A bad value (a typo in O(on_error), a O(retention_days) that is
+    not a number) ends ansible-playbook at once with exit code 16 and an error naming the option and where it was
+    set, instead of ansible-core's warning and a run with no evidence.
   - Works beside any stdout callback. At the end it prints a one-line receipt (C(EVIDENCE run=... records=... head=...)),
     publishes the same summary as custom stats C(evidence) (which ansible-runner and AWX carry as C(artifact_data)),
     and under ansible-runner writes C(evidence_receipt.json) into the job's artifact directory.
@@ -53,7 +61,7 @@ options:
         key: on_error
   retention_days:
     description:
-      - Prune records older than this many days when a run starts (C(0) keeps everything).
+      - Prune records older than this many days when a run starts (C(0) keeps everything; at most 36500).
       - Pruning removes a prefix of the chain and leaves an anchor plus a C(prune) record, so verification still passes.
     type: int
     default: 0
@@ -90,6 +98,17 @@ options:
     ini:
       - section: everylayer_evidence
         key: ticket_vars
+  intent_actions:
+    description:
+      - The actions that get an C(intent) record before they reach a host (their C(state=scanned) calls do not).
+    type: list
+    elements: str
+    default: [everylayer.patch.packages, everylayer.patch.firmware, everylayer.patch.network_image]
+    env:
+      - name: EVERYLAYER_EVIDENCE_INTENT_ACTIONS
+    ini:
+      - section: everylayer_evidence
+        key: intent_actions
   approver_vars:
     description: Extra vars that name the approver, first non-empty wins.
     type: list
@@ -109,10 +128,18 @@ import time
 from ansible import context
 from ansible.executor.stats import AggregateStats
 from ansible.plugins.callback import CallbackBase
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence import config
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.metadata import run_metadata
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.recorder import EvidenceIncomplete, Recorder
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.redact import (
+    no_log_values,
+    ordered,
+    redact_text,
+    secret_values,
+)
 
 EXIT_EVIDENCE_INCOMPLETE = 16  # not one of ansible-playbook's own codes (0-8, combinations of 1, 2, 4, 8; 99; 250)
+_STAT_KEYS = ("ok", "changed", "failures", "unreachable", "skipped", "rescued", "ignored")
 
 
 class CallbackModule(CallbackBase):
@@ -127,15 +154,31 @@ class CallbackModule(CallbackBase):
         self._playbook = None
         self._stats = None
         self._started = False
+        self._intent_actions = frozenset(config.DEFAULT_INTENT_ACTIONS)
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
-        super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
+        # ansible-core skips, with a mere warning, a callback whose set_options raises an Exception: the run would
+        # go on with no evidence. A bad option ends the run here instead (SystemExit is not an Exception).
+        try:
+            super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
+            values = config.validate(self.get_option)
+        except config.EvidenceConfigError as exc:
+            self._refuse(str(exc))
+        except Exception as exc:  # ansible-core's own type/choice errors, before our checks
+            self._refuse(config.first_bad_option(exc))
+        self._intent_actions = frozenset(values["intent_actions"])
         self.recorder = Recorder(
-            target=self.get_option("store"),
-            fail_closed=self.get_option("on_error") != "warn",
-            retention_days=self.get_option("retention_days"),
-            synchronous=self.get_option("synchronous"),
+            target=values["store"],
+            fail_closed=values["on_error"] != "warn",
+            retention_days=values["retention_days"],
+            synchronous=values["synchronous"],
         )
+
+    def _refuse(self, message):
+        self._display.error(
+            f"{message}. The run is stopped before any task: evidence is required and would not be recorded."
+        )
+        raise SystemExit(EXIT_EVIDENCE_INCOMPLETE)
 
     # --- hooks: hand plain values to the recorder -------------------------------------------------------------
     def v2_playbook_on_start(self, playbook):
@@ -147,6 +190,11 @@ class CallbackModule(CallbackBase):
             return
         self._started = True
         extra_vars = play.get_variable_manager().extra_vars if play.get_variable_manager() else {}
+        if extra_vars.get(config.RUN_ID_VAR) not in (None, ""):
+            try:
+                self.recorder.run_id = config.check_run_id(extra_vars[config.RUN_ID_VAR])
+            except config.EvidenceConfigError as exc:
+                self._refuse(str(exc))
         options = self.get_option
         meta = run_metadata(
             self._playbook,
@@ -156,8 +204,29 @@ class CallbackModule(CallbackBase):
             check_mode=context.CLIARGS.get("check", False),
         )
         self._guarded(self.recorder.start, meta)
-        # Workers fork from this process: the run id reaches lookups (everylayer.patch.evidence_gate) this way.
-        os.environ["EVERYLAYER_EVIDENCE_RUN_ID"] = self.recorder.run_id
+        # Workers fork from this process: the run id reaches lookups (everylayer.patch.evidence_gate) this way,
+        # and the marker tells everylayer.patch.evidence_preflight that this run's callback is recording.
+        os.environ[config.RUN_ID_ENV] = self.recorder.run_id
+        recording = self.recorder.store is not None and not self.recorder.errors
+        cause = None if recording else redact_text(self.recorder.errors[-1] if self.recorder.errors else "no store")
+        os.environ[config.ACTIVE_ENV] = config.active_marker(
+            self.recorder.run_id, self.recorder.target, recording, cause, getattr(self.recorder.store, "backend", None)
+        )
+
+    def v2_runner_on_start(self, host, task):
+        if not self._started or not self._wants_intent(task):
+            return
+        state = task.args.get("state") if isinstance(task.args, dict) else None
+        self._guarded(
+            self.recorder.intent,
+            host.get_name(),
+            task.get_name(),
+            _action(task),
+            getattr(task, "_uuid", None),
+            bool(getattr(task, "loop", None) or getattr(task, "loop_with", None)),
+            state,
+            _check_mode(task),
+        )
 
     def v2_runner_on_ok(self, result):
         self._task_result(result, "ok")
@@ -168,9 +237,22 @@ class CallbackModule(CallbackBase):
     def v2_runner_on_unreachable(self, result):
         self._task_result(result, "unreachable")
 
+    def v2_runner_on_skipped(self, result):
+        self._task_result(result, "skipped")
+
+    def v2_runner_item_on_ok(self, result):
+        self._item_result(result, "ok")
+
+    def v2_runner_item_on_failed(self, result):
+        self._item_result(result, "failed")
+
     def v2_playbook_on_stats(self, stats):
         if not self._started:
             return
+        hosts = {
+            host: {key: stats.summarize(host).get(key, 0) for key in _STAT_KEYS} for host in sorted(stats.processed)
+        }
+        self._guarded(self.recorder.run_end, hosts)
         self._display.display(self.recorder.receipt_line())
         artifacts = os.environ.get("AWX_ISOLATED_DATA_DIR")
         if artifacts and os.path.isdir(artifacts):
@@ -178,6 +260,14 @@ class CallbackModule(CallbackBase):
         self.recorder.close()
 
     # --- plumbing -------------------------------------------------------------------------------------------------
+    def _wants_intent(self, task) -> bool:
+        action = _action(task)
+        if action not in self._intent_actions or _check_mode(task):
+            return False
+        state = task.args.get("state") if isinstance(task.args, dict) else None
+        # The patch modules' default state is scanned, which changes nothing.
+        return not (state == "scanned" or (state is None and action in config.DEFAULT_INTENT_ACTIONS))
+
     def _task_result(self, result, status, ignore_errors=False):
         if not self._started:
             return
@@ -190,11 +280,30 @@ class CallbackModule(CallbackBase):
             self.recorder.task_result,
             result.host.get_name(),
             task.get_name(),
-            task.action,
+            _action(task),
             data,
             status,
             no_log,
             task.args,
+            getattr(task, "_uuid", None),
+            () if no_log else _secrets(result, data),
+        )
+
+    def _item_result(self, result, status):
+        if not self._started or bool(result.task.no_log):
+            return
+        task = result.task
+        data = dict(result.result)
+        self._guarded(
+            self.recorder.item_result,
+            result.host.get_name(),
+            task.get_name(),
+            _action(task),
+            data,
+            status,
+            task.args,
+            getattr(task, "_uuid", None),
+            _secrets(result, data),
         )
 
     def _guarded(self, call, *args):
@@ -203,16 +312,38 @@ class CallbackModule(CallbackBase):
         try:
             call(*args)
         except EvidenceIncomplete as exc:
-            self._display.error(f"{exc}. The run is stopped because its changes could not be recorded (on_error=fail).")
+            self._display.error(
+                f"{redact_text(str(exc))}. The run is stopped because its changes could not be recorded (on_error=fail)."
+            )
             self._display.display(self.recorder.receipt_line(), stderr=True)
             # Ansible turns callback exceptions into warnings; SystemExit is not an Exception, so it ends the run.
             raise SystemExit(EXIT_EVIDENCE_INCOMPLETE) from exc
         finally:
             self.recorder.busy_seconds += time.perf_counter() - started
         if self.recorder.lost != lost and self.recorder.errors:
-            self._display.warning(f"evidence incomplete (on_error=warn): {self.recorder.errors[-1]}")
+            self._display.warning(f"evidence incomplete (on_error=warn): {redact_text(self.recorder.errors[-1])}")
         if self._stats is not None:
             self._stats.set_custom_stats("evidence", self.recorder.receipt())
+
+
+def _action(task) -> str:
+    return getattr(task, "resolved_action", None) or task.action
+
+
+def _check_mode(task) -> bool:
+    explicit = getattr(task, "check_mode", None)
+    return bool(explicit) if isinstance(explicit, bool) else bool(context.CLIARGS.get("check", False))
+
+
+def _secrets(result, data) -> tuple:
+    """The secret values of this result: credential-like keys and URL passwords in it, no_log option values."""
+    fields = getattr(result, "task_fields", None) or {}
+    args = fields.get("args") if isinstance(fields, dict) else None
+    args = args if isinstance(args, dict) else (result.task.args if isinstance(result.task.args, dict) else {})
+    found = secret_values(data)
+    secret_values(args, found)
+    found |= no_log_values(data, args)
+    return ordered(found)
 
 
 def _find_stats():

@@ -24,10 +24,17 @@ options:
     description: Only the records of this inventory host.
     type: str
   store:
-    description: The evidence store, a SQLite path or a PostgreSQL DSN (the callback's default when unset).
+    description:
+      - The evidence store, a SQLite path or a PostgreSQL DSN, read the way the callback reads it -
+        E(EVERYLAYER_EVIDENCE_STORE), C(store) in the C([everylayer_evidence]) section of ansible.cfg, then the
+        callback's default.
+      - Opened read-only; a store that does not exist is an error.
     type: str
     env:
       - name: EVERYLAYER_EVIDENCE_STORE
+    ini:
+      - section: everylayer_evidence
+        key: store
 """
 
 EXAMPLES = r"""
@@ -111,7 +118,7 @@ class LookupModule(LookupBase):
         host = self.get_option("host")
         found = []
         try:
-            with open_store(resolve_store(self.get_option("store"))) as store:
+            with open_store(resolve_store(self.get_option("store")), readonly=True) as store:
                 for run_id in terms:
                     found.extend(select_changes(store.records(run_id=str(run_id)), host))
         except EvidenceError as exc:

@@ -34,10 +34,17 @@ options:
     type: list
     elements: str
   store:
-    description: The evidence store, a SQLite path or a PostgreSQL DSN (the callback's default when unset).
+    description:
+      - The evidence store, a SQLite path or a PostgreSQL DSN, read the way the callback reads it -
+        E(EVERYLAYER_EVIDENCE_STORE), C(store) in the C([everylayer_evidence]) section of ansible.cfg, then the
+        callback's default.
+      - Opened read-only; a store that does not exist is an error.
     type: str
     env:
       - name: EVERYLAYER_EVIDENCE_STORE
+    ini:
+      - section: everylayer_evidence
+        key: store
 notes:
   - Reads the whole store once per call to find open rollbacks; keep retention (the callback's C(retention_days))
     in line with how far back a gate should look.
@@ -65,14 +72,18 @@ _raw:
       type: str
     outcomes:
       description:
-        - Host name to C(patched), C(rolled_back), C(failed) (changed and not restored), C(unchanged) (failed or
-          unreachable before any change), C(deferred), C(planned) (check mode) or C(untouched).
+        - Host name to C(patched), C(rolled_back), C(failed) (changed and not restored), C(unknown) (a patch task
+          started on the host and never reported an outcome - the controller died, or the record was lost),
+          C(unchanged) (failed or unreachable before any change), C(deferred), C(planned) (check mode) or
+          C(untouched).
       type: dict
     counts:
-      description: How many hosts have each outcome.
+      description:
+        - How many hosts have each outcome. C(failed) includes the C(unknown) hosts (a gate counts an unknown host
+          as failed); C(unknown) gives their number alone.
       type: dict
     success_rate:
-      description: patched / (patched + rolled_back + failed + unchanged); 1.0 when no host was attempted.
+      description: patched / (patched + rolled_back + failed + unchanged), unknown counted as failed; 1.0 when no host was attempted.
       type: float
     open_rollbacks:
       description: Failed rollbacks not followed by a successful rollback or change (host, run_id, seq, recorded_at, msg).
@@ -99,7 +110,7 @@ class LookupModule(LookupBase):
         hosts = [str(h) for term in terms for h in (term if isinstance(term, (list, tuple)) else [term])]
         scope = self.get_option("open_rollbacks_hosts") or hosts
         try:
-            with open_store(resolve_store(self.get_option("store"))) as store:
+            with open_store(resolve_store(self.get_option("store")), readonly=True) as store:
                 every = list(store.records())
         except EvidenceError as exc:
             raise AnsibleLookupError(f"evidence_gate: {exc}") from None

@@ -1,38 +1,109 @@
 # Private to everylayer.patch: may change without notice.
 # Copyright: (c) 2026, everylayer.patch contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the evidence_verify and evidence_report action plugins do, without Ansible around it."""
+"""What the evidence_verify, evidence_report and evidence_preflight action plugins do, without Ansible around it."""
 
 from __future__ import annotations
 
 import os
 
-from . import html, report
-from .store import open_store
+from . import config, html, report
+from .intents import runs_state
+from .redact import redact, redact_text
+from .store import EvidenceError, open_store
 
 STORE_ENV = "EVERYLAYER_EVIDENCE_STORE"
 
 
 def resolve_store(store):
-    return store or os.environ.get(STORE_ENV) or None
+    """The task's option, else the callback's own setting (EVERYLAYER_EVIDENCE_STORE, ansible.cfg, default)."""
+    if store:
+        return store
+    try:
+        return config.callback_setting("store")
+    except config.EvidenceConfigError as exc:
+        raise EvidenceError(str(exc)) from None
 
 
-def verify_store(store=None, expected_head=None, run_id=None) -> dict:
-    with open_store(resolve_store(store)) as db:
-        result = db.verify(expected_head=expected_head, run_id=run_id).as_dict()
+def current_run():
+    """The run id of the callback recording this very run (None outside one)."""
+    marker = config.read_marker()
+    return marker.get("run_id") if marker else None
+
+
+def verify_store(store=None, expected_head=None, run_id=None, allow_empty=False) -> dict:
+    """Verify the chain read-only, then the write-ahead rules: every run ended, every intent has its outcome."""
+    with open_store(resolve_store(store), readonly=True) as db:
+        verification = db.verify(expected_head=expected_head, run_id=run_id)
+        records = list(db.records())
+        result = verification.as_dict()
         result["backend"] = db.backend
+    strict_checks(verification, records, run_id, allow_empty)
+    result = dict(result, **verification.as_dict())
     result["verified"] = result["ok"]
+    result["interrupted_runs"], result["unknown_hosts"] = interrupted(records)
     return result
+
+
+def strict_checks(verification, records, run_id=None, allow_empty=False):
+    """Add to ``verification`` (chain.VerifyResult) what a chain alone cannot show."""
+    if not verification.records and not allow_empty:
+        verification.problem("empty", 0, "the evidence store has no records (allow_empty: true accepts that)")
+    if run_id is not None and not any(rec.run_id == run_id for rec in records):
+        verification.problem("missing_run", 0, f"run {run_id} has no records in the evidence store")
+    for state in runs_state(records, current_run()).values():
+        if state["ended"] and not state["open"]:
+            continue
+        unknown = [item for item in state["open"] if not item["reconciled_by"]]
+        hosts = ", ".join(sorted({item["host"] for item in unknown})) or "none"
+        if not state["ended"] and not state["settled"]:
+            msg = (
+                f"run {state['run_id']} (started {state['started']}) has no run_end record: it was interrupted; "
+                f"hosts in an unknown state: {hosts}"
+            )
+            verification.problem("interrupted", _first_seq(records, state["run_id"]), msg)
+        for item in unknown:
+            msg = (
+                f"host {item['host']}: task {item['task']!r} of run {state['run_id']} was started (record "
+                f"{item['seq']}) and never reported an outcome: its state is unknown until a scan reconciles it"
+            )
+            verification.problem("unknown", item["seq"], msg)
+
+
+def interrupted(records):
+    runs = runs_state(records, current_run()).values()
+    stopped = [{k: state[k] for k in ("run_id", "started", "settled")} for state in runs if not state["ended"]]
+    unknown = [dict(item, run_id=state["run_id"]) for state in runs for item in state["open"]]
+    return stopped, unknown
+
+
+def _first_seq(records, run_id):
+    return next((rec.seq for rec in records if rec.run_id == run_id), 0)
 
 
 def write_report(dest, formats, store=None, run_id=None, since=None, until=None, title=None) -> dict:
     """Verify the whole chain, build the report for the selected records, write one file per format."""
-    with open_store(resolve_store(store)) as db:
-        verification = db.verify().as_dict()
-        records = list(db.records(run_id=run_id, since=since, until=until))
+    with open_store(resolve_store(store), readonly=True) as db:
+        verification = db.verify()
+        every = list(db.records())
+    strict_checks(verification, every, allow_empty=True)
+    verification = verification.as_dict()
+    records = [
+        rec
+        for rec in every
+        if (run_id is None or rec.run_id == run_id)
+        and (since is None or rec.recorded_at >= since)
+        and (until is None or rec.recorded_at < until)
+    ]
+    stopped, unknown = interrupted(every)
     data = report.build(
         records, verification={k: verification[k] for k in ("ok", "summary", "records", "head", "problems")}
     )
+    data["interrupted_runs"] = [run for run in stopped if run_id is None or run["run_id"] == run_id]
+    data["unknown_hosts"] = [item for item in unknown if run_id is None or item["run_id"] == run_id]
+    data["totals"]["interrupted_runs"] = len(data["interrupted_runs"])
+    data["totals"]["unknown_hosts"] = len({item["host"] for item in data["unknown_hosts"] if not item["reconciled_by"]})
+    data = redact(data)  # records written before by-value redaction existed: no URL credential reaches a report
     dest = os.path.abspath(os.path.expanduser(dest))
     os.makedirs(dest, mode=0o700, exist_ok=True)
     stem = "evidence-report" + (f"-{run_id}" if run_id else "")
@@ -49,4 +120,46 @@ def write_report(dest, formats, store=None, run_id=None, since=None, until=None,
             handle.write(renderers[fmt](data))
         os.replace(path + ".tmp", path)
         paths[fmt] = path
-    return {"paths": paths, "totals": data["totals"], "verification": data["verification"], "records": len(records)}
+    return {
+        "paths": paths,
+        "totals": data["totals"],
+        "verification": data["verification"],
+        "records": len(records),
+        "interrupted_runs": data["interrupted_runs"],
+        "unknown_hosts": data["unknown_hosts"],
+    }
+
+
+def preflight(store=None, required=True) -> dict:
+    """Is this run's evidence being recorded, into the store every reader will open? The cause when not."""
+    marker = config.read_marker()
+    target = resolve_store(store)
+    shown = redact_text(str(target))
+    base = {"store": shown, "run_id": marker.get("run_id") if marker else None, "recording": False}
+    if marker is None:
+        return dict(
+            base,
+            cause="the everylayer.patch.evidence callback is not recording this run: it is not enabled "
+            "(callbacks_enabled in ansible.cfg or ANSIBLE_CALLBACKS_ENABLED must list everylayer.patch.evidence) "
+            "or it failed to load (see the warnings at the start of the run)",
+        )
+    if not marker.get("recording"):
+        return dict(base, cause=f"the evidence callback cannot write its store: {marker.get('cause')}")
+    if marker.get("store") != config.fingerprint(target):
+        return dict(
+            base,
+            cause=f"the evidence callback writes another store than {shown} (set the store in one place: "
+            "EVERYLAYER_EVIDENCE_STORE or [everylayer_evidence] store in ansible.cfg, or the same store option)",
+        )
+    try:
+        with open_store(target, readonly=True) as db:
+            started = next((rec for rec in db.records(run_id=marker["run_id"]) if rec.kind == "run_start"), None)
+            backend = db.backend
+            path = getattr(db, "path", None)
+    except EvidenceError as exc:
+        return dict(base, cause=redact_text(str(exc)))
+    if started is None:
+        return dict(base, cause=f"the store {shown} has no run_start record of run {marker['run_id']}")
+    if path and not os.access(path, os.W_OK):
+        return dict(base, cause=f"the SQLite evidence store {path} is not writable by this user")
+    return dict(base, recording=True, backend=backend, cause=None)

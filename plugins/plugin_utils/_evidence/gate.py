@@ -8,7 +8,9 @@ Pure functions over evidence records (``store.Record``); the lookup plugin ``evi
 
 from __future__ import annotations
 
-OUTCOMES = ("patched", "rolled_back", "failed", "unchanged", "deferred", "planned", "untouched")
+from .intents import open_intents
+
+OUTCOMES = ("patched", "rolled_back", "failed", "unknown", "unchanged", "deferred", "planned", "untouched")
 
 
 def host_outcomes(records, hosts):
@@ -19,8 +21,10 @@ def host_outcomes(records, hosts):
     restored); a failed task or an unreachable host with no change recorded, or a host the rollout verified still
     runs its old version (an ``unchanged`` decision), is ``unchanged``; a change record that
     did not fail is ``patched`` (an empty change list means the host was already compliant); a check-mode record
-    is ``planned``; a host outside its window is ``deferred``.
+    is ``planned``; a host outside its window is ``deferred``. A host with an ``intent`` record whose task never
+    reported an outcome (the controller died mid-task) is ``unknown``, unless the rollout settled it by a decision.
     """
+    records = list(records)
     found = dict.fromkeys(hosts, "untouched")
     touched, settled = set(), set()
     for rec in records:
@@ -51,6 +55,9 @@ def host_outcomes(records, hosts):
                 found[host] = "patched"
         elif rec.kind in ("failure", "unreachable") and not data.get("ignored"):
             found[host] = "failed" if host in touched else "unchanged"
+    for rec in open_intents(records):
+        if rec.host in found and rec.host not in settled:
+            found[rec.host] = "unknown"
     return found
 
 
@@ -83,6 +90,7 @@ def gate_view(run_records, all_records, hosts, scope=None):
     """The gate's whole input: outcomes and counts of ``hosts`` in the run, open rollbacks of ``scope`` (or hosts)."""
     outcomes = host_outcomes(run_records, hosts)
     counts = {name: sum(1 for value in outcomes.values() if value == name) for name in OUTCOMES}
+    counts["failed"] += counts["unknown"]  # a gate counts a host in an unknown state as failed
     attempted = counts["patched"] + counts["rolled_back"] + counts["failed"] + counts["unchanged"]
     return {
         "outcomes": outcomes,

@@ -49,6 +49,7 @@ def render(report, title="everylayer.patch change evidence") -> str:
         f'<div class="chart"><h3>Changes per host</h3>{bar_chart(report["per_host"], "chart-hosts")}</div>',
         f'<div class="chart"><h3>Success rate per layer</h3>{bar_chart(success, "chart-success", unit="%", maximum=100)}</div>',
         "</div>",
+        _interrupted(report),
         _time_to_patch(report["time_to_patch"]),
         "<h2>Changes per layer and host</h2>",
         _changes(report),
@@ -131,6 +132,28 @@ def _changes(report) -> str:
             )
     out.append("</div>")
     return "".join(out)
+
+
+def _interrupted(report) -> str:
+    """Runs without their end and hosts in an unknown state, before anything else a reader might trust."""
+    runs, hosts = report.get("interrupted_runs") or [], report.get("unknown_hosts") or []
+    if not runs and not hosts:
+        return ""
+    return "\n".join(
+        [
+            '<section id="interrupted">',
+            '<h2 class="bad">Interrupted runs and hosts in an unknown state</h2>',
+            '<p class="bad">These runs have no run_end record; these hosts started a patch task that never reported '
+            "an outcome. Their state is what a later scan found (reconciled_by), or unknown.</p>",
+            _table(runs, ("started", "run_id", "settled"), "interrupted-runs"),
+            _table(
+                [dict(h, changed_outside=_fmt(h.get("changed_outside"))) for h in hosts],
+                ("recorded_at", "run_id", "host", "task", "reconciled_by", "changed_outside"),
+                "unknown-hosts",
+            ),
+            "</section>",
+        ]
+    )
 
 
 def _table(rows, columns, table_id) -> str:

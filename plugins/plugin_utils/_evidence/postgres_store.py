@@ -13,7 +13,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from .chain import Record, canonical
-from .store import EvidenceError, EvidenceStore, chained, schema
+from .redact import redact_text
+from .store import TABLES, EvidenceError, EvidenceStore, chained, schema
 
 try:
     import psycopg
@@ -34,16 +35,22 @@ class PostgresStore(EvidenceStore):
         "oldest_at = EXCLUDED.oldest_at, newest_at = EXCLUDED.newest_at"
     )
 
-    def __init__(self, dsn: str, synchronous: str = "normal", connect_timeout: int = 10, **_ignored):
+    def __init__(
+        self, dsn: str, synchronous: str = "normal", connect_timeout: int = 10, readonly: bool = False, **_ignored
+    ):
         if psycopg is None:
             raise EvidenceError(
                 "the PostgreSQL evidence store needs the Python package psycopg (pip install 'psycopg[binary]')"
             )
         self.dsn = dsn
+        self.readonly = readonly
         try:
             self._db = psycopg.connect(
                 dsn, autocommit=True, connect_timeout=connect_timeout, application_name="everylayer-evidence"
             )
+            if readonly:
+                self._check_readonly()
+                return
             if str(synchronous).lower() != "full":
                 # Committed per record all the same; only the wait for the server's WAL flush is skipped.
                 self._db.execute("SET synchronous_commit TO off")
@@ -51,7 +58,21 @@ class PostgresStore(EvidenceStore):
                 for statement in SCHEMA:
                     cur.execute(statement)
         except psycopg.Error as exc:
-            raise EvidenceError(f"cannot open the PostgreSQL evidence store: {exc}".strip()) from exc
+            raise EvidenceError(redact_text(f"cannot open the PostgreSQL evidence store: {exc}".strip())) from exc
+
+    def _check_readonly(self):
+        # Every transaction of this session is read-only: the server refuses any write, DDL included.
+        self._db.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        found = self._db.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ANY (current_schemas(false))"
+        ).fetchall()
+        missing = [name for name in TABLES if name not in {row[0] for row in found}]
+        if missing:
+            self.close()
+            raise EvidenceError(
+                f"the PostgreSQL evidence store has no table {', '.join(missing)}: not an evidence store, or the "
+                "table was dropped (nothing is re-created)"
+            )
 
     def append(self, run_id: str, run_seq: int, kind: str, host, data) -> Record:
         """As the base class, in two round trips: (BEGIN, lock, read head) then (INSERT, COMMIT), pipelined."""
@@ -63,7 +84,7 @@ class PostgresStore(EvidenceStore):
                 rec = chained(self._head(cur), run_id, run_seq, kind, host, body)
                 self._insert(cur, rec)
         except psycopg.Error as exc:
-            raise EvidenceError(f"cannot write the PostgreSQL evidence store: {exc}".strip()) from exc
+            raise EvidenceError(redact_text(f"cannot write the PostgreSQL evidence store: {exc}".strip())) from exc
         return rec
 
     @contextmanager

@@ -13,6 +13,7 @@ import json
 import os
 import uuid
 
+from .intents import FORMAT, reconcile_entry
 from .redact import CENSORED, redact
 from .store import EvidenceError, open_store
 
@@ -38,6 +39,7 @@ class Recorder:
         self.head = None
         self.errors = []
         self.busy_seconds = 0.0  # time the callback spent recording, reported in the receipt
+        self._open = {}  # (host, task_uuid) -> loop items recorded so far, for intents awaiting their outcome
 
     # --- events ---------------------------------------------------------------------------------------------
     def start(self, metadata: dict):
@@ -45,14 +47,54 @@ class Recorder:
             self.store = self._guard(lambda: open_store(self.target, synchronous=self.synchronous))
         if self.store is not None and self.retention_days > 0:
             self._guard(lambda: self.store.prune(self.retention_days, run_id=self.run_id))
-        self._append("run_start", None, redact(metadata))
+        self._append("run_start", None, dict(redact(metadata), evidence_format=FORMAT))
 
-    def task_result(self, host, task, action, result, status, no_log=False, task_args=None):
-        """``status`` is ok, failed (with ignore_errors noted in the result) or unreachable."""
+    def intent(self, host, task, action, task_uuid, loop=False, state=None, check_mode=False):
+        """Written before the task reaches the host: without its outcome later, the host's state is unknown."""
+        self._open[(host, task_uuid)] = 0
+        data = {"task": task, "action": action, "task_uuid": task_uuid, "loop": bool(loop), "check_mode": check_mode}
+        if isinstance(state, str) and "{" not in state:
+            data["state"] = state
+        return self._append("intent", host, redact(data))
+
+    def item_result(self, host, task, action, item, status, task_args=None, task_uuid=None, secrets=()):
+        """One loop item of an intent task, recorded as it finishes (the task's own outcome comes at its end)."""
+        key = (host, task_uuid)
+        if key not in self._open or not isinstance(item, dict) or item.get("_ansible_no_log"):
+            return None
+        self._open[key] += 1
+        if "layer" in item and "changes" in item:
+            return self._change(host, task, action, item, status, task_args or {}, task_uuid, secrets, self._open[key])
+        return None
+
+    def task_result(self, host, task, action, result, status, no_log=False, task_args=None, task_uuid=None, secrets=()):
+        """``status`` is ok, failed (with ignore_errors noted in the result), unreachable or skipped."""
         result = result or {}
+        opened = (host, task_uuid) in self._open
+        items_done = self._open.pop((host, task_uuid), 0)
+        uuid = task_uuid if opened else None
+        written = self.written
+        self._task_records(host, task, action, result, status, no_log, task_args or {}, uuid, secrets, items_done)
+        if opened and (self.written == written or items_done):
+            data = {"task": task, "action": action, "task_uuid": uuid, "status": status}
+            data["changed"] = bool(result.get("changed"))
+            self._append("outcome", host, data)
+
+    def run_end(self, host_stats=None):
+        """The run's last record: without it, verify and the report name the run as interrupted."""
+        data = {"hosts": redact(host_stats or {}), "records": self.written + 1, "lost": self.lost}
+        if self._open:
+            data["open_intents"] = sorted(f"{host} {uuid}" for host, uuid in self._open)
+        return self._append("run_end", None, data)
+
+    def _task_records(self, host, task, action, result, status, no_log, task_args, uuid, secrets, items_done):
+        tag = {"task_uuid": uuid} if uuid else {}
+        if status == "skipped":
+            return None
         if status == "unreachable":
             msg = result.get("msg") if not no_log else CENSORED
-            return self._append("unreachable", host, {"task": task, "action": action, "msg": _short(msg)})
+            data = {"task": task, "action": action, "msg": _short(msg), **tag}
+            return self._append("unreachable", host, redact(data, secrets=secrets))
         if no_log:
             if result.get("changed") or status == "failed":
                 data = {
@@ -61,27 +103,29 @@ class Recorder:
                     "censored": CENSORED,
                     "changed": bool(result.get("changed")),
                     "failed": status == "failed",
+                    **tag,
                 }
                 self._append("withheld", host, data)
             return None
         items = result.get("results") if isinstance(result.get("results"), list) else None
-        recorded = False
-        for item in items or [result]:
+        recorded = bool(items_done)
+        for item in [] if items_done else items or [result]:
             if isinstance(item, dict) and "layer" in item and "changes" in item:
-                self._change(host, task, action, item, status, task_args or {})
+                self._change(host, task, action, item, status, task_args, uuid, secrets)
                 recorded = True
         decision = _decision(result)
         if decision is not None:
-            data = {"task": task, "decision": redact(decision)}
+            data = {"task": task, "decision": redact(decision, secrets=secrets)}
             self._append("decision", host, data)
             recorded = True
         if status == "failed" and not recorded:
-            data = {"task": task, "action": action, "ignored": bool(result.get("_ignore_errors"))}
+            data = {"task": task, "action": action, "ignored": bool(result.get("_ignore_errors")), **tag}
             data["msg"] = _short(result.get("msg") or result.get("stderr") or "")
-            self._append("failure", host, data)
+            self._append("failure", host, redact(data, secrets=secrets))
+        return None
 
     # --- helpers --------------------------------------------------------------------------------------------
-    def _change(self, host, task, action, item, status, task_args):
+    def _change(self, host, task, action, item, status, task_args, uuid=None, secrets=(), index=None):
         state = str(task_args.get("state") or item.get("state") or "")
         kind = "rollback" if state in ROLLBACK_STATES or item.get("rolled_back") is True else "change"
         data = {
@@ -90,14 +134,28 @@ class Recorder:
             "failed": status == "failed" or bool(item.get("failed")),
             "changed": bool(item.get("changed")),
         }
+        if uuid:
+            data["task_uuid"] = uuid
+        if index is not None:
+            data["item"] = index
         # precheck / postcheck: the checks a patch module ran in the same call (everylayer.patch.packages)
         for key in ("layer", "changes", "pending", "reboot_required", "rollback", "msg", "precheck", "postcheck"):
             if key in item:
-                data[key] = redact(item[key])
+                data[key] = redact(item[key], secrets=secrets)
         data["msg"] = _short(data.get("msg"))
         # check mode: `changes` is a forecast (docs/change-record.md), never to be counted as applied
         data["simulated"] = bool(item.get("simulated", False))
-        self._append(kind, host, data)
+        rec = self._append(kind, host, data)
+        if state == "scanned" and not data["simulated"] and not data["failed"] and self.store is not None:
+            self._reconcile(host, task, data.get("pending"))
+        return rec
+
+    def _reconcile(self, host, task, pending):
+        """A scan of a host whose earlier intent has no outcome: record what the host looks like now."""
+        records = self._guard(lambda: list(self.store.records(host=host)))
+        entry = reconcile_entry(records or [], host, pending) if records else None
+        if entry is not None:
+            self._append("reconcile", host, dict(entry, task=task))
 
     def _append(self, kind, host, data):
         if self.store is None:

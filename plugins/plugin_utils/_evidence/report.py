@@ -179,14 +179,29 @@ def to_json(report) -> str:
     return json.dumps(report, indent=2, sort_keys=True, default=str) + "\n"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value):
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ (or tab, CR) gets a leading quote.
+
+    OWASP's advice for CSV injection; a number stays a number (negative ones too).
+    """
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    text = str(value)
+    text = "'" + text if text.startswith(FORMULA_START) else text
+    # a bare CR is no line end to this writer (lineterminator \n), so it would not be quoted: make it one
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def to_csv(report) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in report["changes"]:
-        writer.writerow(
-            dict(row, advisories=" ".join(row["advisories"]), kind=row["kind"], change_kind=row["change_kind"])
-        )
+        flat = dict(row, advisories=" ".join(str(a) for a in row["advisories"] or []))
+        writer.writerow({key: cell(flat.get(key)) for key in CSV_FIELDS})
     return out.getvalue()
 
 

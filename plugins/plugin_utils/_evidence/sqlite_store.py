@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import urllib.parse
 from contextlib import contextmanager
 
-from .store import EvidenceError, EvidenceStore, schema
+from .store import TABLES, EvidenceError, EvidenceStore, schema
 
 SCHEMA = schema("INTEGER")  # INTEGER PRIMARY KEY: seq is the rowid
 
@@ -25,8 +26,12 @@ class SQLiteStore(EvidenceStore):
         " VALUES (1, ?, ?, ?, ?, ?, ?, ?)"
     )
 
-    def __init__(self, path: str, synchronous: str = "normal", timeout: float = 60.0):
+    def __init__(self, path: str, synchronous: str = "normal", timeout: float = 60.0, readonly: bool = False):
         self.path = os.path.abspath(os.path.expanduser(path))
+        self.readonly = readonly
+        if readonly:
+            self._open_readonly(timeout)
+            return
         try:
             os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
             # Create the file owner-only before SQLite opens it; the -wal and -shm files inherit nothing,
@@ -46,8 +51,30 @@ class SQLiteStore(EvidenceStore):
         except (OSError, sqlite3.Error) as exc:
             raise EvidenceError(f"cannot open the SQLite evidence store {self.path}: {exc}") from exc
 
+    def _open_readonly(self, timeout):
+        if not os.path.isfile(self.path):
+            raise EvidenceError(
+                f"no SQLite evidence store at {self.path}: the file does not exist (nothing is created)"
+            )
+        try:
+            uri = "file:" + urllib.parse.quote(self.path) + "?mode=ro"
+            self._db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+            self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            rows = self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        except sqlite3.Error as exc:
+            raise EvidenceError(f"cannot open the SQLite evidence store {self.path} read-only: {exc}") from exc
+        missing = [name for name in TABLES if name not in {row[0] for row in rows}]
+        if missing:
+            self.close()
+            raise EvidenceError(
+                f"the SQLite evidence store {self.path} has no table {', '.join(missing)}: not an evidence store, "
+                "or the table was dropped (nothing is re-created)"
+            )
+
     @contextmanager
     def _locked(self):
+        if self.readonly:
+            raise EvidenceError(f"the SQLite evidence store {self.path} is open read-only")
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:

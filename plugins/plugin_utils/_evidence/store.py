@@ -36,6 +36,7 @@ def schema(big_int: str) -> tuple[str, ...]:
         hash TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS evidence_records_run ON evidence_records (run_id)",
         "CREATE INDEX IF NOT EXISTS evidence_records_at ON evidence_records (recorded_at)",
+        "CREATE INDEX IF NOT EXISTS evidence_records_host ON evidence_records (host)",
         f"""CREATE TABLE IF NOT EXISTS evidence_anchor (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         pruned_through {big_int} NOT NULL,
@@ -46,6 +47,9 @@ def schema(big_int: str) -> tuple[str, ...]:
         oldest_at TEXT,
         newest_at TEXT)""",
     )
+
+
+TABLES = ("evidence_records", "evidence_anchor")
 
 
 class EvidenceError(Exception):
@@ -118,11 +122,16 @@ class EvidenceStore:
         with self._reading() as tx:
             return self._anchor(tx)
 
-    def records(self, run_id=None, since=None, until=None):
+    def records(self, run_id=None, since=None, until=None, host=None):
         """Stream records in seq order, a page at a time (keyset pagination), so big stores fit in memory."""
         mark = self.placeholder
         clauses, params = [], []
-        filters = ((f"run_id = {mark}", run_id), (f"recorded_at >= {mark}", since), (f"recorded_at < {mark}", until))
+        filters = (
+            (f"run_id = {mark}", run_id),
+            (f"recorded_at >= {mark}", since),
+            (f"recorded_at < {mark}", until),
+            (f"host = {mark}", host),
+        )
         for clause, value in filters:
             if value is not None:
                 clauses.append(clause)
@@ -220,9 +229,15 @@ def head_of(rows) -> tuple:
     return (rows[0], rows[1]) if rows else (0, GENESIS)
 
 
-def open_store(target: str | None = None, **kwargs) -> EvidenceStore:
-    """``postgresql://...`` (or ``postgres://``, or a ``key=value`` DSN) opens PostgreSQL; anything else is a SQLite path."""
+def open_store(target: str | None = None, readonly: bool = False, **kwargs) -> EvidenceStore:
+    """``postgresql://...`` (or ``postgres://``, or a ``key=value`` DSN) opens PostgreSQL; anything else is a SQLite path.
+
+    ``readonly`` (every reader: verify, report, lookups, preflight) never creates, migrates or writes the store,
+    and fails on a store that does not exist or lacks a table.
+    """
     target = target or DEFAULT_SQLITE_PATH
+    if readonly:
+        kwargs["readonly"] = True
     if target.startswith(("postgresql://", "postgres://")) or ("=" in target and "dbname" in target):
         from .postgres_store import PostgresStore
 

@@ -7,6 +7,7 @@ import yaml
 from ansible import constants as C
 from ansible.executor.stats import AggregateStats
 from ansible_collections.everylayer.patch.plugins.callback import evidence
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
 
 NAME = "everylayer.patch.evidence"
 
@@ -85,7 +86,10 @@ def test_hooks_record_and_publish_the_receipt(callback, capsys):
     assert [r.kind for r in records] == ["run_start", "change", "failure", "unreachable"]
     assert records[0].data["change_ticket"] == "CHG-9" and records[2].data["ignored"] is True
     callback.v2_playbook_on_stats(stats)
-    assert f"EVIDENCE run={receipt['run_id']} records=4 head={receipt['head']}" in capsys.readouterr().out
+    # the run's last record is run_end: the receipt counts it
+    assert f"EVIDENCE run={receipt['run_id']} records=5 " in capsys.readouterr().out
+    with open_store(callback.recorder.target, readonly=True) as db:
+        assert [r.kind for r in db.records()][-1] == "run_end"
 
 
 def test_a_failed_write_ends_the_run(callback, tmp_path):

@@ -1,0 +1,219 @@
+"""The callback fails closed: bad options end the run loudly; write-ahead intents, loop items, run_end, the run id."""
+
+import json
+import os
+import types
+
+import pytest
+import yaml
+from ansible import constants as C
+from ansible_collections.everylayer.patch.plugins.callback import evidence
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+
+NAME = "everylayer.patch.evidence"
+PROBE = "everylayer.patch.packages"
+
+
+def load_plugin():
+    options = yaml.safe_load(evidence.DOCUMENTATION)["options"]
+    C.config.initialize_plugin_configuration_definitions("callback", NAME, options)
+    plugin = evidence.CallbackModule()
+    plugin._load_name = NAME
+    return plugin
+
+
+@pytest.fixture
+def make_callback(tmp_path, monkeypatch):
+    plugins = []
+    for var in ("EVERYLAYER_EVIDENCE_ACTIVE", "EVERYLAYER_EVIDENCE_RUN_ID"):
+        monkeypatch.delenv(var, raising=False)
+
+    def make(**env):
+        monkeypatch.setenv("EVERYLAYER_EVIDENCE_STORE", str(tmp_path / "ev.sqlite"))
+        for name, value in env.items():
+            monkeypatch.setenv(f"EVERYLAYER_EVIDENCE_{name.upper()}", value)
+        plugin = load_plugin()
+        plugin.set_options()
+        plugins.append(plugin)
+        return plugin
+
+    yield make
+    for plugin in plugins:
+        if plugin.recorder is not None:
+            plugin.recorder.close()
+    os.environ.pop("EVERYLAYER_EVIDENCE_ACTIVE", None)
+    os.environ.pop("EVERYLAYER_EVIDENCE_RUN_ID", None)
+
+
+def task(name="Patch", action=PROBE, args=None, uuid="t-1", loop=None, no_log=False):
+    return types.SimpleNamespace(
+        no_log=no_log,
+        action=action,
+        resolved_action=action,
+        args=args if args is not None else {"state": "patched"},
+        get_name=lambda: name,
+        _uuid=uuid,
+        loop=loop,
+        loop_with=None,
+        check_mode=None,
+    )
+
+
+def host(name="web1"):
+    return types.SimpleNamespace(get_name=lambda: name)
+
+
+def result(the_task, host_name="web1", data=None):
+    return types.SimpleNamespace(task=the_task, host=host(host_name), result=data or {}, task_fields={})
+
+
+def start(plugin, extra_vars=None):
+    manager = types.SimpleNamespace(extra_vars=extra_vars or {})
+    plugin.v2_playbook_on_start(types.SimpleNamespace(_file_name=None))
+    plugin.v2_playbook_on_play_start(types.SimpleNamespace(get_variable_manager=lambda: manager))
+
+
+def kinds(plugin):
+    return [(r.kind, r.host) for r in plugin.recorder.store.records()]
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"on_error": "fial"}, "on_error"),
+        ({"synchronous": "fulll"}, "synchronous"),
+        ({"retention_days": "thirty"}, "retention_days"),
+        ({"retention_days": "-5"}, "retention_days"),
+        ({"store": " "}, "store"),
+    ],
+)
+def test_a_bad_option_ends_the_run_naming_it(make_callback, capsys, env, named):
+    """ansible-core would skip the callback with a warning (the run going on without evidence): never."""
+    with pytest.raises(SystemExit) as exc:
+        make_callback(**env)
+    assert exc.value.code == 16
+    err = capsys.readouterr().err
+    assert named in err and f"EVERYLAYER_EVIDENCE_{named.upper()}" in err and "stopped" in err
+
+
+def test_the_run_id_comes_from_the_extra_var_and_is_exposed(make_callback):
+    plugin = make_callback()
+    start(plugin, {"everylayer_run_id": "rollout-2026-12-07.1"})
+    assert plugin.recorder.run_id == "rollout-2026-12-07.1"
+    assert os.environ["EVERYLAYER_EVIDENCE_RUN_ID"] == "rollout-2026-12-07.1"
+    marker = json.loads(os.environ["EVERYLAYER_EVIDENCE_ACTIVE"])
+    assert marker["run_id"] == "rollout-2026-12-07.1" and marker["recording"] and marker["pid"] == os.getpid()
+    assert "ev.sqlite" not in os.environ["EVERYLAYER_EVIDENCE_ACTIVE"]  # a fingerprint, never a DSN with a password
+    assert [r.run_id for r in plugin.recorder.store.records()] == ["rollout-2026-12-07.1"]
+
+
+@pytest.mark.parametrize("bad", ["", " x", "a/b", "x" * 200, "$(touch /tmp/x)"])
+def test_a_bad_run_id_ends_the_run(make_callback, bad):
+    plugin = make_callback()
+    if bad == "":
+        start(plugin, {"everylayer_run_id": bad})  # empty: not given, a new id
+        assert plugin.recorder.run_id
+        return
+    with pytest.raises(SystemExit):
+        start(plugin, {"everylayer_run_id": bad})
+
+
+def test_an_intent_is_committed_before_the_task_reaches_the_host(make_callback):
+    plugin = make_callback()
+    start(plugin)
+    patch = task()
+    plugin.v2_runner_on_start(host(), patch)
+    # what a SIGKILL here would leave behind: the intent, no outcome
+    assert kinds(plugin) == [("run_start", None), ("intent", "web1")]
+    intent = list(plugin.recorder.store.records())[-1].data
+    assert intent["task_uuid"] == "t-1" and intent["state"] == "patched" and intent["action"] == PROBE
+    plugin.v2_runner_on_ok(result(patch, data={"changed": True, "layer": "os", "changes": [{"component": "a"}]}))
+    change = list(plugin.recorder.store.records())[-1]
+    assert change.kind == "change" and change.data["task_uuid"] == "t-1"
+
+
+def test_scans_and_other_actions_get_no_intent(make_callback):
+    plugin = make_callback()
+    start(plugin)
+    plugin.v2_runner_on_start(host(), task(args={}))  # packages defaults to state=scanned
+    plugin.v2_runner_on_start(host(), task(args={"state": "scanned"}))
+    plugin.v2_runner_on_start(host(), task(action="ansible.builtin.command", args={"cmd": "true"}))
+    assert kinds(plugin) == [("run_start", None)]
+
+
+def test_a_skipped_or_quiet_patch_task_still_closes_its_intent(make_callback):
+    plugin = make_callback()
+    start(plugin)
+    patch = task()
+    plugin.v2_runner_on_start(host(), patch)
+    plugin.v2_runner_on_skipped(result(patch, data={"skipped": True}))
+    records = list(plugin.recorder.store.records())
+    assert records[-1].kind == "outcome" and records[-1].data == {
+        "task": "Patch",
+        "action": PROBE,
+        "task_uuid": "t-1",
+        "status": "skipped",
+        "changed": False,
+    }
+
+
+def test_loop_items_are_recorded_as_they_finish(make_callback):
+    plugin = make_callback()
+    start(plugin)
+    patch = task(loop=["a", "b", "c"])
+    plugin.v2_runner_on_start(host(), patch)
+    for name in ("a", "b"):
+        item = {"changed": True, "layer": "os", "changes": [{"component": name}], "item": name}
+        plugin.v2_runner_item_on_ok(result(patch, data=item))
+    # killed before item c: a and b are in the store, each as its own record, and the intent is still open
+    recs = list(plugin.recorder.store.records())
+    assert [(r.kind, r.data.get("item")) for r in recs[2:]] == [("change", 1), ("change", 2)]
+    final = {"changed": True, "results": [{"layer": "os", "changes": [{"component": n}]} for n in "abc"]}
+    plugin.v2_runner_item_on_ok(result(patch, data={"changed": True, "layer": "os", "changes": [{"component": "c"}]}))
+    plugin.v2_runner_on_ok(result(patch, data=final))
+    recs = list(plugin.recorder.store.records())
+    # no duplicate of the items at the task's end: one outcome closes the intent
+    assert [r.kind for r in recs] == ["run_start", "intent", "change", "change", "change", "outcome"]
+
+
+def test_the_run_ends_with_a_run_end_record(make_callback):
+    from ansible.executor.stats import AggregateStats
+
+    plugin = make_callback()
+    start(plugin)
+    stats = AggregateStats()
+    stats.increment("ok", "web1")
+    stats.increment("changed", "web1")
+    target = plugin.recorder.target
+    plugin.v2_playbook_on_stats(stats)
+    with open_store(target, readonly=True) as db:
+        last = list(db.records())[-1]
+    assert last.kind == "run_end" and last.data["hosts"]["web1"]["changed"] == 1
+
+
+def test_secrets_in_task_args_and_urls_never_reach_the_store(make_callback):
+    plugin = make_callback()
+    start(plugin)
+    patch = task(args={"state": "patched", "bmc_password": "Pl4nted-Arg-Pw", "image_uri": "x"})
+    plugin.v2_runner_on_start(host(), patch)
+    data = {
+        "changed": True,
+        "layer": "firmware",
+        "changes": [{"component": "bios", "after": "2.0", "source": "https://admin:Pl4nted-Url-Pw@fw.example/b.bin"}],
+        "rollback": {"strategy": "image", "data": {"image": "scp://root:Pl4nted-Rb-Pw@10.0.0.9/old.bin"}},
+        "msg": "login as admin with Pl4nted-Arg-Pw failed once, retried",
+        "invocation": {"module_args": {"token_x": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}},
+    }
+    res = result(patch, data=data)
+    res.task_fields = {"args": {"token_x": "Pl4nted-NoLog-Val", "bmc_password": "Pl4nted-Arg-Pw"}}
+    data["msg"] += " Pl4nted-NoLog-Val"
+    plugin.v2_runner_on_ok(res)
+    with open(plugin.recorder.store.path, "rb") as handle:
+        raw = handle.read()
+    wal = plugin.recorder.store.path + "-wal"
+    raw += open(wal, "rb").read() if os.path.exists(wal) else b""
+    for secret in (b"Pl4nted-Arg-Pw", b"Pl4nted-Url-Pw", b"Pl4nted-Rb-Pw", b"Pl4nted-NoLog-Val"):
+        assert secret not in raw
+    change = list(plugin.recorder.store.records())[-1].data
+    assert change["rollback"]["data"]["image"] == "scp://root:********@10.0.0.9/old.bin"
+    assert "with ******** failed" in change["msg"]
