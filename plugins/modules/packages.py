@@ -63,10 +63,49 @@ options:
     default: []
   severity:
     description:
-      - Only updates whose highest advisory severity is at least this. Updates of unknown severity are left out.
+      - Only updates whose highest advisory severity is at least this. An update whose advisories name no
+        severity is below any minimum.
+      - An update whose advisory data is unknown (apt: its changelog could not be read and O(advisory_source) does
+        not name it) is decided by O(unknown_severity); by default the module fails, changing nothing.
       - Vendor words are normalised (Important is V(high), Moderate is V(medium)).
     type: str
     choices: [low, medium, high, critical]
+  unknown_severity:
+    description:
+      - What O(severity) and O(advisories) do with updates whose advisories and severity are unknown (apt: the
+        changelog could not be read, for example because the distribution's changelog server is unreachable).
+      - V(fail) fails the module, changing nothing, naming those updates. V(include) selects them, V(exclude)
+        leaves them out (C(details.reason) says so). RV(decided_on_unknown) counts the updates decided this way.
+    type: str
+    choices: [fail, include, exclude]
+    default: fail
+  advisory_source:
+    description:
+      - apt only. A file on the host or an C(http(s)://) URL (fetched from the host, TLS verified) with Debian
+        Security Tracker JSON (C({source: {CVE: {releases: {codename: {status, fixed_version, urgency}}}}})) or OSV
+        records (one record, a list, or C({"vulns": [...]})).
+      - Used for the updates whose changelog could not be read; they then carry the ids fixed between the
+        installed and the candidate SOURCE version and the highest severity named (tracker urgency, OSV severity
+        word). Tracker data is taken as complete (a source package it does not name has no known CVE); OSV
+        records speak only for the packages they name.
+      - A file that cannot be read or parsed is an error (nothing is changed).
+    type: str
+  changelog_timeout:
+    description:
+      - apt only. Seconds the one C(apt-get changelog) call may take (also apt's own HTTP timeout); after that
+        the updates whose changelog was not read have unknown advisories and severity, with a warning each.
+      - Between 1 and 3600.
+    type: int
+    default: 120
+  repair:
+    description:
+      - When the package state is broken (an interrupted dpkg run, packages not fully installed, what C(dpkg --audit)
+        reports, rpm database errors), repair it first (C(dpkg --configure -a) and C(apt-get install -f); rpm
+        C(rpm --rebuilddb)) instead of failing. In check mode the module only says it would repair.
+      - Without it, V(patched) and V(rolled_back) fail on a broken state with C(changed=false) before planning
+        anything; V(scanned) reports it in RV(package_state).
+    type: bool
+    default: false
   manifest:
     description:
       - An approved patch set, package name to exact version, for example the C(rollback.data.after) of a pilot
@@ -90,7 +129,9 @@ options:
   lock_timeout:
     description:
       - Seconds to wait for the package manager's lock held by another process. After that the module fails
-        with the lock holder's pid and command line.
+        with the lock holder's pid and command line. Between 0 and 86400.
+      - When the controller that started the module is gone by the time the lock is free (its SSH session ended,
+        it was killed), the module starts no transaction and changes nothing.
     type: int
     default: 60
   apt_changelogs:
@@ -98,9 +139,11 @@ options:
       - apt only. Read the candidates' changelogs (one C(apt-get changelog) call for all of them) for the CVE ids
         an update fixes and its urgency. On a real host apt downloads each changelog from the distribution's
         changelog server, which can take long for many updates or fail without network access.
-      - With V(false) apt updates carry no advisory ids and no severity; security updates are still known from
-        their C(*security*) suite. O(advisories) and O(severity) cannot select apt updates then, so combining
-        them with V(false) on an apt host is an error. dnf and zypper ignore this option.
+      - Changelogs are looked up per SOURCE package (C(libssl3) is built from C(openssl)): each is read once and only
+        its entries newer than the installed source version count (binNMU C(+bN) versions map to their source).
+      - With V(false) apt updates have unknown advisories and severity (unless O(advisory_source) names them);
+        security updates are still known from their C(*security*) suite. See O(unknown_severity). dnf and zypper
+        ignore this option.
     type: bool
     default: true
   precheck:
@@ -143,12 +186,15 @@ attributes:
     platforms: posix
     description: Linux hosts with apt (Debian family), dnf (Red Hat family) or zypper (SUSE family).
 notes:
+  - Reboot rules are one table for every backend (kernel, firmware, microcode, C library, init, system bus, TLS
+    libraries; docs/packages.md) plus the distribution's own signal; services shipped by other changed packages are
+    listed in RV(restart_required).
   - Held packages (C(apt-mark hold)), dnf versionlock entries and zypper locks are never updated; they appear in
     RV(pending) with C(details.held=true).
-  - Reboot detection reads C(/var/run/reboot-required) and C(.pkgs) on Debian-family hosts; on dnf hosts it runs
-    C(needs-restarting -r) when installed, else it judges the changed packages (kernel, glibc, systemd... or a
-    C(installhint(reboot-needed)) provide) and records the need in C(/run/everylayer-patch/reboot-required);
-    zypper uses C(zypper needs-rebooting).
+  - Reboot detection reads C(/var/run/reboot-required) and C(.pkgs) on Debian-family hosts, C(needs-restarting -r)
+    on dnf hosts and C(zypper needs-rebooting) on zypper hosts, and on every host judges the changed packages by the
+    rules (or a C(installhint(reboot-needed)) provide) and records the need in
+    C(/run/everylayer-patch/reboot-required) until the next boot.
 author:
   - everylayer.patch contributors (@everylayer)
 """
@@ -166,6 +212,15 @@ EXAMPLES = r"""
     severity: high
     exclude: ["kernel*", "linux-image-*"]
   register: patch
+
+- name: The same where changelogs cannot be downloaded, with the tracker's data copied to the host
+  everylayer.patch.packages:
+    state: patched
+    security_only: true
+    severity: high
+    advisory_source: /var/lib/everylayer/debian-security-tracker.json
+    unknown_severity: include    # what the tracker does not know either is installed (counted in decided_on_unknown)
+    changelog_timeout: 30
 
 - name: Install exactly what the pilot host installed
   everylayer.patch.packages:
@@ -235,7 +290,10 @@ pending:
   description:
     - Available updates not applied (change record), every update for V(scanned); for V(patched) the ones the
       filters or the manifest left out, with C(details.reason). before is the installed version, after the
-      candidate. C(details) may also carry source (repository or suite), security and held.
+      candidate. C(details) may also carry source (repository or suite), security, held and advisory_data
+      (V(unknown) when the advisories and severity could not be read, so null severity does not mean none;
+      V(advisory_source) when they came from O(advisory_source)). A dependency that a change pulled in is not also
+      listed here.
   returned: always
   type: list
   elements: dict
@@ -317,6 +375,37 @@ download_bytes:
     package manager reports it (apt, dnf); 0 for zypper.
   returned: when O(state=downloaded) and something was selected
   type: int
+package_state:
+  description:
+    - Whether the package database was in a state to plan anything. C(problems) names what was found (interrupted
+      dpkg, packages not fully installed, C(dpkg --audit) lines, rpm database errors); after O(repair),
+      C(before_repair) keeps what was repaired.
+  returned: when the state was checked (every state except V(downloaded))
+  type: dict
+  sample: {"healthy": false, "problems": ["dpkg was interrupted (unfinished journal in /var/lib/dpkg/updates): dpkg --configure -a"]}
+repaired:
+  description: The repair commands run because of O(repair) (an empty list in check mode).
+  returned: when O(repair) repaired a broken state
+  type: list
+  elements: str
+restart_required:
+  description:
+    - Service units shipped by the changed packages that need no reboot: restarting them is enough for the update to
+      take effect (template units like C(getty@.service) are not listed).
+  returned: when packages changed
+  type: list
+  elements: str
+  sample: [ssh.service]
+unknown_advisory_data:
+  description: With O(state=scanned), how many pending updates have unknown advisories and severity (see
+    O(unknown_severity)); their RV(pending) entries carry C(details.advisory_data=unknown).
+  returned: when O(state=scanned)
+  type: int
+decided_on_unknown:
+  description: How many updates O(severity)/O(advisories) selected or left out on unknown advisory data (by
+    O(unknown_severity)).
+  returned: when O(severity) or O(advisories) is set and the filters ran
+  type: int
 failed_packages:
   description: On a failed patch, the packages that did not reach their target version (a maintainer script
     failed, for example); the result still carries changes and rollback for what did change.
@@ -342,6 +431,10 @@ ARGUMENT_SPEC = {
     "update_cache": {"type": "bool", "default": True},
     "lock_timeout": {"type": "int", "default": 60},
     "apt_changelogs": {"type": "bool", "default": True},
+    "changelog_timeout": {"type": "int", "default": 120},
+    "unknown_severity": {"type": "str", "choices": ["fail", "include", "exclude"], "default": "fail"},
+    "advisory_source": {"type": "str"},
+    "repair": {"type": "bool", "default": False},
     # Validated in module_utils against health_check's specs (errors name the field, e.g. precheck.disk[0].path).
     "precheck": {"type": "dict"},
     "postcheck": {"type": "dict"},

@@ -14,10 +14,13 @@ from ansible_collections.everylayer.patch.plugins.module_utils._packages import 
     changelogs,
     detect,
     parsers,
+    reboot,
 )
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError, update
 
 REBOOT_FILE = "/var/run/reboot-required"
+DPKG_INFO = "/var/lib/dpkg/info"
+DPKG_UPDATES = "/var/lib/dpkg/updates"
 ENV = {"LANG": "C", "LC_ALL": "C", "DEBIAN_FRONTEND": "noninteractive", "APT_LISTCHANGES_FRONTEND": "none"}
 DEFAULT_CHANGELOG_TIMEOUT = 120
 # apt/dpkg output lines worth keeping in an error message beside apt's last lines.
@@ -180,6 +183,7 @@ class AptBackend:
                     op["new"],
                     security=parsers.is_security_suite(op["suites"]),
                     source=", ".join(op["suites"]) or None,
+                    reboot=reboot.needs_reboot(op["name"]),
                 )
             )
         entries.extend(self._held_candidates(installed))
@@ -250,22 +254,81 @@ class AptBackend:
         )
 
     def restore(self, versions, data=None):
+        # Packages that did not exist before are purged (NAME_), not removed: no conffiles left behind.
         self._run(
             self._apt_get(
-                "install", "-y", "--allow-downgrades", "--allow-change-held-packages", *_install_args(versions)
+                "install",
+                "-y",
+                "--allow-downgrades",
+                "--allow-change-held-packages",
+                *_install_args(versions, purge=True),
             ),
             "apt-get install (rollback)",
         )
 
     def reboot_state(self):
-        """(reboot required now, [packages that asked for it])."""
+        """(reboot required now, [packages that asked for it]): Debian's /var/run/reboot-required(.pkgs), which
+        its kernel packages do not always write, or this module's own marker (the shared reboot rules)."""
+        marked, names = reboot.marker_state()
         if not os.path.exists(REBOOT_FILE):
-            return False, []
+            return marked, names
         try:
             with open(REBOOT_FILE + ".pkgs", encoding="utf-8") as handle:
-                return True, parsers.reboot_required_pkgs(handle.read())
+                found = parsers.reboot_required_pkgs(handle.read())
         except OSError:
-            return True, []
+            found = []
+        return True, list(dict.fromkeys(found + names))
+
+    def reboot_names(self, names):
+        return [n for n in sorted(names) if reboot.needs_reboot(n)]
+
+    def mark_reboot(self, names):
+        reboot.write_marker(names)
+
+    def files(self, names):
+        """{name: [files]} from dpkg's own lists (/var/lib/dpkg/info/NAME[:ARCH].list)."""
+        found = {}
+        for name in names:
+            arch = (self.status.get(name) or {}).get("arch")
+            for path in (f"{DPKG_INFO}/{name}.list", f"{DPKG_INFO}/{name}:{arch}.list"):
+                try:
+                    with open(path, encoding="utf-8", errors="replace") as handle:
+                        found[name] = handle.read().splitlines()
+                    break
+                except OSError:
+                    continue
+        return found
+
+    # --- broken package state ---------------------------------------------------------------------
+
+    def problems(self):
+        """What keeps dpkg from planning anything: an interrupted run (journal in /var/lib/dpkg/updates),
+        packages not fully installed, and whatever ``dpkg --audit`` reports. Call after installed()."""
+        found = []
+        try:
+            journal = [f for f in os.listdir(DPKG_UPDATES) if f.isdigit()]
+        except OSError:
+            journal = []
+        if journal:
+            found.append("dpkg was interrupted (unfinished journal in /var/lib/dpkg/updates): dpkg --configure -a")
+        half = {n: i["status"] for n, i in self.status.items() if not i["ok"]}
+        if half:
+            found.append(
+                "packages not fully installed: " + ", ".join(f"{n} ({s.strip()})" for n, s in sorted(half.items()))
+            )
+        rc, out, err = self.module.run_command(["dpkg", "--audit"], environ_update=ENV)
+        audit = [line.strip() for line in (out + "\n" + err).splitlines() if line.strip()]
+        if audit and not half:
+            found.append("dpkg --audit: " + " / ".join(audit[:6]))
+        elif rc not in (0, 1):
+            found.append(f"dpkg --audit failed (rc {rc}): {' / '.join(audit[-3:]) or 'no output'}")
+        return found
+
+    def repair(self):
+        """Finish what dpkg left: configure unpacked packages, then let apt fix broken dependencies."""
+        self._run(["dpkg", "--force-confdef", "--force-confold", "--configure", "-a"], "dpkg --configure -a (repair)")
+        self._run(self._apt_get("install", "-f", "-y"), "apt-get install -f (repair)")
+        return ["dpkg --configure -a", "apt-get install -f"]
 
 
 def _changelog_error(source, lines, rc):
@@ -278,9 +341,12 @@ def _changelog_error(source, lines, rc):
     return errors[-1] if errors else f"no changelog in the output of apt-get changelog (rc {rc})"
 
 
-def _install_args(versions):
-    """apt-get install arguments: NAME=VERSION to install that version, NAME- to remove."""
-    return [f"{name}={version}" if version is not None else f"{name}-" for name, version in sorted(versions.items())]
+def _install_args(versions, purge=False):
+    """apt-get install arguments: NAME=VERSION to install that version, NAME- to remove (NAME_ to purge)."""
+    gone = "_" if purge else "-"
+    return [
+        f"{name}={version}" if version is not None else f"{name}{gone}" for name, version in sorted(versions.items())
+    ]
 
 
 def _policy_candidates(text):

@@ -35,7 +35,9 @@ def update(name, current, candidate, **extra):
     """One available update as backends report it (the change record is built from these later).
 
     Keys: name, current (None: not installed), candidate, advisories (ids), severity (vendor word or None),
-    security (bool), reboot (bool: the update asks for a reboot), held (bool), source (repository/suite).
+    security (bool), reboot (bool: the update asks for a reboot), held (bool), source (repository/suite),
+    advisory_data (where advisories/severity come from: updateinfo, changelog, advisory_source; unknown when
+    nothing could be read, so that severity None is not mistaken for "no severity").
     """
     entry = {
         "name": name,
@@ -47,6 +49,7 @@ def update(name, current, candidate, **extra):
         "reboot": False,
         "held": False,
         "source": None,
+        "advisory_data": "updateinfo",
     }
     entry.update(extra)
     return entry
@@ -128,8 +131,11 @@ def matches(name, patterns):
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
+UNKNOWN = "advisory data unknown"
+
+
 def _reason_filtered(entry, params):
-    """Why the filters leave this update out (None when it is selected)."""
+    """Why the filters leave this update out (None when it is selected; UNKNOWN when that cannot be decided)."""
     names = params.get("names") or []
     exclude = params.get("exclude") or []
     if names and not matches(entry["name"], names):
@@ -139,12 +145,48 @@ def _reason_filtered(entry, params):
     if params.get("security_only") and not entry["security"]:
         return "not a security update"
     wanted = params.get("advisories") or []
+    minimum = params.get("severity")
+    if (wanted or minimum) and entry.get("advisory_data") == "unknown":
+        # No changelog and no advisory source: "no advisory" and "severity below" would be guesses.
+        choice = params.get("unknown_severity") or "fail"
+        if choice == "include":
+            return None
+        return f"{UNKNOWN} (unknown_severity=exclude)" if choice == "exclude" else UNKNOWN
     if wanted and not set(wanted) & set(entry["advisories"]):
         return "fixes none of the requested advisories"
-    minimum = params.get("severity")
     if minimum and severity_rank(entry["severity"]) < severity_rank(minimum):
         return f"severity below {minimum}"
     return None
+
+
+def select_counting(updates, params):
+    """(targets, left_out, decided_on_unknown): ``select`` plus how many updates the advisories/severity filters
+    decided on unknown data (selected or left out by ``unknown_severity``). Raises PackagesError, changing
+    nothing, when such a filter meets unknown data and ``unknown_severity`` is ``fail`` (the default)."""
+    targets = {}
+    left_out = []
+    undecided = []
+    decided_on_unknown = 0
+    for entry in updates:
+        reason = "held" if entry["held"] else _reason_filtered(entry, params)
+        if reason == UNKNOWN:
+            undecided.append(entry["name"])
+            continue
+        if entry.get("advisory_data") == "unknown" and (params.get("advisories") or params.get("severity")):
+            decided_on_unknown += reason is None or reason.startswith(UNKNOWN)
+        if reason:
+            left_out.append((entry, reason))
+        else:
+            targets[entry["name"]] = entry["candidate"]
+    if undecided:
+        what = " and ".join(f for f in ("severity", "advisories") if params.get(f))
+        shown = ", ".join(sorted(undecided)[:10]) + (f" and {len(undecided) - 10} more" if len(undecided) > 10 else "")
+        raise PackagesError(
+            f"{what}: {len(undecided)} update(s) have unknown advisories and severity (their changelog could not be "
+            f"read and no advisory_source names them): {shown}. Set unknown_severity to include or exclude, or give "
+            "advisory_source (nothing was changed)"
+        )
+    return targets, left_out, decided_on_unknown
 
 
 def select(updates, params):
@@ -152,14 +194,7 @@ def select(updates, params):
 
     Held packages are never targets. (A ``manifest`` does not go through here: see manifest_targets.)
     """
-    targets = {}
-    left_out = []
-    for entry in updates:
-        reason = "held" if entry["held"] else _reason_filtered(entry, params)
-        if reason:
-            left_out.append((entry, reason))
-        else:
-            targets[entry["name"]] = entry["candidate"]
+    targets, left_out, _unknown = select_counting(updates, params)
     return targets, left_out
 
 

@@ -7,31 +7,16 @@
 from __future__ import annotations
 
 import fnmatch
-import os
 import shutil
 
 from ansible_collections.everylayer.patch.plugins.module_utils._change import highest_severity
-from ansible_collections.everylayer.patch.plugins.module_utils._packages import parsers
+from ansible_collections.everylayer.patch.plugins.module_utils._packages import parsers, reboot
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError, update
 
-# Packages whose update needs a reboot (the list dnf-utils' needs-restarting -r uses), plus any package that
-# provides installhint(reboot-needed) (libzypp's convention, honoured here too).
-REBOOT_NAMES = (
-    "kernel",
-    "kernel-*",
-    "glibc",
-    "linux-firmware",
-    "systemd",
-    "udev",
-    "openssl-libs",
-    "gnutls",
-    "dbus",
-    "dbus-broker",
-    "dbus-daemon",
-)
-REBOOT_PROVIDE = "installhint(reboot-needed)"
-# needs-restarting is not everywhere: this module then records the reboot need itself, in volatile /run.
-MARKER = "/run/everylayer-patch/reboot-required"
+# The reboot rules (kernel, glibc, systemd, firmware... or an installhint(reboot-needed) provide) are shared by
+# every backend: see reboot.py. needs-restarting is not everywhere: this module then records the need itself.
+needs_reboot = reboot.needs_reboot
+MARKER = reboot.MARKER
 VERSIONLOCK_LIST = "/etc/dnf/plugins/versionlock.list"
 
 
@@ -48,10 +33,6 @@ def versionlock_patterns(text):
         parts = spec.rsplit("-", 2)
         target.append(parts[0] if len(parts) == 3 else spec)
     return locked, excluded
-
-
-def needs_reboot(name, provides=()):
-    return any(fnmatch.fnmatchcase(name, p) for p in REBOOT_NAMES) or REBOOT_PROVIDE in provides
 
 
 class DnfBackend:
@@ -261,17 +242,26 @@ class DnfBackend:
         return all(installed.get(n) == v for n, v in versions.items())
 
     def reboot_state(self):
+        """needs-restarting -r (exit 1: reboot needed) when installed, or this module's own marker."""
+        marked, names = reboot.marker_state()
         tool = shutil.which("needs-restarting")
         if tool:
             rc, _out, _err = self.module.run_command([tool, "-r"])
-            if rc in (0, 1):
-                return rc == 1, _marker_packages()
-        if os.path.exists(MARKER):
-            return True, _marker_packages()
-        return False, []
+            if rc == 1:
+                return True, names
+        return marked, names
 
     def mark_reboot(self, names):
-        _write_marker(names)
+        reboot.write_marker(names)
+
+    def files(self, names):
+        return rpm_files(self.module, names)
+
+    def problems(self):
+        return rpm_problems(self.module)
+
+    def repair(self):
+        return rpm_repair(self.module)
 
     def reboot_names(self, names):
         return rpm_reboot_names(self.module, names)
@@ -297,20 +287,30 @@ def rpm_reboot_names(module, names):
     return [n for n in sorted(names) if needs_reboot(n, provides.get(n, []))]
 
 
-def _marker_packages():
-    try:
-        with open(MARKER + ".pkgs", encoding="utf-8") as handle:
-            return parsers.reboot_required_pkgs(handle.read())
-    except OSError:
-        return []
+def rpm_problems(module):
+    """rpm database problems (``error: rpmdb: ...``, a database rpm cannot open) that make any plan untrustworthy."""
+    rc, _out, err = module.run_command(["rpm", "-qa", "--qf", "%{NAME}\\n"], environ_update={"LC_ALL": "C"})
+    errors = [line.strip() for line in err.splitlines() if line.strip().lower().startswith(("error:", "warning:"))]
+    if rc != 0 or errors:
+        return [f"rpm database problem (rpm -qa rc {rc}): {' / '.join(errors[:6]) or 'no output'}"]
+    return []
 
 
-def _write_marker(names):
-    os.makedirs(os.path.dirname(MARKER), exist_ok=True)
-    with open(MARKER, "w", encoding="utf-8") as handle:
-        handle.write("*** System restart required ***\n")
-    known = _marker_packages()
-    with open(MARKER + ".pkgs", "a", encoding="utf-8") as handle:
-        for name in names:
-            if name not in known:
-                handle.write(name + "\n")
+def rpm_repair(module):
+    rc, out, err = module.run_command(["rpm", "--rebuilddb"], environ_update={"LC_ALL": "C"})
+    if rc != 0:
+        raise PackagesError(f"rpm --rebuilddb (repair) failed (rc {rc}): {(err or out).strip() or 'no output'}")
+    return ["rpm --rebuilddb"]
+
+
+def rpm_files(module, names):
+    """{name: [files]} of installed rpms (for the service units an update only needs restarted)."""
+    if not names:
+        return {}
+    _rc, out, _err = module.run_command(["rpm", "-q", "--qf", "[%{NAME}\\t%{FILENAMES}\\n]", *sorted(names)])
+    found = {}
+    for line in out.splitlines():
+        name, _sep, path = line.partition("\t")
+        if path:
+            found.setdefault(name, []).append(path)
+    return found

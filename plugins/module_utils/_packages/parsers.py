@@ -79,6 +79,7 @@ def dpkg_query(text):
             "status": abbrev,
             "held": abbrev[0] == "h",
             "ok": abbrev[1] == "i" and abbrev[2:3].strip() == "",
+            "arch": fields[3].strip() if len(fields) > 3 else "",
             "source": source,
             "source_version": source_version or _BINNMU_RE.sub("", version),
         }

@@ -6,7 +6,15 @@
 from __future__ import annotations
 
 from ansible_collections.everylayer.patch.plugins.module_utils import _change
-from ansible_collections.everylayer.patch.plugins.module_utils._packages import common, detect, download, gates, locks
+from ansible_collections.everylayer.patch.plugins.module_utils._packages import (
+    common,
+    detect,
+    download,
+    gates,
+    liveness,
+    locks,
+    reboot,
+)
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError
 
 
@@ -34,13 +42,15 @@ def _plural(count, word):
 class Runner:
     """One module run: validated parameters in, the module result (with its change record) out."""
 
-    def __init__(self, backend, params, check_mode=False, diff=False, run_command=None):
+    def __init__(self, backend, params, check_mode=False, diff=False, run_command=None, controller_gone=None):
         self.backend = backend
         self.params = params
         self.check_mode = check_mode
         self.want_diff = diff
         self.run_command = run_command  # argv -> (rc, out, err): the precheck's and postcheck's commands
+        self.controller_gone = controller_gone  # () -> reason or None: asked right before any transaction
         self.updates = {}
+        self.extra = {}  # result keys every state adds (package_state, repaired)
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -52,6 +62,8 @@ class Runner:
             details["security"] = True
         if entry.get("held"):
             details["held"] = True
+        if entry.get("advisory_data") in ("unknown", "advisory_source"):
+            details["advisory_data"] = entry["advisory_data"]
         if reason:
             details["reason"] = reason
         return _change.change(
@@ -90,7 +102,10 @@ class Runner:
     def _result(self, msg, changes, pending, rollback, reboot=None, **extra):
         state, reboot_pkgs = self.backend.reboot_state() if reboot is None else reboot
         result = {"changed": bool(changes), "msg": msg, "manager": self.backend.name, "reboot_packages": reboot_pkgs}
+        result.update(self.extra)
         result.update(extra)
+        if self.extra.get("repaired") and not self.check_mode:
+            result["changed"] = True
         result.update(_change.record("os", changes, pending, state, rollback, simulated=self.check_mode))
         if self.want_diff:
             result["diff"] = _change.diff(result["changes"])
@@ -104,38 +119,102 @@ class Runner:
         installed = self.backend.installed()
         return installed
 
+    def _guard(self, what):
+        """Refuse to start ``what`` when the controller that started this module is gone (nobody would watch or
+        record the transaction): asked after the lock wait, right before anything is changed."""
+        reason = self.controller_gone() if self.controller_gone else None
+        if reason:
+            raise PackagesError(f"the controller is gone ({reason}): {what} not started, nothing was changed")
+
+    def _package_state(self, installed):
+        """Broken package state (interrupted dpkg, half-installed packages, rpm database errors) found before
+        anything is planned. Refused unless ``repair`` is set; repaired (not in check mode) when it is."""
+        problems = self.backend.problems() if hasattr(self.backend, "problems") else []
+        self.extra["package_state"] = {"healthy": not problems, "problems": problems}
+        if not problems:
+            return installed
+        if not self.params.get("repair"):
+            raise PackagesError(
+                f"the package state is broken, nothing was planned or changed: {'; '.join(problems)}. "
+                "Repair it first (dpkg --configure -a, apt-get install -f, rpm --rebuilddb) or set repair: true",
+                self._result("package state broken", [], [], _change.rollback("none"), changed=False),
+            )
+        if self.check_mode:
+            self.extra["repaired"] = []
+            raise _Forecast(
+                f"would repair the package state first ({'; '.join(problems)}); the update plan is "
+                "only known after that"
+            )
+        self._guard("the repair")
+        done = self.backend.repair()
+        installed = self.backend.installed()
+        still = self.backend.problems()
+        self.extra["package_state"] = {"healthy": not still, "problems": still, "before_repair": problems}
+        self.extra["repaired"] = done
+        if still:
+            raise PackagesError(
+                f"repair ({', '.join(done)}) did not fix the package state: {'; '.join(still)}",
+                self._result("repair failed", [], [], _change.rollback("none")),
+            )
+        return installed
+
     def _apply_and_measure(self, before, targets, apply):
         """Run ``apply``; return (changes, before-versions, after-versions, error) from the real package state."""
+        self._guard("the transaction")
         error = None
         try:
             apply()
         except PackagesError as exc:
             error = exc
         after = self.backend.installed()
+        # Only real version changes: a target left half-configured at its old version is a failed package, not
+        # a change (no "tzdata X -> X").
         names = sorted(n for n in set(before) | set(after) if before.get(n) != after.get(n))
-        names += sorted(n for n in self.backend.broken() if n in targets and n not in names)
         reboot_names = set(self._reboot_names(names))
+        self._restarts([n for n in names if n not in reboot_names and after.get(n) is not None])
         changes = [self._change_entry(n, before.get(n), after.get(n), n in reboot_names) for n in names]
         return changes, {n: before.get(n) for n in names}, {n: after.get(n) for n in names}, error, after
 
     def _reboot_names(self, names):
+        """The changed packages that need a reboot: the shared rules (reboot.py), the backend's own judgement
+        (rpm installhint provides) and the distribution's list (reboot-required.pkgs); recorded in the marker."""
         if hasattr(self.backend, "reboot_names"):
-            asking = self.backend.reboot_names(names)
-            if asking and hasattr(self.backend, "mark_reboot"):
-                self.backend.mark_reboot(asking)
-            return asking
-        pkgs = self.backend.reboot_state()[1]
-        return [n for n in names if n in pkgs]
+            asking = set(self.backend.reboot_names(names))
+        else:
+            asking = {n for n in names if reboot.needs_reboot(n)}
+        asking |= set(names) & set(self.backend.reboot_state()[1])
+        if asking and hasattr(self.backend, "mark_reboot"):
+            self.backend.mark_reboot(sorted(asking))
+        return sorted(asking)
+
+    def _restarts(self, names):
+        """Services shipped by changed packages that need no reboot: restarting them is enough."""
+        if not names or not hasattr(self.backend, "files"):
+            return
+        units = set()
+        for files in self.backend.files(names).values():
+            units.update(reboot.services(files))
+        self.extra["restart_required"] = sorted(units)
 
     # --- states -----------------------------------------------------------------------------------
 
     def scanned(self):
         installed = self._prepare(wait_for_locks=False)
-        entries = self.backend.updates(installed)
+        problems = self.backend.problems() if hasattr(self.backend, "problems") else []
+        self.extra["package_state"] = {"healthy": not problems, "problems": problems}
+        broken = f"package state broken: {'; '.join(problems)}; " if problems else ""
+        try:
+            entries = self.backend.updates(installed)
+        except PackagesError as exc:
+            if not problems:
+                raise
+            return self._result(f"{broken}pending updates not listed: {exc.msg}", [], [], _change.rollback("none"))
         pending = [self._pending_entry(e) for e in sorted(entries, key=lambda e: e["name"])]
         security = sum(1 for e in entries if e["security"])
-        msg = f"{_plural(len(pending), 'pending update')} ({security} security)"
-        return self._result(msg, [], pending, _change.rollback("none"))
+        unknown = sum(1 for e in entries if e.get("advisory_data") == "unknown")
+        msg = f"{broken}{_plural(len(pending), 'pending update')} ({security} security"
+        msg += f", {unknown} with unknown advisories and severity)" if unknown else ")"
+        return self._result(msg, [], pending, _change.rollback("none"), unknown_advisory_data=unknown)
 
     def patched(self):
         """Precheck (first: before the lock wait and the cache refresh), patch, postcheck; one module call."""
@@ -154,6 +233,10 @@ class Runner:
 
     def _patch(self):
         installed = self._prepare(wait_for_locks=True)
+        try:
+            installed = self._package_state(installed)
+        except _Forecast as forecast:
+            return self._result(str(forecast), [], [], _change.rollback("none"), changed=True)
         entries = self.backend.updates(installed)
         self.updates = {e["name"]: e for e in entries}
         manifest = self.params.get("manifest")
@@ -171,7 +254,9 @@ class Runner:
                     + " (nothing was changed)"
                 )
         else:
-            targets, left_out = common.select(entries, self.params)
+            targets, left_out, unknown = common.select_counting(entries, self.params)
+            if self.params.get("advisories") or self.params.get("severity"):
+                self.extra["decided_on_unknown"] = unknown
         pending = [self._pending_entry(e, reason) for e, reason in sorted(left_out, key=lambda x: x[0]["name"])]
         if not targets:
             return self._result(
@@ -184,10 +269,12 @@ class Runner:
             plan = self.backend.simulate(targets)
             changes = [self._change_entry(n, b, a) for n, (b, a) in sorted(plan.items())]
             rollback = self._rollback_block({n: b for n, (b, a) in plan.items()}, {n: a for n, (b, a) in plan.items()})
+            pending = _not_also_changed(pending, changes)
             return self._result(f"would update {_plural(len(changes), 'package')}", changes, pending, rollback)
         changes, old, new, error, after = self._apply_and_measure(
             installed, targets, lambda: self.backend.apply(targets)
         )
+        pending = _not_also_changed(pending, changes)
         tid = self.backend.transaction() if hasattr(self.backend, "transaction") else None
         rollback = self._rollback_block(old, new, tid)
         broken = self.backend.broken()
@@ -196,10 +283,10 @@ class Runner:
         if error or failed:
             done = [c["component"] for c in changes if c["component"] not in failed]
             result["failed_packages"] = failed
+            outcome = "the rollback block restores the old set" if changes else "nothing to roll back"
             raise PackagesError(
                 f"patch failed: {', '.join(failed) or 'the package manager'} did not reach the target version"
-                f" ({error.msg if error else 'no error reported'}); changed: {', '.join(done) or 'nothing'};"
-                " the rollback block restores the old set",
+                f" ({error.msg if error else 'no error reported'}); changed: {', '.join(done) or 'nothing'}; {outcome}",
                 result,
             )
         return result
@@ -217,6 +304,10 @@ class Runner:
                 f"rollback: the block was written by {data.get('manager')!r} but this host uses {self.backend.name}"
             )
         installed = self._prepare(wait_for_locks=True)
+        try:
+            installed = self._package_state(installed)
+        except _Forecast as forecast:
+            return self._result(str(forecast), [], [], _change.rollback("none"), changed=True)
         broken = self.backend.broken()
         todo = {n: v for n, v in data["packages"].items() if installed.get(n) != v or n in broken}
         if not todo:
@@ -250,6 +341,24 @@ class Runner:
         return result
 
 
+class _Forecast(Exception):
+    """Check mode with ``repair``: the repair would come first, so no update plan can be made yet."""
+
+
+def _not_also_changed(pending, changes):
+    """A dependency the selection pulled in is a change, not also pending: drop it from ``pending`` when it
+    reached its candidate; when it moved to another version, pending starts from that version."""
+    moved = {c["component"]: c["after"] for c in changes}
+    kept = []
+    for entry in pending:
+        name = entry["component"]
+        if name not in moved:
+            kept.append(entry)
+        elif moved[name] is not None and moved[name] != entry["after"]:
+            kept.append(dict(entry, before=moved[name]))
+    return kept
+
+
 def failure_result(exc, check_mode=False):
     """The module result for a PackagesError: its partial result, or an empty change record (nothing changed)."""
     result = dict(exc.result)
@@ -262,6 +371,7 @@ def failure_result(exc, check_mode=False):
 def run(module):
     """Validate the parameters, pick the backend and run the requested state; return the module result."""
     params = dict(module.params)
+    common.check_bounds(params)
     common.check_patterns(params.get("names"), "names")
     common.check_patterns(params.get("exclude"), "exclude")
     common.check_advisories(params.get("advisories"))
@@ -279,19 +389,33 @@ def run(module):
         manager == "apt"
         and params.get("apt_changelogs") is False
         and (params.get("advisories") or params.get("severity"))
+        and (params.get("unknown_severity") or "fail") == "fail"
+        and not params.get("advisory_source")
     ):
         raise PackagesError(
-            "apt_changelogs=false leaves apt updates without advisory ids and severity: "
-            "the advisories and severity filters cannot select them (drop the filters or read the changelogs)"
+            "apt_changelogs=false leaves apt updates without advisory ids and severity (unknown): "
+            "the advisories and severity filters cannot select them (read the changelogs, give advisory_source, "
+            "or set unknown_severity to include or exclude)"
         )
+    # Taken now, at the module's start: the connection's processes that must still exist before a transaction.
+    ancestors = liveness.snapshot()
     backend = make_backend(module, manager, params.get("lock_timeout") or 0)
 
     def run_command(argv):
         return module.run_command(argv, environ_update={"LC_ALL": "C"})
 
-    runner = Runner(backend, params, check_mode=module.check_mode, diff=module._diff, run_command=run_command)
+    runner = Runner(
+        backend,
+        params,
+        check_mode=module.check_mode,
+        diff=module._diff,
+        run_command=run_command,
+        controller_gone=lambda: liveness.gone(ancestors),
+    )
     try:
         return getattr(runner, params["state"])()
     finally:
+        for warning in getattr(backend, "warnings", ()):
+            module.warn(warning)
         if hasattr(backend, "close"):
             backend.close()

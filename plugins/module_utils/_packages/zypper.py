@@ -11,12 +11,15 @@ import glob
 import gzip
 
 from ansible_collections.everylayer.patch.plugins.module_utils._change import highest_severity
-from ansible_collections.everylayer.patch.plugins.module_utils._packages import parsers
+from ansible_collections.everylayer.patch.plugins.module_utils._packages import parsers, reboot
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError, update
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.dnf import (
     needs_reboot,
+    rpm_files,
     rpm_installed,
+    rpm_problems,
     rpm_reboot_names,
+    rpm_repair,
 )
 
 UPDATEINFO_GLOB = "/var/cache/zypp/raw/*/repodata/*updateinfo.xml*"
@@ -167,8 +170,22 @@ class ZypperBackend:
         self.apply(versions)
 
     def reboot_state(self):
+        """zypper needs-rebooting (exit 102: reboot needed, libzypp's /run/reboot-needed) or this module's marker."""
+        marked, names = reboot.marker_state()
         rc, _out, _err = self.module.run_command(["zypper", "needs-rebooting"], environ_update=ENV)
-        return rc == 102, []
+        return rc == 102 or marked, names
+
+    def mark_reboot(self, names):
+        reboot.write_marker(names)
+
+    def files(self, names):
+        return rpm_files(self.module, names)
+
+    def problems(self):
+        return rpm_problems(self.module)
+
+    def repair(self):
+        return rpm_repair(self.module)
 
     def reboot_names(self, names):
         return rpm_reboot_names(self.module, names)

@@ -69,6 +69,11 @@ def test_patch_then_rollback(fake, capsys):
         ({"state": "patched", "manifest": {"lab-web": ""}}, "must be a non-empty string"),
         ({"state": "patched", "apt_changelogs": False, "severity": "high"}, "apt_changelogs=false leaves apt updates"),
         ({"state": "scanned", "apt_changelogs": False, "advisories": ["CVE-2026-21169"]}, "filters cannot select"),
+        ({"state": "patched", "exclude": ["kernel*\n"]}, "exclude: 'kernel*\\n' is not a package name or glob"),
+        ({"state": "patched", "lock_timeout": -5}, "lock_timeout: -5 is out of range"),
+        ({"state": "patched", "lock_timeout": 10**13}, "lock_timeout: 10000000000000 is out of range"),
+        ({"state": "scanned", "changelog_timeout": 0}, "changelog_timeout: 0 is out of range"),
+        ({"state": "patched", "unknown_severity": "maybe"}, "value of unknown_severity must be one of"),
     ],
 )
 def test_bad_input_fails_with_a_clear_message(fake, capsys, args, needle):
@@ -136,3 +141,25 @@ def test_bad_check_options_name_the_option(fake, capsys, args, needle):
     assert result["_rc"] == 1 and result["failed"] is True
     assert needle in result["msg"], result["msg"]
     assert fake.calls == [] and fake.state == BASE
+
+
+def test_backend_warnings_reach_the_result(fake, capsys):
+    fake.warnings = ["changelog of libssl3 (source openssl) not read: Changelog unavailable; advisories unknown"]
+    result = validate(run_main({"state": "scanned"}, capsys))
+    assert [w["event"]["msg"] if isinstance(w, dict) else w for w in result["warnings"]] == fake.warnings
+
+
+def test_apt_changelogs_false_with_a_chosen_meaning_of_unknown_runs(fake, capsys):
+    result = validate(
+        run_main(
+            {
+                "state": "patched",
+                "apt_changelogs": False,
+                "severity": "high",
+                "unknown_severity": "exclude",
+                "_ansible_check_mode": True,
+            },
+            capsys,
+        )
+    )
+    assert result["_rc"] == 0 and result["decided_on_unknown"] == 0

@@ -10,7 +10,19 @@ class FakeBackend:
     strategy = "packages"
     locks = ()
 
-    def __init__(self, installed, available, advisories=None, held=(), reboot_names=(), fail=()):
+    def __init__(
+        self,
+        installed,
+        available,
+        advisories=None,
+        held=(),
+        reboot_names=(),
+        fail=(),
+        unknown=(),
+        problems=(),
+        depends=None,
+        fail_unchanged=(),
+    ):
         self.state = dict(installed)
         self.available = {n: list(v) for n, v in available.items()}  # name -> versions, newest last
         self.advisories = advisories or {}
@@ -18,6 +30,11 @@ class FakeBackend:
         self.reboot_pkgs = []
         self.reboot_names_set = set(reboot_names)
         self.fail = set(fail)
+        self.unknown = set(unknown)  # names whose advisories could not be read
+        self.problem_list = list(problems)  # broken package state until repair()
+        self.depends = depends or {}  # name -> {dependency: version} pulled in with it
+        self.fail_unchanged = set(fail_unchanged)  # apply fails and leaves these half-configured at their version
+        self.half = set()
         self.calls = []
 
     def refresh(self):
@@ -30,7 +47,15 @@ class FakeBackend:
         return set(self._held)
 
     def broken(self):
-        return set()
+        return set(self.half)
+
+    def problems(self):
+        return list(self.problem_list)
+
+    def repair(self):
+        self.calls.append("repair")
+        self.problem_list = []
+        return ["dpkg --configure -a"]
 
     def updates(self, installed):
         found = []
@@ -47,6 +72,7 @@ class FakeBackend:
                         severity=severity,
                         security=security,
                         held=name in self._held,
+                        advisory_data="unknown" if name in self.unknown else "changelog",
                     )
                 )
         return found
@@ -54,11 +80,21 @@ class FakeBackend:
     def missing(self, versions):
         return [(n, v) for n, v in sorted(versions.items()) if v is not None and v not in self.available.get(n, [])]
 
+    def _with_depends(self, targets):
+        full = dict(targets)
+        for name in targets:
+            full.update(self.depends.get(name, {}))
+        return full
+
     def simulate(self, targets):
-        return {n: (self.state.get(n), v) for n, v in targets.items()}
+        return {n: (self.state.get(n), v) for n, v in self._with_depends(targets).items()}
 
     def apply(self, targets):
         self.calls.append(("apply", dict(targets)))
+        if self.fail_unchanged & set(targets):
+            self.half |= self.fail_unchanged & set(targets)
+            raise PackagesError("apt-get install failed (rc 100): E: dpkg was interrupted")
+        targets = self._with_depends(targets)
         failed = []
         for name, version in sorted(targets.items()):
             if name in self.fail:

@@ -225,3 +225,36 @@ def test_error_detail_keeps_the_meaningful_dpkg_lines():
         b.apply({"lab-db": "1.2-1"})
     assert "No space left on device" in caught.value.msg
     assert caught.value.msg.endswith("E: Sub-process /usr/bin/dpkg returned an error code (1)")
+
+
+def test_rollback_purges_packages_that_were_new():
+    b = backend({"install": (0, "", "")})
+    b.restore({"lab-web": "1.0-1", "lab-broken": None})
+    argv = b.module.argvs[-1]
+    assert "lab-broken_" in argv and "lab-broken-" not in argv and "lab-web=1.0-1" in argv
+
+
+def test_interrupted_dpkg_and_half_installed_packages_are_problems(tmp_path, monkeypatch):
+    updates = tmp_path / "updates"
+    updates.mkdir()
+    monkeypatch.setattr(apt, "DPKG_UPDATES", str(updates))
+    status = fixture("lab-apt.dpkg-query.txt").replace("lab-agent\t1.0-1\tii ", "lab-agent\t1.0-1\tiF ")
+    b = backend({"dpkg-query": (0, status, ""), "--audit": (0, "", "")})
+    b.installed()
+    assert b.problems() == ["packages not fully installed: lab-agent (iF)"]
+    (updates / "0001").write_text("Package: lab-agent\nStatus: install ok half-configured\n")
+    audit = "The following packages are only half configured, probably due to problems\nconfiguring them.\n"
+    b.module.answers["--audit"] = (1, audit, "")
+    assert b.problems()[0].startswith("dpkg was interrupted")
+
+
+def test_dpkg_audit_alone_is_a_problem():
+    b = backend({"--audit": (1, " lab-web     Lab web server\n", "")})
+    b.installed()
+    assert b.problems() == ["dpkg --audit: lab-web     Lab web server"]
+
+
+def test_repair_runs_dpkg_configure_then_apt_fix():
+    b = backend({"--configure": (0, "", ""), "install": (0, "", "")})
+    assert b.repair() == ["dpkg --configure -a", "apt-get install -f"]
+    assert b.module.argvs[-2][0] == "dpkg" and b.module.argvs[-1][-3:] == ["install", "-f", "-y"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.everylayer.patch.plugins.module_utils._packages import dnf
+from ansible_collections.everylayer.patch.plugins.module_utils._packages import dnf, reboot
 
 
 def test_versionlock_patterns():
@@ -28,8 +28,8 @@ def test_needs_reboot(name, provides, expected):
     assert dnf.needs_reboot(name, provides) is expected
 
 
-def test_reboot_marker(tmp_path, monkeypatch):
-    monkeypatch.setattr(dnf, "MARKER", str(tmp_path / "run" / "reboot-required"))
-    dnf._write_marker(["kernel-lab"])
-    dnf._write_marker(["kernel-lab", "glibc"])
-    assert dnf._marker_packages() == ["kernel-lab", "glibc"]
+def test_reboot_marker(tmp_path):
+    marker = str(tmp_path / "run" / "reboot-required")
+    reboot.write_marker(["kernel-lab"], marker)
+    reboot.write_marker(["kernel-lab", "glibc"], marker)
+    assert reboot.marker_state(marker) == (True, ["kernel-lab", "glibc"])

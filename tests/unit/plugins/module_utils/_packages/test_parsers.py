@@ -81,6 +81,7 @@ def test_dpkg_query_status_and_holds():
         "status": "ii",
         "held": False,
         "ok": True,
+        "arch": "all",
         "source": "lab-agent",
         "source_version": "1.0-1",
     }

@@ -183,3 +183,113 @@ def test_failure_result_without_partial_result_is_an_empty_record():
     result = failure_result(PackagesError("locked"))
     validate(dict(result, failed=True, msg="locked", changed=False))
     assert result["changes"] == []
+
+
+# --- unknown advisory data (issue 14 item 2) ------------------------------------------------------------------------
+
+
+def unknown_backend():
+    return FakeBackend(BASE, AVAILABLE, ADVISORIES, unknown=("lab-docs", "kernel-lab"))
+
+
+def test_severity_filter_over_unknown_data_fails_by_default_and_changes_nothing():
+    b = unknown_backend()
+    with pytest.raises(PackagesError, match=r"severity: 2 update\(s\) have unknown advisories.*kernel-lab, lab-docs"):
+        Runner(b, params(severity="high")).patched()
+    assert b.state == BASE and not [c for c in b.calls if c[0] == "apply"]
+
+
+def test_unknown_severity_exclude_and_include_are_counted():
+    excluded = validate(Runner(unknown_backend(), params(severity="high", unknown_severity="exclude")).patched())
+    assert components(excluded["changes"]) == ["lab-ssl", "lab-web"]
+    reasons = {p["component"]: p["details"]["reason"] for p in excluded["pending"]}
+    assert reasons["lab-docs"] == "advisory data unknown (unknown_severity=exclude)"
+    assert excluded["pending"][0]["details"]["advisory_data"] == "unknown"
+    assert excluded["decided_on_unknown"] == 2
+    included = validate(Runner(unknown_backend(), params(severity="high", unknown_severity="include")).patched())
+    assert components(included["changes"]) == ["kernel-lab", "lab-docs", "lab-ssl", "lab-web"]
+    assert included["decided_on_unknown"] == 2
+
+
+def test_scan_counts_unknown_advisory_data():
+    result = validate(Runner(unknown_backend(), params(state="scanned")).scanned())
+    assert result["unknown_advisory_data"] == 2
+    assert result["msg"] == "4 pending updates (3 security, 2 with unknown advisories and severity)"
+
+
+def test_filters_without_severity_do_not_care_about_unknown_data():
+    result = validate(Runner(unknown_backend(), params(names=["lab-docs"])).patched())
+    assert components(result["changes"]) == ["lab-docs"] and "decided_on_unknown" not in result
+
+
+# --- broken package state (issue 14 item 4) -------------------------------------------------------------------------
+
+INTERRUPTED = "dpkg was interrupted (unfinished journal in /var/lib/dpkg/updates): dpkg --configure -a"
+
+
+def test_broken_state_refuses_to_patch_with_changed_false():
+    b = backend(problems=[INTERRUPTED])
+    with pytest.raises(PackagesError, match="the package state is broken, nothing was planned or changed") as caught:
+        Runner(b, params()).patched()
+    result = validate(dict(failure_result(caught.value), msg=caught.value.msg, failed=True))
+    assert result["changed"] is False and result["changes"] == []
+    assert result["package_state"] == {"healthy": False, "problems": [INTERRUPTED]}
+    assert b.state == BASE and "repair" not in b.calls
+
+
+def test_broken_state_check_mode_reports_it_too():
+    with pytest.raises(PackagesError, match="package state is broken"):
+        Runner(backend(problems=[INTERRUPTED]), params(), check_mode=True).patched()
+    plan = validate(Runner(backend(problems=[INTERRUPTED]), params(repair=True), check_mode=True).patched())
+    assert plan["msg"].startswith("would repair the package state first") and plan["changes"] == []
+
+
+def test_broken_state_is_repaired_only_when_asked():
+    b = backend(problems=[INTERRUPTED])
+    result = validate(Runner(b, params(repair=True)).patched())
+    assert b.calls.index("repair") < next(i for i, c in enumerate(b.calls) if c[0] == "apply")
+    assert result["repaired"] == ["dpkg --configure -a"] and result["package_state"]["healthy"] is True
+    assert result["package_state"]["before_repair"] == [INTERRUPTED]
+
+
+def test_scan_reports_the_broken_state():
+    result = validate(Runner(backend(problems=[INTERRUPTED]), params(state="scanned")).scanned())
+    assert result["msg"].startswith("package state broken: dpkg was interrupted")
+    assert result["package_state"]["healthy"] is False
+
+
+def test_failed_run_without_version_changes_is_no_change():
+    """dpkg refuses (interrupted) and leaves the target half-configured at its version: no fake 'X -> X'."""
+    b = backend(fail_unchanged=["lab-docs"])
+    with pytest.raises(PackagesError) as caught:
+        Runner(b, params(names=["lab-docs"])).patched()
+    result = validate(dict(failure_result(caught.value), msg=caught.value.msg, failed=True))
+    assert result["changes"] == [] and result["changed"] is False
+    assert result["failed_packages"] == ["lab-docs"]
+    assert "changed: nothing; nothing to roll back" in caught.value.msg
+    assert "rollback block restores" not in caught.value.msg
+    assert result["rollback"] == {"strategy": "none", "data": {}}
+
+
+# --- smaller defects ------------------------------------------------------------------------------------------------
+
+
+def test_dependency_pulled_in_by_a_filter_is_not_also_pending():
+    b = backend(depends={"lab-web": {"lab-ssl": "1.2-1"}})
+    for check_mode in (True, False):
+        result = validate(Runner(b, params(names=["lab-web"]), check_mode=check_mode).patched())
+        assert components(result["changes"]) == ["lab-ssl", "lab-web"]
+        assert "lab-ssl" not in components(result["pending"])
+
+
+def test_controller_gone_starts_no_transaction():
+    b = backend()
+    gone = Runner(b, params(), controller_gone=lambda: "the connection's process 41 (sshd) has exited")
+    with pytest.raises(PackagesError, match=r"the controller is gone \(.*sshd.*\): the transaction not started"):
+        gone.patched()
+    assert b.state == BASE and not [c for c in b.calls if c[0] == "apply"]
+    patch = Runner(backend(), params()).patched()
+    rollback = Runner(b, params(state="rolled_back", rollback=patch["rollback"]), controller_gone=lambda: "x")
+    b.state = dict(b.state, **{"lab-web": "1.2-1"})
+    with pytest.raises(PackagesError, match="controller is gone"):
+        rollback.rolled_back()
