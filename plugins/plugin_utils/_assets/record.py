@@ -43,7 +43,9 @@ def _text(value, field, where):
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise AssetInputError(f"{where}: {field} must be a string, got {type(value).__name__} {short(value)}")
     text = str(value).strip()
-    return check_length(text, field, where, MAX_TEXT) if text else None
+    if len(text) > MAX_TEXT:
+        check_length(text, field, where, MAX_TEXT)
+    return text or None
 
 
 def _choice(value, field, choices, where):
