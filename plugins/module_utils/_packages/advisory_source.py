@@ -90,7 +90,7 @@ def _ecosystem_matches(ecosystem, host):
     family, _sep, release = (ecosystem or "").partition(":")
     if host.get("id") and family.lower() != host["id"]:
         return False
-    return not (release and host.get("version_id") and not release.startswith(host["version_id"]))
+    return not (release and host.get("version_id") and host["version_id"] not in release.split(":"))
 
 
 def _from_osv(records, origin, host):
