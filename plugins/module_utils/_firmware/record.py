@@ -53,3 +53,11 @@ def to_result(backend, state, outcome, want_diff=False):
         shown = outcome["changes"] + (outcome["pending"] if outcome["changed"] else [])
         result["diff"] = diff(shown, header="firmware")
     return result
+
+
+def failure_result(backend, state, outcome):
+    """The change record a failed task still carries (a component that moved before the failure): what
+    ``to_result`` gives, without ``msg`` (the failure's message is the module's)."""
+    result = to_result(backend, state, outcome)
+    result.pop("msg", None)
+    return result

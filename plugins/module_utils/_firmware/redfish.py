@@ -1,24 +1,20 @@
 # Copyright: (c) 2026, everylayer.patch contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to everylayer.patch: may change without notice.
-"""Redfish backend: FirmwareInventory scan, SimpleUpdate / multipart push, task following, apply times."""
+"""Redfish backend: inventory scan and activation; the update path is in redfish_update, tasks in redfish_task."""
 
 from __future__ import annotations
 
-import json
-import os
 import time
 
 from . import redfish_inventory
 from .common import FirmwareError, compare_versions
 from .record import component_change, outcome
-from .redfish_parse import message_ids, message_text, odata_id, task, update_service
-
-DEFERRED = ("OnReset", "InMaintenanceWindowOnReset")
-SCHEDULED = ("AtMaintenanceWindowStart",)
+from .redfish_parse import odata_id, update_service
+from .redfish_update import UpdateMixin
 
 
-class RedfishBackend:
+class RedfishBackend(UpdateMixin):
     def __init__(self, client, poll_interval=5.0, timeout=1800, sleep=time.sleep, clock=time.monotonic):
         self.client = client
         self.poll_interval = poll_interval
@@ -53,86 +49,6 @@ class RedfishBackend:
         if components:
             devices = [self._find(devices, c) for c in components]
         return outcome(False, f"{len(devices)} firmware component(s) read from the BMC", devices=devices)
-
-    # -- updating ---------------------------------------------------------------------------------
-    def update(self, params, check_mode=False, rollback=False):
-        """Bring ``params['component']`` to ``params['version']`` with the given image; see the module docs."""
-        svc = self.service()
-        devices = self.inventory(svc)
-        dev = self._find(devices, params["component"])
-        target, current = params["version"], dev["version"]
-        apply_time = params.get("apply_time") or "Immediate"
-        if current == target:
-            return outcome(False, f"{dev['id']} is already at {target}", devices=devices)
-        self._check_allowed(dev, target, rollback or params.get("allow_downgrade"), svc, apply_time)
-        image = params.get("image_uri") or params.get("image_path")
-        if not image:
-            raise FirmwareError(f"Updating {dev['id']} to {target} needs image_uri (pulled by the BMC) or image_path.")
-        # A deferred image needs a reset to activate; an Immediate one is verified active in the inventory.
-        change = component_change(dev["id"], current, target, reboot_required=apply_time in DEFERRED)
-        rollback_data = {dev["id"]: {"version": current, "image": params.get("rollback_image"), "applied_image": image}}
-        if check_mode:
-            return outcome(
-                True,
-                f"{dev['id']} would go from {current} to {target}",
-                devices=devices,
-                pending=[change],
-                apply_time=apply_time,
-                rollback_data=rollback_data,
-            )
-        if params.get("maintenance_window_start") and apply_time in SCHEDULED + ("InMaintenanceWindowOnReset",):
-            self._set_window(svc, params)
-        first = self._submit(svc, dev, params, apply_time)
-        if apply_time in SCHEDULED:
-            return outcome(
-                True,
-                f"{dev['id']} update to {target} scheduled for the maintenance window",
-                devices=devices,
-                pending=[change],
-                apply_time=apply_time,
-                scheduled=True,
-                task=first,
-                rollback_data=rollback_data,
-            )
-        final, reset_seen = self._follow(first)
-        self._raise_for_task(final, dev, target)
-        if final and "UpdateSkippedSameVersion" in message_ids(final["messages"]):
-            return outcome(
-                False,
-                f"{dev['id']} is already at {target} (the BMC skipped the update)",
-                task=final,
-                devices=self.inventory(svc),
-            )
-        staged = apply_time in DEFERRED or bool(final and final["staged"])
-        if staged and params.get("reset"):
-            self._reset_for(dev)
-            staged = False
-            change = dict(change, reboot_required=False)  # the module did the reset itself
-        if staged:
-            return outcome(
-                True,
-                f"{dev['id']} {target} staged; it activates at the next reset",
-                devices=devices,
-                pending=[change],
-                apply_time=apply_time,
-                staged=True,
-                task=final,
-                reboot_required=True,
-                rollback_data=rollback_data,
-                bmc_reset_seen=reset_seen,
-            )
-        after, more_reset = self._wait_version(svc, dev["id"], target)
-        return outcome(
-            True,
-            f"{dev['id']} updated from {current} to {target}",
-            devices=after,
-            changes=[change],
-            apply_time=apply_time,
-            task=final,
-            rollback_data=rollback_data,
-            bmc_reset_seen=reset_seen or more_reset,
-            reboot_required=change["reboot_required"],
-        )
 
     # -- activating a staged image -------------------------------------------------------------------
     def activate(self, params, check_mode=False):
@@ -215,98 +131,6 @@ class RedfishBackend:
                     f"The device forbids downgrading {dev['id']} to {target}: its LowestSupportedVersion is {lowest}.",
                     lowest_supported_version=lowest,
                 )
-        if apply_time not in svc["apply_times"]:
-            raise FirmwareError(
-                f"The BMC does not support apply time {apply_time} (it supports: {', '.join(svc['apply_times'])})."
-            )
-
-    def _set_window(self, svc, params):
-        resource = svc["maintenance_window_resource"]
-        if not resource:
-            raise FirmwareError("The BMC advertises no MaintenanceWindowResource to set a maintenance window on.")
-        window = {
-            "MaintenanceWindowStartTime": params["maintenance_window_start"],
-            "MaintenanceWindowDurationInSeconds": int(params.get("maintenance_window_duration") or 3600),
-        }
-        self.client.request("PATCH", resource, body={"@Redfish.MaintenanceWindow": window})
-
-    def _submit(self, svc, dev, params, apply_time):
-        targets = [dev["uri"]] if dev["uri"] else []
-        annotation = {"@Redfish.OperationApplyTime": apply_time} if svc["apply_times_advertised"] else {}
-        if params.get("image_path"):
-            if not svc["multipart_push_uri"]:
-                raise FirmwareError("The BMC has no MultipartHttpPushUri: serve the image and give image_uri instead.")
-            path = params["image_path"]
-            if not os.path.isfile(path):
-                raise FirmwareError(f"image_path {path} does not exist on the controller.")
-            fields = {
-                "UpdateParameters": {
-                    "content": json.dumps(dict(annotation, Targets=targets)),
-                    "mime_type": "application/json",
-                },
-                "UpdateFile": {"filename": path, "mime_type": "application/octet-stream"},
-            }
-            status, body, headers = self.client.post_multipart(svc["multipart_push_uri"], fields)
-        else:
-            if not svc["simple_update"]:
-                raise FirmwareError("The BMC's UpdateService has no SimpleUpdate action.")
-            payload = dict(annotation, ImageURI=params["image_uri"], Targets=targets)
-            if params.get("transfer_protocol"):
-                payload["TransferProtocol"] = params["transfer_protocol"]
-            status, body, headers = self.client.request("POST", svc["simple_update"], body=payload)
-        summary = task(body) if body.get("TaskState") else {"state": "New", "done": status in (200, 204)}
-        summary["monitor"] = headers.get("location") or summary.get("monitor")
-        return summary
-
-    def _follow(self, first):
-        """Poll the task monitor (or, once it is gone, the Task) until done; ride out BMC resets."""
-        if first.get("done") and not first.get("monitor"):
-            return first, False
-        deadline = self.clock() + self.timeout
-        state = {"uri": first.get("monitor") or first.get("uri"), "task_uri": first.get("uri"), "last": first}
-
-        def probe():
-            try:
-                status, body, _headers = self.client.request("GET", state["uri"])
-            except FirmwareError as exc:
-                if getattr(exc, "status", None) == 404 and state["task_uri"] and state["uri"] != state["task_uri"]:
-                    state["uri"] = state["task_uri"]  # monitors vanish after completion or a reset
-                    return None
-                raise
-            if not body.get("TaskState"):
-                return dict(state["last"], done=True, ok=status in (200, 204), state="Completed")
-            summary = task(body)
-            state["task_uri"] = summary["uri"] or state["task_uri"]
-            state["last"] = summary
-            return summary if summary["done"] else None
-
-        final, reset_seen = self.client.wait_until(probe, deadline, self.poll_interval, self.sleep, self.clock)
-        if final is None:
-            last = state["last"]
-            where = "the BMC did not come back after a reset" if reset_seen else "the task did not finish"
-            raise FirmwareError(
-                f"Timed out after {self.timeout}s following the update task: {where}. Last task state "
-                f"{last.get('state')} at {last.get('percent')}%; check the BMC before retrying.",
-                task=last,
-                bmc_reset_seen=reset_seen,
-            )
-        return final, reset_seen
-
-    @staticmethod
-    def _raise_for_task(final, dev, target):
-        if final is None or final.get("ok", True):
-            return
-        ids = message_ids(final["messages"])
-        text = message_text(final["messages"]) or "no message"
-        if "UpdateSkippedVersionTooLow" in ids:
-            raise FirmwareError(
-                f"The BMC refused to downgrade {dev['id']} to {target} (minimum version rule): {text}", task=final
-            )
-        raise FirmwareError(
-            f"The update task for {dev['id']} ended {final['state']}/{final['status']} at "
-            f"{final.get('percent')}%: {text}. {dev['id']} stays at {dev['version']}.",
-            task=final,
-        )
 
     def _reset_for(self, dev):
         """Activate a staged image: reset the manager for BMC firmware, the system otherwise."""
@@ -321,24 +145,3 @@ class RedfishBackend:
             or {}
         ).get("target") or action
         self.client.request("POST", action, body=reset)
-
-    def _wait_version(self, svc, component_id, target):
-        """The inventory can lag the task (and the BMC may still reset): wait until it shows ``target``."""
-        deadline = self.clock() + self.timeout
-        seen = {}
-
-        def probe():
-            devices = self.inventory(svc)
-            seen["devices"] = devices
-            dev = self._find(devices, component_id)
-            return devices if dev["version"] == target else None
-
-        devices, reset_seen = self.client.wait_until(probe, deadline, self.poll_interval, self.sleep, self.clock)
-        if devices is None:
-            now = seen.get("devices")
-            version = self._find(now, component_id)["version"] if now else "unknown (BMC unreachable)"
-            raise FirmwareError(
-                f"The update task finished but {component_id} reports {version}, not {target}, after {self.timeout}s.",
-                bmc_reset_seen=reset_seen,
-            )
-        return devices, reset_seen

@@ -14,7 +14,7 @@ from urllib.error import HTTPError, URLError
 from ansible.module_utils.urls import open_url, prepare_multipart
 
 from .common import FirmwareError
-from .redfish_parse import message_text, messages
+from .redfish_parse import error_text, messages
 
 SESSIONS = "/redfish/v1/SessionService/Sessions"
 
@@ -24,13 +24,15 @@ class BmcUnreachable(Exception):
 
 
 class RedfishHttpError(FirmwareError):
-    def __init__(self, method, path, status, body):
+    def __init__(self, method, path, status, body, headers=None):
         self.status = status
         self.body = body
+        self.headers = headers or {}
         self.messages = messages(body)
-        detail = message_text(self.messages) or "no message"
         super().__init__(
-            f"Redfish {method} {path} answered HTTP {status}: {detail}", status=status, redfish_messages=self.messages
+            f"Redfish {method} {path} answered HTTP {status}: {error_text(body)}",
+            status=status,
+            redfish_messages=self.messages,
         )
 
 
@@ -127,11 +129,15 @@ class RedfishClient:
             self.login()  # sessions die with a BMC reset: log in again once
             status, raw, resp_headers = self._open(method, path, data, headers)
         parsed = self._decode(raw)
+        lowered = {k.lower(): v for k, v in resp_headers.items()}
         if status >= 400:
             if status == 401:
-                raise FirmwareError(f"The BMC at {self.base_url} refused the credentials of user {self.username!r}.")
-            raise RedfishHttpError(method, path, status, parsed)
-        return status, parsed, {k.lower(): v for k, v in resp_headers.items()}
+                raise FirmwareError(
+                    f"The BMC at {self.base_url} refused the credentials of user {self.username!r} "
+                    f"(HTTP 401 on {method} {path}: {error_text(parsed)})."
+                )
+            raise RedfishHttpError(method, path, status, parsed, lowered)
+        return status, parsed, lowered
 
     def get(self, path):
         return self.request("GET", path)[1]
@@ -146,7 +152,12 @@ class RedfishClient:
         status, raw, headers = self._open("POST", SESSIONS, payload, {"Content-Type": "application/json"}, auth=False)
         headers = {k.lower(): v for k, v in headers.items()}
         if status >= 400 or not headers.get("x-auth-token"):
-            detail = message_text(messages(self._decode(raw))) or f"HTTP {status}"
+            detail = f"HTTP {status}: {error_text(self._decode(raw))}"
+            if status in (404, 405, 501) or (status < 400 and not headers.get("x-auth-token")):
+                # no SessionService (sushy-tools, some embedded BMCs) or sessions without tokens
+                detail += "; this service offers no Redfish sessions at POST " + SESSIONS + ": try auth: basic"
+            elif status == 401:
+                detail += " (check username and password)"
             raise FirmwareError(f"Login to the BMC at {self.base_url} as {self.username!r} failed: {detail}")
         self.token = headers["x-auth-token"]
         self.session_uri = headers.get("location")
@@ -164,18 +175,11 @@ class RedfishClient:
     def wait_until(self, probe, deadline, interval, sleep=time.sleep, clock=time.monotonic):
         """Call ``probe()`` until it returns non-None, riding out BMC resets; returns (value, reset_seen).
 
-        ``probe`` may raise BmcUnreachable while the BMC resets; that only counts against the deadline.
+        The same poll loop as the task follower (redfish_task.poll); BmcUnreachable only counts against the deadline.
         """
-        reset_seen = False
-        while True:
-            try:
-                value = probe()
-            except BmcUnreachable:
-                reset_seen = True
-                self.token = None  # the BMC forgets sessions across a reset
-                value = None
-            if value is not None:
-                return value, reset_seen
-            if clock() >= deadline:
-                return None, reset_seen
-            sleep(interval)
+        from .redfish_task import poll  # the task module builds on this client
+
+        def forget():
+            self.token = None  # the BMC forgets sessions across a reset
+
+        return poll(probe, deadline, interval, sleep, clock, forget)

@@ -9,7 +9,7 @@ import os
 
 from .common import FirmwareError
 from .fwupd import Fwupd, FwupdBackend
-from .record import to_result
+from .record import failure_result, to_result
 from .redfish import RedfishBackend
 from .redfish_client import BmcUnreachable, RedfishClient
 
@@ -137,8 +137,16 @@ def merge(results):
 def run_module(module):
     """Run the task described by ``module.params``; returns the module result (change record included)."""
     params = module.params
-    if params["backend"] == "redfish":
-        outcome = _run_redfish(params, module.check_mode)
-    else:
-        outcome = _run_fwupd(module, params, module.check_mode)
+    try:
+        if params["backend"] == "redfish":
+            outcome = _run_redfish(params, module.check_mode)
+        else:
+            outcome = _run_fwupd(module, params, module.check_mode)
+    except FirmwareError as exc:
+        moved = exc.details.pop("outcome", None)
+        if moved is not None:  # it failed, but the component changed: the failure carries that change record
+            record = failure_result(params["backend"], params["state"], moved)
+            # the module passes layer and backend itself
+            exc.details.update({k: v for k, v in record.items() if k not in ("layer", "backend")})
+        raise
     return to_result(params["backend"], params["state"], outcome, module._diff)

@@ -178,7 +178,7 @@ def test_apply_time_must_be_supported(bmc):
 
     def only_immediate():
         svc = real()
-        svc["apply_times"] = ["Immediate"]
+        svc["simple_update_apply_times"] = ["Immediate"]
         return svc
 
     backend.service = only_immediate

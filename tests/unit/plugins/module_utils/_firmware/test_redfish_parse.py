@@ -54,11 +54,13 @@ def test_update_service_with_apply_time_support_and_multipart():
     assert "HTTPS" in svc["transfer_protocols"]
 
 
-def test_update_service_push_uri_options_give_apply_times():
+def test_update_service_push_uri_options_are_for_http_push_uri_only():
     svc = rp.update_service(load("dmtf-public-rackmount1/UpdateService/index.json"))
     assert svc["http_push_uri"] == "/FWUpdate"
     assert svc["multipart_push_uri"] is None
-    assert "AtMaintenanceWindowStart" in svc["apply_times"]
+    assert "AtMaintenanceWindowStart" in svc["http_push_apply_times"]
+    # SimpleUpdate advertises nothing there: Immediate only, and no annotation is sent
+    assert svc["apply_times"] == ["Immediate"] and svc["apply_times_advertised"] is False
     assert svc["maintenance_window"]["MaintenanceWindowDurationInSeconds"] == 600
 
 
