@@ -39,6 +39,7 @@ FORBIDDEN_PREFIXES = (
     "benchmarks/",
     "scripts/",
     ".ci/",
+    "extensions/ee/",
     "extensions/molecule/",
     ".venv",
     ".collections/",
