@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.plan import PlanError, freeze, host_plan
-from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.windows import PolicyError, decide
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.maintenance import PolicyError, decide
 
 
 def window_decision(window_name, policy, now=None, groups=None):

@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, everylayer.patch contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Private to everylayer.patch: may change without notice.
-"""One host's plan in a rollout wave, and the manifest pilot freezes from the hosts it patched.
+"""One host's plan in a rollout wave, and the manifest a freezing wave (pilot) freezes from the hosts it patched.
 
 A host's plan says which layer it patches, what it installs (its share of the frozen package manifest, or its
 network image / firmware target) and, when it has nothing to do now, why it is deferred. The rollout computes it in
@@ -9,6 +9,8 @@ one task per host (every task costs the controller a worker per host, docs/bench
 """
 
 from __future__ import annotations
+
+import json
 
 LAYERS = ("os", "network", "firmware")
 
@@ -44,15 +46,15 @@ def _firmware_target(targets, host):
     return component, dict(firmware[component], component=component, backend=backend)
 
 
-def host_plan(asset, wave, window, manifest, manifest_key, targets=None, host=None, require_pilot_target=False):
-    """The plan of one host in ``wave``.
+def host_plan(asset, freezing, window, manifest, manifest_key, targets=None, host=None, require_pilot_target=False):
+    """The plan of one host in a wave; ``freezing`` is true in a wave that freezes the manifest (pilot).
 
     ``window`` is the host's window decision (``{"allowed", "reason"}``), ``manifest`` the rollout's frozen manifest
     (``{manager: {package: version}, "network": {platform: target}, "firmware": {component: target}}``),
     ``manifest_key`` the host's key in it (its package manager), ``targets`` the declared ``rollout_targets`` and
     ``host`` the host's own variables (network_os, network_image, network_image_version, firmware_backend,
-    firmware_component). Pilot installs the declared target (OS: whatever its filters select); later waves exactly
-    what pilot tested.
+    firmware_component). A freezing wave installs the declared target (OS: whatever its filters select); later waves
+    exactly what it tested.
 
     Returns ``{"layer", "manifest_key", "manifest", "target_key", "target", "deferred"}``; ``deferred`` is the
     reason the host must wait (outside its window, nothing pilot-tested for it), or None.
@@ -61,12 +63,12 @@ def host_plan(asset, wave, window, manifest, manifest_key, targets=None, host=No
     if layer not in LAYERS:
         raise PlanError(f"asset layer {layer!r} cannot be rolled out: use one of {', '.join(LAYERS)}")
     manifest, targets, host = manifest or {}, targets or {}, host or {}
-    pilot = wave == "pilot"
+    pilot = bool(freezing)
     plan = {"layer": layer, "manifest_key": manifest_key, "manifest": {}, "target_key": None, "target": {}}
     if layer == "os":
         plan["manifest"] = {} if pilot else dict(manifest.get(manifest_key) or {})
         nothing = not pilot and not plan["manifest"]
-        reason = f"no pilot-tested packages for {manifest_key}"
+        reason = f"no tested packages for {manifest_key} (none frozen by a freezing wave)"
     else:
         key, declared = (_network_target if layer == "network" else _firmware_target)(targets, host)
         frozen = (manifest.get(layer) or {}).get(key) or {}
@@ -76,7 +78,7 @@ def host_plan(asset, wave, window, manifest, manifest_key, targets=None, host=No
             target = dict(frozen) if frozen else ({} if require_pilot_target else declared)
         plan.update(target_key=key, target=target)
         nothing = not target
-        tested = "pilot-tested " if not pilot and require_pilot_target else ""
+        tested = "tested " if not pilot and require_pilot_target else ""
         reason = f"no {tested}rollout target for {layer} {key or '?'}"
     if not (window or {}).get("allowed", True):
         plan["deferred"] = (window or {}).get("reason") or "outside its maintenance window"
@@ -120,3 +122,41 @@ def _put(entries, name, value, key):
             "the manifest cannot be frozen"
         )
     entries[name] = value
+
+
+def load_manifest(path):
+    """The manifest of a frozen-manifest file (``{run_id, change_id, manifest}``), or PlanError naming the file."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except OSError as exc:
+        raise PlanError(f"rollout_manifest_file {path}: cannot read it ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise PlanError(f"rollout_manifest_file {path}: not UTF-8 text (byte {exc.start})") from None
+    except ValueError as exc:
+        raise PlanError(f"rollout_manifest_file {path}: not JSON ({exc})") from None
+    if not isinstance(data, dict) or "manifest" not in data:
+        raise PlanError(
+            f"rollout_manifest_file {path}: expected an object with a 'manifest' key, as a rollout writes it"
+        )
+    return check_manifest(data["manifest"], f"rollout_manifest_file {path}")
+
+
+def check_manifest(manifest, where):
+    """A frozen manifest: ``{key: {name: version or target}}``, not empty; PlanError naming the key otherwise."""
+    if not isinstance(manifest, dict):
+        raise PlanError(
+            f"{where}: manifest must be a mapping of package manager (or network, firmware), got "
+            f"{type(manifest).__name__}"
+        )
+    if not manifest:
+        raise PlanError(f"{where}: the manifest is empty ({{}}): nothing was frozen, so nothing would be installed")
+    for key, entries in manifest.items():
+        if not isinstance(entries, dict) or not entries:
+            raise PlanError(f"{where}: manifest.{key} must be a non-empty mapping, got {str(entries)[:80]!r}")
+        for name, value in entries.items():
+            ok = isinstance(value, dict) if key in ("network", "firmware") else isinstance(value, str) and value
+            if not ok:
+                want = "a target mapping" if key in ("network", "firmware") else "a version string"
+                raise PlanError(f"{where}: manifest.{key}.{name} must be {want}, got {str(value)[:80]!r}")
+    return manifest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,7 +39,7 @@ def write_inventory(path: Path, waves: dict[str, str], windows: dict[str, str] |
     """A YAML inventory of the given lab hosts in the given waves, each with an `asset` record."""
     data = lab_data()
     assets = {a["name"]: a for a in data["assets"]}
-    groups: dict[str, dict] = {"wave_pilot": {"hosts": {}}, "wave_staged": {"hosts": {}}, "wave_full": {"hosts": {}}}
+    groups: dict[str, dict] = {}
     for host, wave in waves.items():
         asset = assets[host]
         hostvars = dict(asset["vars"])
@@ -48,7 +49,7 @@ def write_inventory(path: Path, waves: dict[str, str], windows: dict[str, str] |
             "platform": asset["platform"],
             "maintenance_window": (windows or {}).get(host, "always"),
         }
-        groups[f"wave_{wave}"]["hosts"][host] = hostvars
+        groups.setdefault(f"wave_{wave}", {"hosts": {}})["hosts"][host] = hostvars
     path.write_text(yaml.safe_dump({"all": {"children": groups}}, sort_keys=True))
     return path
 
@@ -73,7 +74,49 @@ def run_playbook(playbook: str, inventory: Path, store: Path, extra: dict, *args
     return proc
 
 
+# The rollout role's default waves (roles/rollout/defaults/main.yml), for tests that change one field of one wave.
+DEFAULT_WAVES = [
+    {"name": "pilot", "serial": 1, "max_fail_percentage": 0, "gate_min_success": 1.0},
+    {"name": "staged", "serial": [1, "10%", "25%"], "max_fail_percentage": 20, "gate_min_success": 0.75},
+    {"name": "full", "serial": ["25%", "50%"], "max_fail_percentage": 25},
+]
+
+
+def waves(**fields) -> list[dict]:
+    """DEFAULT_WAVES with fields changed per wave: waves(staged={"serial": [2]}, full={"serial": [1]})."""
+    return [dict(wave, **fields.get(wave["name"], {})) for wave in DEFAULT_WAVES]
+
+
+def inventory_waves(inventory: Path, defined: list[dict] | None = None) -> list[str]:
+    """The waves (default: DEFAULT_WAVES) that have hosts in a test inventory written by write_inventory, in order."""
+    groups = (yaml.safe_load(inventory.read_text())["all"].get("children")) or {}
+    return [w["name"] for w in defined or DEFAULT_WAVES if (groups.get(f"wave_{w['name']}") or {}).get("hosts")]
+
+
+_SHORTHAND = re.compile(r"^rollout_(?:gate_)?(pilot|staged|full)_(serial|max_fail_percentage|min_success)$")
+
+
+def wave_settings(extra: dict) -> dict:
+    """Test shorthand for one field of a default wave: rollout_staged_serial=[2], rollout_staged_max_fail_percentage=50,
+    rollout_gate_staged_min_success=0.5 become the rollout_waves list; rollout_waves="pilot" (a string) selects waves
+    (rollout_run_waves)."""
+    fields: dict[str, dict] = {}
+    for key in [k for k in extra if _SHORTHAND.match(k)]:
+        wave, field = _SHORTHAND.match(key).groups()
+        fields.setdefault(wave, {})["gate_min_success" if field == "min_success" else field] = extra.pop(key)
+    if fields:
+        extra["rollout_waves"] = waves(**fields)
+    if isinstance(extra.get("rollout_waves"), str):
+        extra["rollout_run_waves"] = extra.pop("rollout_waves")
+    return extra
+
+
 def rollout(inventory: Path, store: Path, **extra) -> subprocess.CompletedProcess:
+    """Run playbooks/rollout.yml. Without rollout_run_waves, runs the default waves that have hosts in the inventory
+    (an empty wave fails a rollout; the tests of that pass rollout_run_waves themselves)."""
+    extra = wave_settings(extra)
+    if "rollout_run_waves" not in extra:
+        extra["rollout_run_waves"] = inventory_waves(inventory, extra.get("rollout_waves"))
     base = {
         "change_id": "CHG-TEST-1",
         "apply_names": PACKAGES,
@@ -137,7 +180,7 @@ def write_layer_inventory(
     """Like write_inventory, for any lab asset (OS host, network device, BMC), with extra host vars and asset fields."""
     data = lab_data()
     known = {a["name"]: a for a in data["assets"]}
-    groups: dict[str, dict] = {"wave_pilot": {"hosts": {}}, "wave_staged": {"hosts": {}}, "wave_full": {"hosts": {}}}
+    groups: dict[str, dict] = {}
     for host, wave in waves.items():
         asset = known[host]
         entry = dict(asset["vars"], **hostvars.get(host, {}))
@@ -149,7 +192,7 @@ def write_layer_inventory(
             "maintenance_window": "always",
             **assets.get(host, {}),
         }
-        groups[f"wave_{wave}"]["hosts"][host] = entry
+        groups.setdefault(f"wave_{wave}", {"hosts": {}})["hosts"][host] = entry
     path.write_text(yaml.safe_dump({"all": {"children": groups}}, sort_keys=True))
     return path
 

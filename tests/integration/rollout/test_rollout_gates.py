@@ -47,7 +47,9 @@ def test_a_staged_host_whose_platform_pilot_did_not_cover_is_deferred(tmp_path, 
     assert versions("lab-apt-01") == PATCHED
     assert versions("lab-dnf-01") == BASELINE  # never "whatever is newest now"
     deferred = decisions(store, "deferred")
-    assert [(d["host"], d["reason"]) for d in deferred] == [("lab-dnf-01", "no pilot-tested packages for dnf")]
+    assert [(d["host"], d["reason"]) for d in deferred] == [
+        ("lab-dnf-01", "no tested packages for dnf (none frozen by a freezing wave)")
+    ]
 
 
 def back_run_id(proc) -> str:

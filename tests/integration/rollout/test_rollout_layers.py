@@ -19,6 +19,7 @@ from rollout_lab import (
     bmc_versions,
     decisions,
     evidence,
+    inventory_waves,
     lab,
     netdev_boot,
     netdev_state,
@@ -26,6 +27,7 @@ from rollout_lab import (
     run_playbook,
     verify,
     versions,
+    wave_settings,
     write_layer_inventory,
 )
 
@@ -114,6 +116,8 @@ def run_rollout(tmp_path, store, waves, **extra):
         "rollout_full_serial": [2],
     }
     base.update(extra)
+    base = wave_settings(base)
+    base.setdefault("rollout_run_waves", inventory_waves(inventory, base.get("rollout_waves")))
     return run_playbook("rollout.yml", inventory, store, base)
 
 
@@ -217,8 +221,8 @@ def test_later_waves_need_a_pilot_tested_target_when_asked(tmp_path, estate):
     assert bmc_versions("lab-bmc-02")["BIOS"] == "2.2.4"
     deferred = {d["host"]: d["reason"] for d in decisions(store, "deferred")}
     assert deferred == {
-        "lab-eos-01": "no pilot-tested rollout target for network arista_eos",
-        "lab-bmc-02": "no pilot-tested rollout target for firmware BIOS",
+        "lab-eos-01": "no tested rollout target for network arista_eos",
+        "lab-bmc-02": "no tested rollout target for firmware BIOS",
     }
     assert versions("lab-apt-01") == BASELINE  # not in this rollout
 

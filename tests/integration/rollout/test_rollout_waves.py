@@ -7,7 +7,18 @@ import json
 
 import pytest
 import yaml
-from rollout_lab import BASELINE, PATCHED, decisions, evidence, lab, rollout, verify, versions, write_inventory
+from rollout_lab import (
+    BASELINE,
+    PATCHED,
+    decisions,
+    evidence,
+    lab,
+    rollout,
+    verify,
+    versions,
+    waves,
+    write_inventory,
+)
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -25,21 +36,33 @@ def changed_hosts(store):
     return sorted({r["host"] for r in evidence(store) if r["kind"] == "change" and r["data"].get("changes")})
 
 
-def test_clean_rollout_patches_every_wave(tmp_path, fresh_hosts):
-    inventory = write_inventory(tmp_path / "hosts.yml", WAVES)
+def test_a_four_wave_rollout_with_a_canary_patches_every_wave_in_order(tmp_path, fresh_hosts):
+    """canary -> pilot -> staged -> full: the canary is one entry of rollout_waves (data), nothing else changes."""
+    four = {"lab-apt-01": "canary", **{h: w for h, w in WAVES.items() if h != "lab-apt-01"}}
+    inventory = write_inventory(tmp_path / "hosts.yml", four)
     store = tmp_path / "evidence.sqlite"
-    run = rollout(inventory, store, rollout_staged_serial=[2], rollout_full_serial=[1])
+    canary = {"name": "canary", "serial": 1}  # first in the list: it freezes what it installs
+    rollout_waves = [canary, *waves(pilot={"freeze": True}, staged={"serial": [2]}, full={"serial": [1]})]
+    run = rollout(inventory, store, rollout_waves=rollout_waves, everylayer_run_id="run-four-waves")
     assert run.returncode == 0, run.stdout[-3000:]
-    for host in WAVES:
+    for host in four:
         assert versions(host) == PATCHED, host
-    assert changed_hosts(store) == sorted(WAVES)
+    assert changed_hosts(store) == sorted(four)
+    # each wave's hosts changed before the next wave's: the order of the change records follows the waves
+    order = ["canary", "pilot", "staged", "full"]
+    changes = [r for r in evidence(store) if r["kind"] == "change" and r["data"].get("changes")]
+    assert [order.index(four[r["host"]]) for r in changes] == sorted(order.index(four[r["host"]]) for r in changes)
     gates = decisions(store, "gate")
-    assert [g["wave"] for g in gates] == ["pilot", "staged"]
-    assert all(str(g["passed"]).lower() == "true" for g in gates)
+    assert [g["wave"] for g in gates] == ["canary", "pilot", "staged"]
+    assert all(g["passed"] is True and g["source"] == "evidence" for g in gates)
     frozen = decisions(store, "manifest_frozen")
-    assert frozen and frozen[0]["manifest"]["apt"] == PATCHED
-    manifest_file = json.loads((tmp_path / "manifests").glob("*.json").__next__().read_text())
-    assert manifest_file["change_id"] == "CHG-TEST-1"
+    assert [f["wave"] for f in frozen] == ["canary", "pilot"]
+    assert frozen[0]["manifest"] == {"apt": PATCHED}
+    assert set(frozen[1]["manifest"]) == {"apt", "dnf", "zypper"}
+    # one run id: the evidence's, the manifest file's name and content
+    assert {r["run_id"] for r in evidence(store)} == {"run-four-waves"}
+    manifest_file = tmp_path / "manifests" / "run-four-waves.json"
+    assert json.loads(manifest_file.read_text())["change_id"] == "CHG-TEST-1"
     assert oct((tmp_path / "manifests").stat().st_mode & 0o777) == "0o700"
     assert verify(store)["ok"]
 
@@ -48,7 +71,7 @@ def test_staged_and_full_need_a_change_ticket(tmp_path):
     inventory = write_inventory(tmp_path / "hosts.yml", {"lab-apt-01": "pilot"})
     run = rollout(inventory, tmp_path / "evidence.sqlite", change_id="")
     assert run.returncode != 0
-    assert "change_id is required for the staged and full waves" in run.stdout
+    assert "change_id is required for the waves staged, full" in run.stdout
 
 
 def test_pilot_failure_stops_everything(tmp_path, fresh_hosts):
@@ -144,7 +167,7 @@ def test_check_mode_shows_the_plan_and_changes_nothing(tmp_path, fresh_hosts):
     from rollout_lab import run_playbook
 
     extra = {
-        "rollout_waves": "pilot",
+        "rollout_run_waves": "pilot",
         "apply_names": ["lab-agent"],
         "rollout_manifest_dir": str(tmp_path / "manifests"),
     }

@@ -1,7 +1,7 @@
 """Maintenance windows and blackouts."""
 
 import pytest
-from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.windows import PolicyError, decide
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.maintenance import PolicyError, decide
 
 POLICY = {
     "windows": {

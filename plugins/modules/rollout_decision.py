@@ -1,0 +1,63 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: rollout_decision
+short_description: Record a rollout decision about a host in the evidence
+version_added: 1.1.0
+description:
+  - Returns the decision as C(everylayer_decision), which the C(everylayer.patch.evidence) callback records (kind
+    C(decision)); the evidence gates read them (M(everylayer.patch.rollout_gate)).
+  - A C(rolled_back) decision for a change record that lists no change is recorded as C(unchanged) - nothing was
+    changed, so nothing was rolled back.
+  - Runs on the controller (action plugin); changes nothing.
+author:
+  - everylayer.patch contributors (@everylayer)
+options:
+  kind:
+    description:
+      - C(deferred) (the host waits), C(rolled_back) (its failed change was undone), C(unchanged) (it failed and
+        still runs what it ran before) or C(manifest_frozen) (what a freezing wave installed).
+    type: str
+    required: true
+    choices: [deferred, rolled_back, unchanged, manifest_frozen]
+  wave:
+    description: The wave.
+    type: str
+    required: true
+  reason:
+    description: Why.
+    type: str
+  change_record:
+    description: The change record that was rolled back (required with O(kind=rolled_back)).
+    type: dict
+  details:
+    description: More fields of the decision (for example C(manifest), C(path), C(version)).
+    type: dict
+    default: {}
+attributes:
+  check_mode:
+    support: full
+    description: Records the decision in check mode too.
+  diff_mode:
+    support: none
+    description: Nothing changes.
+"""
+
+EXAMPLES = r"""
+- name: Record why the host waits
+  everylayer.patch.rollout_decision:
+    kind: deferred
+    wave: staged
+    reason: outside window weeknights
+"""
+
+RETURN = r"""
+everylayer_decision:
+  description: The decision the evidence records (C(kind), C(wave), C(host) but for C(manifest_frozen), C(reason) and O(details)).
+  returned: success
+  type: dict
+"""

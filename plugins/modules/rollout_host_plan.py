@@ -1,0 +1,96 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: rollout_host_plan
+short_description: Plan one host in a rollout wave, and record why it waits when it must
+version_added: 1.1.0
+description:
+  - Decides the host's layer (the first of its asset's C(layers)), whether its maintenance window is open, and what
+    it installs - in a freezing wave what its filters or declared target select, in later waves exactly what the
+    frozen manifest holds for it.
+  - Sets the facts C(rollout_plan) (C(layer), C(manifest_key), C(manifest), C(target_key), C(target), C(deferred))
+    and C(rollout_outcome) (C(deferred) or C(pending)).
+  - A deferred host's decision is returned as C(everylayer_decision), which the evidence callback records.
+  - Runs on the controller (action plugin); the rollout role runs it once per host.
+author:
+  - everylayer.patch contributors (@everylayer)
+options:
+  wave:
+    description: The wave's name.
+    type: str
+    required: true
+  freeze:
+    description: Whether the wave is a freezing wave (installs the declared targets, not the frozen manifest).
+    type: bool
+    default: false
+  asset:
+    description: The host's asset record (C(layers), C(platform), C(maintenance_window)...).
+    type: dict
+    default: {}
+  window:
+    description: The host's maintenance window, a name defined in O(policy).
+    type: str
+    default: always
+  policy:
+    description: The maintenance windows and blackouts (see docs/rollouts.md); empty allows every host.
+    type: dict
+    default: {}
+  now:
+    description: The time to decide for (ISO 8601); now when unset.
+    type: str
+  manifest:
+    description: The frozen manifest (C({manager: {package: version}, network: {...}, firmware: {...}})).
+    type: dict
+    default: {}
+  manifest_key:
+    description: The host's key in O(manifest) (its package manager).
+    type: str
+    default: any
+  targets:
+    description: The declared network and firmware targets (C(rollout_targets)).
+    type: dict
+    default: {}
+  host:
+    description:
+      - The host's own variables the plan reads - C(network_os), C(network_image), C(network_image_version),
+        C(firmware_backend), C(firmware_component).
+    type: dict
+    default: {}
+  require_tested_target:
+    description: In a later wave, defer a device whose platform or component the freezing wave did not test.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: Only computes.
+  diff_mode:
+    support: none
+    description: Nothing changes.
+seealso:
+  - module: everylayer.patch.rollout_decision
+"""
+
+EXAMPLES = r"""
+- name: Plan the host
+  everylayer.patch.rollout_host_plan:
+    wave: staged
+    asset: "{{ asset }}"
+    manifest: "{{ frozen_manifest }}"
+    manifest_key: apt
+"""
+
+RETURN = r"""
+plan:
+  description: The host's plan, as the fact C(rollout_plan).
+  returned: success
+  type: dict
+everylayer_decision:
+  description: The C(deferred) decision (C(kind), C(wave), C(host), C(reason)) when the host must wait.
+  returned: when the host is deferred
+  type: dict
+"""

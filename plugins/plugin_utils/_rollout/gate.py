@@ -1,0 +1,82 @@
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to everylayer.patch: may change without notice.
+"""The rollout's gate between two waves: one decision from the wave's host outcomes.
+
+The outcomes come from the evidence (``_evidence/gate.py``: what the callback recorded for this run) or, when no
+evidence callback records, from the play (each host's ``rollout_outcome``). Either way this module decides.
+"""
+
+from __future__ import annotations
+
+# outcomes that count as tried; `unknown` (an intent without an outcome) counts as failed
+ATTEMPTED = ("patched", "rolled_back", "failed", "unknown", "unchanged")
+FAILED = ("failed", "unknown")
+
+
+def play_outcomes(hosts, hostvars):
+    """host -> outcome from the play's own facts (no evidence): `pending` or nothing is `untouched`."""
+    found = {}
+    for host in hosts:
+        outcome = (hostvars.get(host) or {}).get("rollout_outcome") or "untouched"
+        found[host] = "untouched" if outcome == "pending" else str(outcome)
+    return found
+
+
+def decide(wave, outcomes, min_success, open_rollbacks=(), source="evidence", allow_empty=False, check_mode=False):
+    """The gate decision (a mapping recorded in the evidence) after ``wave``.
+
+    Passes when the success rate (patched / attempted) reaches ``min_success``, no host failed without a rollback
+    (or ended unknown), and no rollback is left open. A wave with no attempted host fails (nothing was tested:
+    every host deferred, untouched or unreachable before its patch) unless ``allow_empty``; in check mode the
+    planned hosts stand for the attempted ones.
+    """
+    counts = {}
+    for value in outcomes.values():
+        counts[value] = counts.get(value, 0) + 1
+    for name in ("patched", "rolled_back", "failed", "unchanged", "deferred", "planned", "untouched"):
+        counts.setdefault(name, 0)
+    attempted = sum(counts.get(name, 0) for name in ATTEMPTED)
+    failed = sum(counts.get(name, 0) for name in FAILED)
+    rate = round(counts["patched"] / attempted, 3) if attempted else 1.0
+    hosts_open = [item.get("host") for item in open_rollbacks or ()]
+    reasons = []
+    if failed:
+        reasons.append(f"{failed} host(s) failed without rollback: {', '.join(_hosts(outcomes, FAILED))}")
+    if attempted and rate < min_success:
+        reasons.append(f"success rate {rate} below {min_success}")
+    if hosts_open:
+        reasons.append(f"open rollbacks from earlier runs on {', '.join(map(str, hosts_open))}")
+    if not attempted and not (check_mode and counts["planned"]) and not allow_empty:
+        reasons.append(
+            f"no host of the wave was attempted ({len(outcomes)} host(s): "
+            f"{_summary(counts) or 'none'}); nothing was tested (rollout_allow_empty: true accepts it)"
+        )
+    return {
+        "kind": "gate",
+        "wave": wave,
+        "source": source,
+        "passed": not reasons,
+        "success_rate": rate,
+        "min_success": min_success,
+        "attempted": attempted,
+        "counts": counts,
+        "open_rollbacks": list(open_rollbacks or ()),
+        "reason": "; ".join(reasons) if reasons else None,
+        "planned_only": bool(check_mode),
+    }
+
+
+def message(decision):
+    summary = _summary(decision["counts"])
+    if decision["passed"]:
+        return f"gate after wave {decision['wave']} passed ({decision['source']}): {summary}"
+    return f"gate after wave {decision['wave']} failed: {decision['reason']} ({summary}); the rollout stops here"
+
+
+def _hosts(outcomes, values):
+    return sorted(host for host, value in outcomes.items() if value in values)
+
+
+def _summary(counts):
+    return ", ".join(f"{name} {count}" for name, count in sorted(counts.items()) if count)
