@@ -4,8 +4,10 @@
 """Write-ahead evidence read back: intents without an outcome, runs without an end, and their reconciliation.
 
 The callback writes an ``intent`` record before a patch task reaches a host and closes it with the task's
-outcome (a ``change``, ``rollback``, ``failure``, ``unreachable``, ``withheld`` or ``outcome`` record carrying
-the same ``task_uuid``; per-item records of a loop carry ``item`` and do not close it). Every run of this
+outcome (a ``change``, ``rollback``, ``failure``, ``withheld`` or ``outcome`` record carrying the same
+``task_uuid``; per-item records of a loop carry ``item`` and do not close it). An ``unreachable`` record does not
+close it either: a host lost after the task reached it may have changed (dnf goes on upgrading without its ssh
+session), so its state stays unknown until a scan reconciles it. Every run of this
 format (``run_start`` with ``evidence_format`` >= 2) ends with a ``run_end`` record. A later scan of a host
 whose intent stayed open writes a ``reconcile`` record: what the host runs now, and what changed outside
 the evidence. Pure functions over ``store.Record`` objects.
@@ -14,7 +16,7 @@ the evidence. Pure functions over ``store.Record`` objects.
 from __future__ import annotations
 
 FORMAT = 2  # evidence_format of runs that write intents and run_end records
-CLOSING_KINDS = ("change", "rollback", "failure", "unreachable", "withheld", "outcome")
+CLOSING_KINDS = ("change", "rollback", "failure", "withheld", "outcome")
 
 
 def open_intents(records, exclude_runs=()):

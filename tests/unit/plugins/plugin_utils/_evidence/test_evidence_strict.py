@@ -242,3 +242,21 @@ def test_planted_secrets_reach_no_record_and_no_report(tmp_path):
     with open_store(path, readonly=True) as db:
         change = next(r for r in db.records() if r.kind == "change")
     assert change.data["changes"][0]["source"] == "ftp://u:********@f/x.bin"
+
+
+def test_a_host_lost_mid_patch_task_is_unknown_not_unchanged(store_target):
+    """dnf went on upgrading after the ssh session died: 'unreachable' says nothing about what changed."""
+    rec = Recorder(target=store_target, run_id="run-lost")
+    rec.start({})
+    rec.intent("web1", "Patch", "everylayer.patch.packages", "u-1", state="patched")
+    rec.task_result(
+        "web1", "Patch", "everylayer.patch.packages", {"msg": "ssh: closed"}, "unreachable", task_uuid="u-1"
+    )
+    rec.task_result("web2", "Ping", "ansible.builtin.ping", {"msg": "ssh: closed"}, "unreachable")
+    rec.run_end({})
+    rec.close()
+    with open_store(store_target, readonly=True) as db:
+        run = list(db.records())
+    assert gate_view(run, run, ["web1", "web2"])["outcomes"] == {"web1": "unknown", "web2": "unchanged"}
+    result = actions.verify_store(store_target)
+    assert [p["problem"] for p in result["problems"]] == ["unknown"] and result["interrupted_runs"] == []
