@@ -104,3 +104,6 @@ for version in $(printf '%s\n' "${versions[@]}" | sort -u); do
     target=$cache/get_pip_${version//./_}.py
     cmp -s scripts/get_pip_standin.py "$target" || cp scripts/get_pip_standin.py "$target"
 done
+
+# --- 6. third-party test peers, each in its own cached virtualenv (lab/peers/; silent when done) ---
+"$venv/bin/python" -m lab.peers.sushy install
