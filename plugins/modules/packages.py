@@ -65,14 +65,14 @@ options:
     description:
       - Only updates whose highest advisory severity is at least this. An update whose advisories name no
         severity is below any minimum.
-      - An update whose advisory data is unknown (apt: its changelog could not be read and O(advisory_source) does
+      - An update whose advisory data is unknown (on apt hosts its changelog could not be read and O(advisory_source) does
         not name it) is decided by O(unknown_severity); by default the module fails, changing nothing.
       - Vendor words are normalised (Important is V(high), Moderate is V(medium)).
     type: str
     choices: [low, medium, high, critical]
   unknown_severity:
     description:
-      - What O(severity) and O(advisories) do with updates whose advisories and severity are unknown (apt: the
+      - What O(severity) and O(advisories) do with updates whose advisories and severity are unknown (on apt hosts the
         changelog could not be read, for example because the distribution's changelog server is unreachable).
       - V(fail) fails the module, changing nothing, naming those updates. V(include) selects them, V(exclude)
         leaves them out (C(details.reason) says so). RV(decided_on_unknown) counts the updates decided this way.
@@ -82,8 +82,8 @@ options:
   advisory_source:
     description:
       - apt only. A file on the host or an C(http(s)://) URL (fetched from the host, TLS verified) with Debian
-        Security Tracker JSON (C({source: {CVE: {releases: {codename: {status, fixed_version, urgency}}}}})) or OSV
-        records (one record, a list, or C({"vulns": [...]})).
+        Security Tracker JSON (source package, CVE, releases, codename, with status, fixed_version and urgency) or
+        OSV records (one record, a list, or a C(vulns) list as osv-scanner writes).
       - Used for the updates whose changelog could not be read; they then carry the ids fixed between the
         installed and the candidate SOURCE version and the highest severity named (tracker urgency, OSV severity
         word). Tracker data is taken as complete (a source package it does not name has no known CVE); OSV
@@ -139,7 +139,7 @@ options:
       - apt only. Read the candidates' changelogs (one C(apt-get changelog) call for all of them) for the CVE ids
         an update fixes and its urgency. On a real host apt downloads each changelog from the distribution's
         changelog server, which can take long for many updates or fail without network access.
-      - Changelogs are looked up per SOURCE package (C(libssl3) is built from C(openssl)): each is read once and only
+      - Changelogs are looked up per SOURCE package (C(libssl3) is built from C(openssl)); each is read once and only
         its entries newer than the installed source version count (binNMU C(+bN) versions map to their source).
       - With V(false) apt updates have unknown advisories and severity (unless O(advisory_source) names them);
         security updates are still known from their C(*security*) suite. See O(unknown_severity). dnf and zypper
@@ -390,7 +390,7 @@ repaired:
   elements: str
 restart_required:
   description:
-    - Service units shipped by the changed packages that need no reboot: restarting them is enough for the update to
+    - Service units shipped by the changed packages that need no reboot; restarting them is enough for the update to
       take effect (template units like C(getty@.service) are not listed).
   returned: when packages changed
   type: list

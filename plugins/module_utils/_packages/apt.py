@@ -301,9 +301,11 @@ class AptBackend:
 
     # --- broken package state ---------------------------------------------------------------------
 
-    def problems(self):
+    def problems(self, ignore=()):
         """What keeps dpkg from planning anything: an interrupted run (journal in /var/lib/dpkg/updates),
-        packages not fully installed, and whatever ``dpkg --audit`` reports. Call after installed()."""
+        packages not fully installed, and whatever ``dpkg --audit`` reports. Call after installed().
+
+        ``ignore``: packages the caller is about to reinstall anyway (a rollback of a half-configured package)."""
         found = []
         try:
             journal = [f for f in os.listdir(DPKG_UPDATES) if f.isdigit()]
@@ -311,14 +313,15 @@ class AptBackend:
             journal = []
         if journal:
             found.append("dpkg was interrupted (unfinished journal in /var/lib/dpkg/updates): dpkg --configure -a")
-        half = {n: i["status"] for n, i in self.status.items() if not i["ok"]}
+        not_ok = {n: i["status"] for n, i in self.status.items() if not i["ok"]}
+        half = {n: st for n, st in not_ok.items() if n not in set(ignore)}
         if half:
             found.append(
                 "packages not fully installed: " + ", ".join(f"{n} ({s.strip()})" for n, s in sorted(half.items()))
             )
         rc, out, err = self.module.run_command(["dpkg", "--audit"], environ_update=ENV)
         audit = [line.strip() for line in (out + "\n" + err).splitlines() if line.strip()]
-        if audit and not half:
+        if audit and not not_ok:
             found.append("dpkg --audit: " + " / ".join(audit[:6]))
         elif rc not in (0, 1):
             found.append(f"dpkg --audit failed (rc {rc}): {' / '.join(audit[-3:]) or 'no output'}")

@@ -257,7 +257,7 @@ class DnfBackend:
     def files(self, names):
         return rpm_files(self.module, names)
 
-    def problems(self):
+    def problems(self, ignore=()):
         return rpm_problems(self.module)
 
     def repair(self):

@@ -126,10 +126,11 @@ class Runner:
         if reason:
             raise PackagesError(f"the controller is gone ({reason}): {what} not started, nothing was changed")
 
-    def _package_state(self, installed):
+    def _package_state(self, installed, reinstalled=()):
         """Broken package state (interrupted dpkg, half-installed packages, rpm database errors) found before
-        anything is planned. Refused unless ``repair`` is set; repaired (not in check mode) when it is."""
-        problems = self.backend.problems() if hasattr(self.backend, "problems") else []
+        anything is planned. Refused unless ``repair`` is set; repaired (not in check mode) when it is.
+        ``reinstalled``: packages a rollback installs anyway (a half-configured one is what it repairs)."""
+        problems = self.backend.problems(ignore=set(reinstalled)) if hasattr(self.backend, "problems") else []
         self.extra["package_state"] = {"healthy": not problems, "problems": problems}
         if not problems:
             return installed
@@ -148,7 +149,7 @@ class Runner:
         self._guard("the repair")
         done = self.backend.repair()
         installed = self.backend.installed()
-        still = self.backend.problems()
+        still = self.backend.problems(ignore=set(reinstalled))
         self.extra["package_state"] = {"healthy": not still, "problems": still, "before_repair": problems}
         self.extra["repaired"] = done
         if still:
@@ -305,7 +306,7 @@ class Runner:
             )
         installed = self._prepare(wait_for_locks=True)
         try:
-            installed = self._package_state(installed)
+            installed = self._package_state(installed, reinstalled=data["packages"])
         except _Forecast as forecast:
             return self._result(str(forecast), [], [], _change.rollback("none"), changed=True)
         broken = self.backend.broken()

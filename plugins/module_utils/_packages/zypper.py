@@ -181,7 +181,7 @@ class ZypperBackend:
     def files(self, names):
         return rpm_files(self.module, names)
 
-    def problems(self):
+    def problems(self, ignore=()):
         return rpm_problems(self.module)
 
     def repair(self):

@@ -258,3 +258,11 @@ def test_repair_runs_dpkg_configure_then_apt_fix():
     b = backend({"--configure": (0, "", ""), "install": (0, "", "")})
     assert b.repair() == ["dpkg --configure -a", "apt-get install -f"]
     assert b.module.argvs[-2][0] == "dpkg" and b.module.argvs[-1][-3:] == ["install", "-f", "-y"]
+
+
+def test_problems_ignore_what_a_rollback_reinstalls():
+    status = fixture("lab-apt.dpkg-query.txt").replace("lab-agent\t1.0-1\tii ", "lab-agent\t1.0-1\tiF ")
+    b = backend({"dpkg-query": (0, status, ""), "--audit": (1, " lab-agent    Lab agent\n", "")})
+    b.installed()
+    assert b.problems(ignore={"lab-agent"}) == []
+    assert b.problems() == ["packages not fully installed: lab-agent (iF)"]

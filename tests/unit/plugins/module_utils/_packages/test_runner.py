@@ -293,3 +293,14 @@ def test_controller_gone_starts_no_transaction():
     b.state = dict(b.state, **{"lab-web": "1.2-1"})
     with pytest.raises(PackagesError, match="controller is gone"):
         rollback.rolled_back()
+
+
+def test_rollback_of_a_half_configured_package_is_not_refused():
+    """The failed patch left lab-web half-configured: rolling it back is the repair, not a broken-state refusal."""
+    b = backend(problems=["packages not fully installed: lab-web (iF)"])
+    block = {"strategy": "packages", "data": {"manager": "apt", "packages": {"lab-web": "1.0-1"}}}
+    b.state["lab-web"] = "1.2-1"
+    result = validate(Runner(b, params(state="rolled_back", rollback=block)).rolled_back())
+    assert result["changed"] is True and b.state["lab-web"] == "1.0-1"
+    with pytest.raises(PackagesError, match="package state is broken"):
+        Runner(backend(problems=[INTERRUPTED]), params(state="rolled_back", rollback=block)).rolled_back()
