@@ -45,8 +45,9 @@ options:
     choices: [scanned, updated, rolled_back, activated]
   components:
     description:
-      - Redfish - FirmwareInventory member ids (for example C(BMC), C(BIOS)); updates and activations take exactly
-        one.
+      - Redfish - FirmwareInventory member ids (for example C(BMC), C(BIOS)); where the service lists no such member,
+        C(BIOS) is the ComputerSystem's C(BiosVersion) and C(BMC) the Manager's C(FirmwareVersion) (C(BIOS-<Id>) and
+        C(BMC-<Id>) when there are several systems or managers). Updates and activations take exactly one.
       - fwupd - device ids (or a unique prefix of at least 8 characters), GUIDs or device names. Default - every
         updatable device.
     type: list
@@ -250,7 +251,10 @@ rollback:
   sample: {strategy: firmware, data: {backend: redfish, components: {BMC: {version: 1.45.0,
            image: https://images.example.com/bmc-1.45.0.bin, applied_image: https://images.example.com/bmc-1.46.0.bin}}}}
 devices:
-  description: The components or devices (after the change) with id, name, version and backend details.
+  description:
+    - The components or devices (after the change) with id, name, version and backend details.
+    - Redfish - each also has C(source) (C(firmware_inventory), C(system_bios) or C(manager)) and C(target_uri),
+      the URI an update names in C(Targets) (the inventory member, or the ComputerSystem or Manager).
   returned: always
   type: list
   elements: dict
