@@ -107,3 +107,4 @@ done
 
 # --- 6. third-party test peers, each in its own cached virtualenv (lab/peers/; silent when done) ---
 "$venv/bin/python" -m lab.peers.sushy install
+"$venv/bin/python" -m lab.peers.fake_switches install
