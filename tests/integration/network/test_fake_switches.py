@@ -1,0 +1,232 @@
+"""network_image against fake-switches 1.5.0, an SSH switch emulator this project did not write.
+
+The peer runs in its own virtualenv (lab/peers/fake_switches.py; `make setup` installs it, the fixture
+installs it when missing) on 127.0.0.1 ports 3300-3399. What it answers, and what it does not, is listed
+in docs/network.md ("Tested against"): its Cisco models log in at '>' and, once enabled, answer
+'show version' and configuration; they have no 'dir', 'verify', SCP or 'reload', so every scan ends
+at 'dir flash:' with the peer's own 'No such command' -- the project's simulator covers the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from ansible_collections.everylayer.patch.plugins.plugin_utils._network import NetworkImageError, parsers, stack
+from ansible_collections.everylayer.patch.plugins.plugin_utils._network.platforms import get_platform
+from ansible_collections.everylayer.patch.plugins.plugin_utils._network.session import Session
+
+from lab.peers.fake_switches import FakeSwitch, ensure_venv, free_port
+
+REPO = Path(__file__).resolve().parents[3]
+ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
+PORTS = (3300, 3399)
+PEER_VERSION = "12.2(58)SE2"  # what its 'show version' prints
+
+
+@pytest.fixture(scope="module")
+def peers(tmp_path_factory):
+    """Four peers: user mode, auto-enabled, one whose 'show version' never answers, the Arista model."""
+    try:
+        ensure_venv()
+    except Exception as exc:  # noqa: BLE001 - name the cause, then stop: every test here needs the peer
+        pytest.fail(f"fake-switches could not be installed (make setup installs it): {exc}")
+    root = tmp_path_factory.mktemp("fake-switches")
+    specs = {
+        "user": {"model": "cisco_generic"},
+        "enabled": {"model": "cisco_generic", "auto_enabled": True},
+        "hang": {"model": "cisco_generic", "auto_enabled": True, "hang": ("show version",)},
+        "arista": {"model": "arista_generic", "auto_enabled": True},
+    }
+    started = {}
+    try:
+        for name, spec in specs.items():
+            port = free_port(*PORTS, taken=tuple(peer.port for peer in started.values()))
+            started[name] = FakeSwitch(root / name, port=port, **spec).launch()
+        for peer in started.values():
+            peer.wait()
+        yield started
+    finally:
+        for peer in started.values():
+            peer.stop()
+
+
+def play(tmp: Path, hosts: dict[str, dict]) -> dict[str, dict]:
+    """One ansible-playbook run: every host runs one network_image task shaped by its nimg_* variables."""
+    task_args = {
+        "state": "{{ nimg_state | default('scanned') }}",
+        "version": "{{ nimg_version | default(omit) }}",
+        "image": "{{ nimg_image | default(omit) }}",
+        "command_timeout": "{{ nimg_command_timeout | default(omit) }}",
+        "connect_timeout": "{{ nimg_connect_timeout | default(omit) }}",
+        "enable_secret": "{{ nimg_enable_secret | default(omit) }}",
+        "backup": False,
+    }
+    tasks = [
+        {
+            "name": "network image",
+            "everylayer.patch.network_image": task_args,
+            "check_mode": "{{ nimg_check | default(false) }}",
+            "register": "res",
+            "ignore_errors": True,
+        },
+        {
+            "name": "save result",
+            "ansible.builtin.copy": {
+                "content": "{{ res | to_nice_json }}",
+                "dest": str(tmp / "{{ inventory_hostname }}.json"),
+                "mode": "0600",
+            },
+            "delegate_to": "localhost",
+        },
+    ]
+    (tmp / "play.yml").write_text(
+        yaml.safe_dump([{"name": "fake-switches", "hosts": "all", "gather_facts": False, "tasks": tasks}])
+    )
+    (tmp / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": hosts}}))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORKS="10")
+    proc = subprocess.run(
+        [str(ANSIBLE_PLAYBOOK), "-i", str(tmp / "hosts.yml"), str(tmp / "play.yml")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    (tmp / "output.txt").write_text(proc.stdout + proc.stderr)
+    results = {}
+    for name in hosts:
+        path = tmp / f"{name}.json"
+        assert path.exists(), (
+            f"no result for {name} (rc {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-1500:]}"
+        )
+        results[name] = json.loads(path.read_text())
+    return results
+
+
+@pytest.fixture(scope="module")
+def results(peers, tmp_path_factory):
+    """Every module case against the peers in one playbook run (the hosts run in parallel)."""
+    user, enabled, hang, arista = peers["user"], peers["enabled"], peers["hang"], peers["arista"]
+    hosts = {
+        "user-mode": user.inventory_vars(),
+        "become": {
+            **user.inventory_vars(),
+            "ansible_become": True,
+            "ansible_become_password": user.enable_password,
+        },
+        "wrong-enable": {**user.inventory_vars(), "nimg_enable_secret": "not-the-enable-password"},
+        "bad-password": {**user.inventory_vars(), "ansible_password": "bad-pw-7x"},
+        "enabled": enabled.inventory_vars(),
+        "enabled-check": {
+            **enabled.inventory_vars(),
+            "nimg_state": "upgraded",
+            "nimg_version": "15.2(7)E10",
+            "nimg_image": str(REPO / "README.md"),  # never read: the device's facts fail first
+            "nimg_check": True,
+        },
+        "hang": {**hang.inventory_vars(), "nimg_command_timeout": 3},
+        "arista": {**arista.inventory_vars(), "nimg_connect_timeout": 5},
+    }
+    return play(tmp_path_factory.mktemp("fake-switches-play"), hosts)
+
+
+def test_user_mode_is_refused(results):
+    res = results["user-mode"]
+    assert res["failed"] is True
+    assert "user mode" in res["msg"] and "fake-sw-01>" in res["msg"]
+    assert "ansible_become" in res["msg"]  # says how to fix it
+
+
+def test_become_enables_then_the_missing_dir_fails_naming_the_command(results):
+    """enable succeeds (ansible_become_password), 'show version' and 'show boot' are read; the peer has no 'dir'."""
+    res = results["become"]
+    assert res["failed"] is True
+    assert "'dir flash:'" in res["msg"] and "No such command" in res["msg"]
+    assert "user mode" not in res["msg"]
+
+
+def test_wrong_enable_password_fails_at_enable(results):
+    res = results["wrong-enable"]
+    assert res["failed"] is True
+    assert res["msg"].startswith("'enable' failed") and "ansible_become_password" in res["msg"]
+    assert "not-the-enable" not in json.dumps(res)  # the secret is in no part of the result
+
+
+def test_bad_login_password_fails_cleanly(results):
+    res = results["bad-password"]
+    assert res["failed"] is True and res["msg"].startswith("authentication to 127.0.0.1")
+    assert "bad-pw-7x" not in json.dumps(res)
+
+
+def test_auto_enabled_scan_reads_then_stops_at_dir(results):
+    res = results["enabled"]
+    assert res["failed"] is True and "'dir flash:'" in res["msg"] and "No such command" in res["msg"]
+
+
+def test_check_mode_forecasts_nothing_from_facts_it_could_not_read(results):
+    res = results["enabled-check"]
+    assert res["failed"] is True and "'dir flash:'" in res["msg"]
+    assert not res.get("changed") and "would" not in res["msg"]
+
+
+def test_a_command_that_never_answers_fails_with_the_real_wait(results):
+    res = results["hang"]
+    assert res["failed"] is True
+    assert "'show version'" in res["msg"] and "3s" in res["msg"] and "60" not in res["msg"]
+
+
+def test_arista_model_fails_at_connect_clearly(results):
+    """fake-switches' Arista model never answers netmiko's session preparation (documented peer limit)."""
+    res = results["arista"]
+    assert res["failed"] is True and "127.0.0.1" in res["msg"] and "Traceback" not in res["msg"]
+
+
+# -- below the module: the session and parsers on the peer's own output ---------------------------
+def session(peer: FakeSwitch, **extra) -> Session:
+    return Session(
+        get_platform("cisco_ios"),
+        "127.0.0.1",
+        peer.port,
+        "admin",
+        password=peer.password,
+        known_hosts=str(peer.known_hosts),
+        connect_timeout=10,
+        command_timeout=10,
+        allow_agent=False,
+        **extra,
+    )
+
+
+def test_version_read_and_normalised_from_the_peer(peers):
+    s = session(peers["user"], become=True, secret=peers["user"].enable_password)
+    try:
+        s.connect()
+        out = s.send("show version")
+    finally:
+        s.close()
+    facts = parsers.ios_version(out)
+    assert (facts["version"], facts["version_raw"], facts["boot_mode"]) == (PEER_VERSION, PEER_VERSION, None)
+    assert (facts["hostname"], facts["image"]) == ("fake-sw-01", "flash:c3750-ipservicesk9-mz.122-58.SE2.bin")
+    assert stack.members("cisco_ios", {"show version": out}) == [
+        {"id": "1", "role": "active", "version": PEER_VERSION, "state": None}
+    ]
+
+
+def test_configuration_the_peer_refuses_is_an_error_naming_the_lines(peers):
+    """The peer answers an unknown configuration line so that netmiko cannot leave configuration mode:
+    netmiko's ValueError must come out as a NetworkImageError naming the lines, not a traceback."""
+    s = session(peers["enabled"])
+    try:
+        s.connect()
+        with pytest.raises(NetworkImageError, match=r"configuration \['boot system flash:x.bin'\]") as info:
+            s.config(["boot system flash:x.bin"])
+        assert "exit configuration mode" in str(info.value)
+    finally:
+        s.close()
