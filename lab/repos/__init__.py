@@ -12,8 +12,8 @@ python -m lab publish|unpublish (lab/publish.py).
 from __future__ import annotations
 
 from .build import RepoSet, build, publish, reset, serve_copy
-from .hosts import break_repo, configure_host, fix_repo, lock_argv, set_failing_script, zypper_usable
-from .layer import MANAGERS, baseline_layer
+from .hosts import break_repo, configure_host, fix_repo, lock_argv, set_failing_script
+from .layer import MANAGERS, baseline_layer, zypper_usable
 from .manifest import Manifest, ManifestError, load
 
 __all__ = [

@@ -140,10 +140,3 @@ def lock_argv(manager: str) -> list[str]:
     if manager not in scripts:
         raise ValueError(f"unknown package manager {manager!r} (apt, dnf or zypper)")
     return ["/usr/bin/python3", "-c", scripts[manager]]
-
-
-def zypper_usable(base_dir: Path | None = None, cache_root: Path | None = None) -> bool:
-    """True if zypper really works against the lab repo in a chroot here (see layer.zypper_probe)."""
-    from .layer import zypper_probe
-
-    return zypper_probe(base_dir, cache_root)

@@ -231,7 +231,7 @@ def _record_probe(cache_root: Path, base_dir: Path, usable: bool, error: str) ->
     record.write_text(json.dumps({"usable": usable, "base": str(base_dir), "error": error[-2000:]}))
 
 
-def zypper_probe(base_dir: Path | None = None, cache_root: Path | None = None) -> bool:
+def zypper_usable(base_dir: Path | None = None, cache_root: Path | None = None) -> bool:
     """True if zypper works against the lab repo in a chroot here.
 
     Every build of the zypper baseline layer is a real probe (zypper addrepo, install of every
