@@ -33,12 +33,14 @@ say "Scan: pending updates per host (nothing changes)"
 say "Fault: the maintainer script of lab-agent fails on $FAULT_HOST (a staged host)"
 "$PY" -m lab fault fail-script "$FAULT_HOST" lab-agent:upgrade
 
+# The default waves, with a wider failure budget in staged so that the fault is rolled back and the rollout goes on.
+DEMO_WAVES='{"rollout_waves": [{"name": "pilot"}, {"name": "staged", "serial": [2], "max_fail_percentage": 50,
+  "gate_min_success": 0.5}, {"name": "full", "serial": ["25%", "50%"], "max_fail_percentage": 25}]}'
 say "Rollout pilot -> staged -> full (change DEMO-1); $FAULT_HOST is expected to fail and be rolled back"
 set +e
 ANSIBLE_CALLBACKS_ENABLED=everylayer.patch.evidence "$VENV/bin/ansible-playbook" -i "$INVENTORY" \
   playbooks/rollout.yml --limit 'layer_os:layer_network:localhost' \
-  -e change_id=DEMO-1 -e approver=demo -e '{"rollout_staged_serial": [2]}' \
-  -e rollout_staged_max_fail_percentage=50 -e rollout_gate_staged_min_success=0.5 \
+  -e change_id=DEMO-1 -e approver=demo -e "$DEMO_WAVES" \
   -e rollout_manifest_dir="$STATE/manifests" -e rollout_policy_file="$PWD/inventories/lab/policy.yml"
 rc=$?
 set -e

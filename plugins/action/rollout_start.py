@@ -50,6 +50,10 @@ class ActionModule(ActionBase):
                     "patch set without one"
                 )
             matched = {wave["name"]: self._hosts(wave["hosts"], task_vars) for wave in waves}
+            limit = task_vars.get("ansible_limit")
+            if limit:  # --limit: the waves plan only the hosts the plays may run on
+                allowed = set(self._hosts(limit, task_vars))
+                matched = {name: [h for h in hosts if h in allowed] for name, hosts in matched.items()}
             groups = task_vars.get("groups") or {}
             core_members = set(groups.get(args["core_group"]) or ())
             hostvars = task_vars.get("hostvars") or {}

@@ -74,3 +74,11 @@ def test_the_plan_is_recorded_under_the_callbacks_run_id(tmp_path):
     run = run_playbook("rollout.yml", inv, store, extra)
     assert run.returncode == 0, run.stdout[-3000:]
     assert {r["run_id"] for r in evidence(store)} == {"run-settings-1"}
+
+
+def test_a_scan_that_finds_no_host_fails_naming_the_pattern(tmp_path):
+    inv = inventory(tmp_path / "hosts.yml", groups={"wave_pilot": ["h1"]})  # no host has a layer: no layer_os
+    run = run_playbook("scan.yml", inv, tmp_path / "evidence.sqlite", {"scan_report_dir": str(tmp_path / "scans")})
+    assert run.returncode != 0
+    assert "scan: the host pattern 'layer_os' matches no host of the inventory" in run.stdout
+    assert not (tmp_path / "scans").exists()

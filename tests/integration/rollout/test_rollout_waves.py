@@ -69,7 +69,7 @@ def test_a_four_wave_rollout_with_a_canary_patches_every_wave_in_order(tmp_path,
 
 def test_staged_and_full_need_a_change_ticket(tmp_path):
     inventory = write_inventory(tmp_path / "hosts.yml", {"lab-apt-01": "pilot"})
-    run = rollout(inventory, tmp_path / "evidence.sqlite", change_id="")
+    run = rollout(inventory, tmp_path / "evidence.sqlite", change_id="", rollout_run_waves="")  # every wave
     assert run.returncode != 0
     assert "change_id is required for the waves staged, full" in run.stdout
 
