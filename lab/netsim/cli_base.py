@@ -26,13 +26,30 @@ class Cli:
     #: (mode, regex, method name); the first match wins
     commands: list[tuple[str, str, str]] = []
     banner = ""
+    #: user mode (prompt ``>``), where a login lands when the simulator has an enable secret
+    user_commands = [
+        ("user", r"terminal (?:width|length) \d+", "noop"),
+        ("user", r"enable", "enable"),
+        ("user", r"exit", "noop"),
+    ]
 
     def __init__(self, device: Device, sim: Any) -> None:
         self.device = device
         self.sim = sim
-        self.mode = "exec"
+        self.enable_secret = getattr(sim, "enable_secret", None)
+        self.mode = "user" if self.enable_secret else "exec"
         self.confirm: Confirm | None = None
         self.closing = False
+
+    def enable(self) -> str:
+        def check(answer: str) -> str:
+            if answer == self.enable_secret:
+                self.mode = "exec"
+                return ""
+            return "% Access denied"
+
+        self.confirm = Confirm("Password: ", check)
+        return ""
 
     @property
     def host(self) -> str:
@@ -52,6 +69,9 @@ class Cli:
         line = line.strip()
         if not line:
             return ""
+        hang = self.device.faults().get("hang-command")
+        if hang is not None and line == hang.get("command"):
+            await asyncio.sleep(3600)  # never answers; the client gives up
         for mode, pattern, method in self.commands:
             if mode != self.mode:
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .cli_base import Cli, Confirm, plural, split_uptime, when
+from .install import IosXeMixin
 
 IOS_INTERFACES = """Port         Name               Status       Vlan       Duplex  Speed Type
 Gi1/0/1      uplink-core-01     connected    trunk      a-full a-1000 10/100/1000BaseTX
@@ -75,10 +76,12 @@ def bgp_up(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
-class CiscoIos(Cli):
+class CiscoIos(IosXeMixin, Cli):
     platform = "cisco_ios"
     banner = "\nLab device: authorised use only. Every session is logged.\n\n"
     commands = [
+        *Cli.user_commands,
+        *IosXeMixin.install_commands,
         ("exec", r"terminal (?:width|length) \d+", "noop"),
         ("exec", r"show version", "show_version"),
         ("exec", r"show boot", "show_boot"),
@@ -109,6 +112,8 @@ class CiscoIos(Cli):
     }
 
     def prompt(self) -> str:
+        if self.mode == "user":
+            return f"{self.host}>"
         return f"{self.host}(config)#" if self.mode == "config" else f"{self.host}#"
 
     def noop(self, *_args: str) -> str:
@@ -139,6 +144,8 @@ Processor board ID FOC2233Y0LA
 24 Gigabit Ethernet interfaces
 2048K bytes of non-volatile configuration memory.
 {self.device.capacity() // 1024}K bytes of Flash at flash:.
+
+{self.stack_table()}
 
 Configuration register is 0x102
 """
@@ -195,6 +202,7 @@ Auto upgrade        : yes"""
         return "\n".join(lines)
 
     def show_running(self) -> str:
+        self.device.note("config-read")
         body = self.config_text(self.device.state["running_boot"], self.device.state["running_extra"])
         return f"Building configuration...\n\nCurrent configuration : {len(body)} bytes\n{body}"
 
@@ -370,6 +378,7 @@ Last reset at 310210 usecs after Mon Nov 23 13:00:00 2026
         return "\n".join(lines)
 
     def show_running(self) -> str:
+        self.device.note("config-read")
         return self.config_text(self.device.state["running_boot"], self.device.state["running_extra"])
 
     def show_startup(self) -> str:

@@ -39,6 +39,7 @@ class AristaEos(Cli):
         "bgp": {"10.2.0.5 ": "  10.2.0.5         4  65000              0         0    0    0 00:00:05 Active"},
     }
     commands = [
+        *Cli.user_commands,
         ("exec", r"terminal width (\d+)", "width"),
         ("exec", r"terminal length 0", "length"),
         ("exec", r"show version", "show_version"),
@@ -67,6 +68,8 @@ class AristaEos(Cli):
     ]
 
     def prompt(self) -> str:
+        if self.mode == "user":
+            return f"{self.host}>"
         if self.mode == "shell":
             return f"[admin@{self.host} ~]$ "
         return f"{self.host}(config)#" if self.mode == "config" else f"{self.host}#"

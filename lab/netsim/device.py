@@ -29,15 +29,20 @@ FAULTS = {
     "boot-fail": "the next boot of a different image fails and the device falls back to the image it ran",
     "flash-full": "the flash file system reports only 32 KiB free beyond what is used now (until cleared)",
     "link-down": "after the next N reloads (default 1) the second uplink stays down, with its LLDP and BGP neighbour",
+    "stack-member-stale": "after the next N reloads (default 1) the last stack member stays on the version it ran",
+    "hang-command": "the named command (default 'show boot') never answers (until cleared)",
 }
-COUNTED = {"corrupt-transfer": 1, "drop-transfer": 1, "boot-fail": 1, "link-down": 1}
+COUNTED = {"corrupt-transfer": 1, "drop-transfer": 1, "boot-fail": 1, "link-down": 1, "stack-member-stale": 1}
 
 
 class Device:
-    def __init__(self, root: Path, platform: str, name: str) -> None:
+    """``boot_mode`` (IOS-XE: "bundle" or "install") and ``stack`` (number of stack members) shape the first boot."""
+
+    def __init__(self, root: Path, platform: str, name: str, boot_mode: str = "bundle", stack: int = 1) -> None:
         self.root = Path(root)
         self.platform = platform
         self.name = name
+        self.first_boot_mode, self.first_stack = boot_mode, stack
         self.flash = self.root / "flash"
         self.state_path = self.root / "state.json"
         self.faults_path = self.root / "faults.json"
@@ -68,7 +73,32 @@ class Device:
             "running_extra": [],
             "startup_extra": [],
             "saved": True,
+            # what a test reads to prove the write guard: how often the configuration was saved / read in full
+            "saves": 0,
+            "config_reads": 0,
+            "journal": [],
+            "boot_mode": self.first_boot_mode,
+            "stack": [{"id": n, "version": version} for n in range(1, self.first_stack + 1)],
+            **(self._install_first_boot(image, version) if self.first_boot_mode == "install" else {}),
         }
+
+    @staticmethod
+    def _install_first_boot(image: str, version: str) -> dict[str, Any]:
+        """Install mode boots packages.conf; the bundle it was expanded from stays on flash as the package."""
+        return {
+            "image": "packages.conf",
+            "boot": ["packages.conf"],
+            "running_boot": ["packages.conf"],
+            "packages": [{"version": version, "file": image, "state": "C"}],
+        }
+
+    def note(self, event: str) -> None:
+        """Count an event the tests check (``save``, ``config-read``) and keep the order in ``journal``."""
+        key = {"save": "saves", "config-read": "config_reads"}.get(event)
+        if key:
+            self.state[key] = int(self.state.get(key, 0)) + 1
+        self.state.setdefault("journal", []).append(event)
+        self.save()
 
     # -- persistence ------------------------------------------------------------------------
     def save(self) -> None:
@@ -169,7 +199,7 @@ class Device:
             self.state["boot"] = list(self.state["running_boot"])
         self.state["startup_extra"] = list(self.state["running_extra"])
         self.state["saved"] = True
-        self.save()
+        self.note("save")
 
     def uptime(self) -> float:
         return max(0.0, time.time() - float(self.state["boot_time"]))
@@ -180,6 +210,11 @@ class Device:
 
     def boot(self) -> None:
         """Boot the first bootable image of the boot list, else fall back to the image that ran."""
+        if self.state.get("boot_mode") == "install":
+            from .install import boot_install  # noqa: PLC0415 - install mode only
+
+            self._booted(*boot_install(self))
+            return
         tried = list(self.state["boot"]) or [self.state["image"]]
         booted = None
         for name in tried:
@@ -198,9 +233,16 @@ class Device:
             result = "fallback"
         elif booted[0] != tried[0]:
             result = "fallback"
+        self._booted(booted[0], booted[1], result, tried)
+
+    def _booted(self, image: str, version: str, result: str, tried: list[str]) -> None:
+        stale = self.take_fault("stack-member-stale") and len(self.state.get("stack", [])) > 1
+        stack = [dict(m, version=version) for m in self.state.get("stack", [])]
+        if stale:
+            stack[-1]["version"] = self.state["stack"][-1]["version"]
         self.state.update(
-            image=booted[0],
-            version=booted[1],
+            image=image,
+            version=version,
             boot_time=time.time(),
             reloads=int(self.state["reloads"]) + 1,
             last_boot={"result": result, "tried": tried},
@@ -209,6 +251,7 @@ class Device:
             running_boot=list(self.state["boot"]),
             saved=True,
             up=True,
+            stack=stack,
         )
         self.save()
 
@@ -228,6 +271,8 @@ def inject(root: Path, fault: str, args: list[str]) -> str:
         faults[fault] = {"count": int(args[0]) if args else COUNTED[fault]}
     elif fault == "slow-hash":
         faults[fault] = {"seconds": float(args[0]) if args else 20.0}
+    elif fault == "hang-command":
+        faults[fault] = {"command": " ".join(args) or "show boot"}
     elif fault == "flash-full":
         used = sum(p.stat().st_size for p in (Path(root) / "flash").iterdir() if p.is_file())
         faults[fault] = {"capacity": used + FULL_FLASH_SLACK}

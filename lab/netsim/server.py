@@ -85,10 +85,15 @@ class _SSHServer(asyncssh.SSHServer):
         self.sim.conns.discard(self.conn)
 
     def begin_auth(self, username: str) -> bool:
+        if self.sim.authorized_keys is not None and self.conn is not None:
+            self.conn.set_authorized_keys(self.sim.authorized_keys)
         return True
 
     def password_auth_supported(self) -> bool:
-        return True
+        return self.sim.password is not None
+
+    def public_key_auth_supported(self) -> bool:
+        return self.sim.authorized_keys is not None
 
     def validate_password(self, username: str, password: str) -> bool:
         return username == self.sim.user and password == self.sim.password
@@ -105,11 +110,17 @@ class Simulator:
         password: str,
         host_key: Path,
         reload_delay: float,
+        enable_secret: str | None = None,
+        boot_mode: str = "bundle",
+        stack: int = 1,
+        authorized_keys: Path | None = None,
     ) -> None:
-        self.device = Device(root, platform, name)
+        self.device = Device(root, platform, name, boot_mode=boot_mode, stack=stack)
         self.port = port
         self.user = user
         self.password = password
+        self.enable_secret = enable_secret
+        self.authorized_keys = asyncssh.read_authorized_keys(str(authorized_keys)) if authorized_keys else None
         self.reload_delay = reload_delay
         self.host_key = self._load_key(host_key)
         self.conns: set[Any] = set()

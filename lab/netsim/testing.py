@@ -29,7 +29,20 @@ def free_port() -> int:
 
 
 class SimDevice:
-    def __init__(self, root: Path, platform: str, name: str | None = None, reload_delay: float = 2.0) -> None:
+    def __init__(
+        self,
+        root: Path,
+        platform: str,
+        name: str | None = None,
+        reload_delay: float = 2.0,
+        enable_secret: str | None = None,
+        boot_mode: str = "bundle",
+        stack: int = 1,
+        authorized_keys: Path | None = None,
+        password_auth: bool = True,
+    ) -> None:
+        self.enable_secret, self.boot_mode, self.stack = enable_secret, boot_mode, stack
+        self.authorized_keys, self.password_auth = authorized_keys, password_auth
         self.root = Path(root)
         self.platform = platform
         self.name = name or f"sim-{platform.rsplit('_', maxsplit=1)[-1]}-01"
@@ -62,7 +75,20 @@ class SimDevice:
             str(pw),
             "--reload-delay",
             str(self.reload_delay),
+            "--boot-mode",
+            self.boot_mode,
+            "--stack",
+            str(self.stack),
         ]
+        if self.enable_secret:
+            secret = self.root / "enable_secret"
+            secret.write_text(self.enable_secret + "\n")
+            os.chmod(secret, 0o600)
+            argv += ["--enable-secret-file", str(secret)]
+        if self.authorized_keys:
+            argv += ["--authorized-keys", str(self.authorized_keys)]
+        if not self.password_auth:
+            argv.append("--no-password")
         log = open(self.root / "sim.log", "ab")  # noqa: SIM115 - kept open for the process' life
         self.proc = subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
         self.wait_listening(20)

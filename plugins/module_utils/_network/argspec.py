@@ -37,6 +37,7 @@ ARGUMENT_SPEC = dict(
     enable_secret=dict(type="str", no_log=True),
     connect_timeout=dict(type="int", default=30),
     command_timeout=dict(type="int", default=60),
+    install_auto_abort_timer=dict(type="int", default=60),
 )
 REQUIRED_IF = [
     ("state", "staged", ("image", "version")),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from . import NetworkImageError, checks, parsers
+from . import NetworkImageError, checks, parsers, stack
 
 RELOAD_ANSWERS = (
     (r"Save\? \[yes/no(?:/cancel/diff)?\]:?", "no"),
@@ -146,6 +146,14 @@ class Platform:
 
     def backup(self, s) -> str:
         return parsers.clean(s.send("show running-config", read_timeout=120))
+
+    def members(self, s) -> list[dict]:
+        """Stack members, supervisors, modules with their versions (stack.COMMANDS); [] on a single unit."""
+        outputs = {}
+        for command in stack.COMMANDS.get(self.name, ()):
+            text = s.send(command, check=False)
+            outputs[command] = "" if self.device_error(text, head_only=True) else text
+        return stack.members(self.name, outputs)
 
     def snapshot(self, s) -> dict[str, dict[str, str]]:
         """Operational state per check; a check the device cannot answer (no BGP configured) is left out."""

@@ -64,7 +64,9 @@ class Runbook:
     def run(self) -> dict:
         state = self.o["state"]
         try:
+            self.current = "connect"
             self.s.connect()
+            self.current = "facts"
             before = self.p.facts(self.s)
             self.before = before
             self.step("facts", version=before["version"], image=before["image"], boot=before["boot"])
@@ -95,7 +97,7 @@ class Runbook:
     @property
     def doing(self) -> str:
         """The step in progress: the one after the last recorded step."""
-        return self.current or (self.steps[-1]["step"] if self.steps else "connect")
+        return self.current or (f"after {self.steps[-1]['step']}" if self.steps else "connect")
 
     def command_words(self) -> str:
         return f" (command {self.s.last_command!r})" if getattr(self.s, "last_command", None) else ""
@@ -118,7 +120,12 @@ class Runbook:
         if target and not same_version(before["version"], target):
             pending.append(record.image_change(self.dest(), before["version"], target))
         snapshot = self.p.snapshot(self.s) if self.o["postcheck"] else None
+        units = self.p.members(self.s)
+        if units:
+            self.result["members"] = units
         msg = f"device runs {before['version']}"
+        if target and any(u.get("version") and not same_version(u["version"], target) for u in units):
+            msg += f"; not every stack member / supervisor runs {target}"
         return record.result(False, msg, before=before, after=before, pending=pending, snapshot=snapshot)
 
     def stage(self, before: dict) -> dict:
@@ -229,6 +236,7 @@ class Runbook:
         if not same_version(after["version"], version):
             return on_other_version(after)
         change = change or record.image_change(self.dest(), before["version"], after["version"])
+        self.check_members(version, changes=[change], rollback=rollback)
         self.postcheck(snapshot, changes=[change], rollback=rollback)
         msg = f"{verb} {before['version']} -> {after['version']}"
         return record.result(True, msg, before=before, after=after, changes=[change], rollback=rollback)
@@ -308,8 +316,9 @@ class Runbook:
         return value
 
     def ensure_space(self, before: dict) -> bool:
+        self.current = "space"
         dest = self.dest()
-        need = os.path.getsize(self.o["image"]) - before["files"].get(dest, 0)
+        need = self.image_size() - before["files"].get(dest, 0)
         free = before["free"]
         if free is None:
             raise NetworkImageError("could not read the free space of the device's file system")
@@ -343,6 +352,7 @@ class Runbook:
         info = {"file": self.p.path(dest), "md5": want, "transferred": False, "resent": 0, "reconnects": 0}
         self.result["transfer"] = info
         while True:
+            self.current = "transfer"
             try:
                 have = self.remote_md5(dest, missing_ok=True)
                 if have == want:
@@ -402,10 +412,18 @@ class Runbook:
         self.step("boot", boot=now, result="read back")
         return True
 
+    def image_size(self) -> int:
+        return os.path.getsize(self.o["image"])
+
     def reload_and_verify(self, before: dict) -> dict:
-        started = time.monotonic()
         self.step("reload")
-        saw_down = self.p.reload(self.s)
+        self.current = "reload"
+        return self.wait_for_reload(before, self.p.reload(self.s))
+
+    def wait_for_reload(self, before: dict, saw_down: bool) -> dict:
+        """Poll until the device is back with a reset uptime; the facts it then reports."""
+        started = time.monotonic()
+        self.current = "back"
         deadline = started + self.o["reload_timeout"]
         time.sleep(min(self.o["reload_poll_interval"], 2))
         while time.monotonic() < deadline:
@@ -453,10 +471,32 @@ class Runbook:
         res["failed"] = True
         return res
 
+    def check_members(self, version: str, **record_details: object) -> None:
+        """Every stack member, standby supervisor and module with software must run ``version`` too."""
+        self.current = "members"
+        units = self.p.members(self.s)
+        if not units:
+            return
+        self.result["members"] = units
+        stale = [u for u in units if u.get("version") and not same_version(u["version"], version)]
+        unread = [u for u in units if not u.get("version")]
+        self.step("members", count=len(units), stale=len(stale), unread=len(unread))
+        if unread:
+            names = ", ".join(f"{u['role']} {u['id']}" for u in unread)
+            self.warnings.append(f"the version of {names} could not be read: check it runs {version}")
+        if stale:
+            text = "; ".join(
+                f"{u['role']} {u['id']} runs {u['version']} ({u.get('state') or 'state unknown'})" for u in stale
+            )
+            raise NetworkImageError(
+                f"not every stack member / supervisor runs {version}: {text}", changed=True, **record_details
+            )
+
     def postcheck(self, snapshot: dict | None, **record_details: object) -> None:
         """Compare with the pre-reload snapshot; ``record_details`` (the change made) join a failure."""
         if snapshot is None:
             return
+        self.current = "postcheck"
         now = self.p.snapshot(self.s)
         diffs = checks.compare(snapshot, now)
         self.result["postcheck"] = {"before": snapshot, "after": now, "differences": diffs}

@@ -256,6 +256,21 @@ class Session:
             self.close()
         return False
 
+    def confirm(self, command: str, question: str = r"\[y/n\]", answer: str = "y", timeout: float | None = None) -> str:
+        """Run a command that asks one question and then answers in place (no reload); its whole output."""
+        if self.conn is None:
+            self.connect()
+        wait = timeout or self.command_timeout
+        prompt = re.escape(self.conn.base_prompt) + r".*[#>$]\s*$"
+        self.last_command = command
+        try:
+            out = self.conn.send_command(command, expect_string=f"{question}|{prompt}", read_timeout=wait)
+            if re.search(question, out):
+                out += self.conn.send_command(answer, expect_string=prompt, read_timeout=wait, cmd_verify=False)
+        except ReadTimeout as exc:
+            raise NetworkImageError(f"{command!r} did not answer within {wait:g}s", command=command) from exc
+        return out
+
     def transfer(self, local: str, filename: str) -> None:
         """Put one file by SCP (netmiko's FileTransfer for the platform); hashing is the caller's job."""
         if self.conn is None:

@@ -39,10 +39,20 @@ class Driver:
     def upgrade_args(self, **extra) -> dict:
         return {"state": "upgraded", "image": str(self.image), "version": self.new_version, **FAST, **extra}
 
-    def play(self, *steps: dict, host_vars: dict | None = None) -> list[dict]:
+    def play(
+        self,
+        *steps: dict,
+        host_vars: dict | None = None,
+        drop_vars: tuple[str, ...] = (),
+        argv: tuple[str, ...] = (),
+        env: dict | None = None,
+        play_keywords: dict | None = None,
+    ) -> list[dict]:
         """Run one playbook of network_image tasks; return every task's registered result, in order.
 
-        A step is the module's arguments, plus optional ``_check: true`` (check mode + diff)."""
+        A step is the module's arguments, plus optional ``_check: true`` (check mode + diff) and ``_task`` (task
+        keywords such as become or vars). ``drop_vars`` removes
+        inventory variables (to test other credential sources), ``argv``/``env`` go to ansible-playbook."""
         self.runs += 1
         run_dir = self.tmp / f"run{self.runs}"
         run_dir.mkdir()
@@ -57,6 +67,7 @@ class Driver:
             }
             if step.get("_check"):
                 task.update(check_mode=True, diff=True)
+            task.update(step.get("_task", {}))  # task keywords: become, vars, ...
             tasks.append(task)
         names = ", ".join(f"'r{i}': r{i}" for i in range(len(steps)))
         tasks.append(
@@ -71,16 +82,30 @@ class Driver:
         )
         (run_dir / "play.yml").write_text(
             yaml.safe_dump(
-                [{"name": "network image", "hosts": "all", "gather_facts": False, "tasks": tasks}], sort_keys=False
+                [
+                    {
+                        "name": "network image",
+                        "hosts": "all",
+                        "gather_facts": False,
+                        **(play_keywords or {}),
+                        "tasks": tasks,
+                    }
+                ],
+                sort_keys=False,
             )
         )
         hostvars = dict(self.sim.inventory_vars(), **(host_vars or {}))
+        for name in drop_vars:
+            hostvars.pop(name, None)
         (run_dir / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {self.sim.name: hostvars}}}))
-        env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+        # credentials come only from what the test gives: no ANSIBLE_NET_* or SSH agent of the caller
+        run_env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_NET_") and k != "SSH_AUTH_SOCK"}
+        run_env.update(ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+        run_env.update(env or {})
         proc = subprocess.run(
-            [str(ANSIBLE_PLAYBOOK), "-i", str(run_dir / "hosts.yml"), str(run_dir / "play.yml")],
+            [str(ANSIBLE_PLAYBOOK), "-i", str(run_dir / "hosts.yml"), *argv, str(run_dir / "play.yml")],
             cwd=REPO,
-            env=env,
+            env=run_env,
             capture_output=True,
             text=True,
             check=False,
@@ -97,9 +122,12 @@ class Driver:
 
 @pytest.fixture
 def device(tmp_path, request):
-    """A Driver around a fresh simulator; parametrize indirectly with the platform name."""
-    platform = getattr(request, "param", "cisco_ios")
+    """A Driver around a fresh simulator; parametrize indirectly with the platform name, or with a dict of
+    SimDevice options plus ``platform`` (e.g. an IOS-XE stack in install mode with an enable secret)."""
+    param = getattr(request, "param", "cisco_ios")
+    options = dict(param) if isinstance(param, dict) else {"platform": param}
+    platform = options.pop("platform", "cisco_ios")
     if not ANSIBLE_PLAYBOOK.exists():
         pytest.fail(f"ansible-playbook is missing next to {sys.executable}: run make setup")
-    with SimDevice(tmp_path / "sim", platform, reload_delay=1.5) as sim:
+    with SimDevice(tmp_path / "sim", platform, reload_delay=options.pop("reload_delay", 1.5), **options) as sim:
         yield Driver(tmp_path, sim)

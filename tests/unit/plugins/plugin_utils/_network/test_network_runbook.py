@@ -38,6 +38,9 @@ class FakePlatform(CiscoIos):
     def snapshot(self, s):
         return {"interfaces": {"Gi1/0/1": "connected"}}
 
+    def members(self, s):
+        return []
+
     def delete(self, s, name):
         self.calls.append(("delete", name))
 

@@ -1,0 +1,202 @@
+"""IOS-XE install mode and Catalyst stacks for the Cisco IOS dialect.
+
+Install mode boots ``flash:packages.conf``; software arrives as a bundle that ``install add file`` adds as an
+inactive (I) package set, ``install activate`` reloads into (activated, uncommitted: U), ``install commit``
+makes committed (C) and ``install rollback to committed`` abandons (reload back into C). ``install remove
+inactive`` deletes the inactive sets' files. Each package keeps the bundle file it came from, so a
+rolled-back set can be added again while that file is on flash.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from . import images
+from .cli_base import Confirm
+
+STATE_LETTER = {"C": "C", "U": "U", "I": "I"}
+
+
+def boot_install(device: Any) -> tuple[str, str, str, list[str]]:
+    """(image, version, result, tried) of a reload in install mode."""
+    st = device.state
+    pending = st.pop("install_pending", None)
+    committed = next(p for p in st["packages"] if p["state"] == "C")
+    if pending:
+        pkg = next(p for p in st["packages"] if p["version"] == pending)
+        header = images.read_header(device.flash / pkg["file"])
+        bootable = header is not None and header.get("platform") == device.platform
+        if pkg is committed:
+            return "packages.conf", committed["version"], "ok", [committed["file"]]
+        if bootable and not device.take_fault("boot-fail"):
+            pkg["state"] = "U"
+            return "packages.conf", pkg["version"], "ok", [pkg["file"]]
+        pkg["state"] = "I"
+        st.pop("abort_timer", None)
+        return "packages.conf", committed["version"], "fallback", [pkg["file"]]
+    running = next((p for p in st["packages"] if p["state"] == "U"), committed)
+    return "packages.conf", running["version"], "ok", [running["file"]]
+
+
+def _stamp(op: str, verdict: str = "SUCCESS") -> str:
+    when = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime())
+    return f"{verdict}: {op}  {when}"
+
+
+class IosXeMixin:
+    """Commands of an IOS-XE Catalyst beyond the bundle-mode basics: install mode and the stack."""
+
+    install_commands = [
+        ("exec", r"show install summary", "show_install_summary"),
+        ("exec", r"install add file (\S+)", "install_add"),
+        ("exec", r"install activate(?: auto-abort-timer (\d+))?(?: prompt-level none)?", "install_activate"),
+        ("exec", r"install commit", "install_commit"),
+        ("exec", r"install (?:rollback to committed|abort)", "install_rollback"),
+        ("exec", r"install remove inactive", "install_remove"),
+        ("exec", r"show switch", "show_switch"),
+    ]
+
+    # -- install mode ---------------------------------------------------------------------------
+    def _install_mode(self) -> bool:
+        return self.device.state.get("boot_mode") == "install"
+
+    def show_install_summary(self) -> str:
+        if not self._install_mode():
+            return "% install mode is not configured: the device boots a bundle"
+        rows = "\n".join(
+            f"IMG   {STATE_LETTER[p['state']]}    {p['version']}.0.{len(p['file']) % 97}"
+            for p in self.device.state["packages"]
+        )
+        timer = self.device.state.get("abort_timer")
+        timer_line = f"active on install_activate, time before rollback - {timer}" if timer else "inactive"
+        members = " ".join(str(m["id"]) for m in self.device.state.get("stack", [])) or "1"
+        return (
+            f"[ Switch {members} ] Installed Package(s) Information:\n"
+            "State (St): I - Inactive, U - Activated & Uncommitted,\n"
+            "            C - Activated & Committed, D - Deactivated & Uncommitted\n"
+            f"{'-' * 80}\nType  St   Filename/Version\n{'-' * 80}\n{rows}\n\n{'-' * 80}\n"
+            f"Auto abort timer: {timer_line}\n{'-' * 80}"
+        )
+
+    def install_add(self, path: str) -> str:
+        if not self._install_mode():
+            return "% install add needs install mode (the device boots a bundle)"
+        target = self.device.path(path)
+        header = images.read_header(target) if target is not None else None
+        if header is None or header.get("platform") != self.device.platform:
+            return f"install_add: START\n{_stamp('install_add', 'FAILED')} : {path} is not a valid image file"
+        packages = self.device.state["packages"]
+        if not any(p["version"] == header["version"] for p in packages):
+            packages.append({"version": header["version"], "file": target.name, "state": "I"})
+        self.device.state["install_added"] = header["version"]
+        self.device.save()
+        return (
+            f"install_add: START\ninstall_add: Adding IMG\n--- Starting initial file syncing ---\n"
+            f"Info: Finished copying {path} to the selected switch(es)\nFinished initial file syncing\n"
+            f"{_stamp('install_add')}"
+        )
+
+    def install_activate(self, timer: str | None) -> str:
+        added = self.device.state.get("install_added")
+        pkg = next((p for p in self.device.state.get("packages", []) if p["version"] == added), None)
+        if pkg is None or pkg["state"] != "I":
+            return f"install_activate: START\n{_stamp('install_activate', 'FAILED')} : no added package to activate"
+
+        def proceed(answer: str) -> str:
+            if not answer.lower().startswith("y"):
+                return _stamp("install_activate", "FAILED") + " : aborted by user"
+            self.device.state["install_pending"] = pkg["version"]
+            if timer:
+                minutes = int(timer)
+                self.device.state["abort_timer"] = f"{minutes // 60:02d}:{minutes % 60:02d}:00"
+            self.device.save()
+            return self.request_reload()
+
+        self.confirm = Confirm(
+            "install_activate: START\nThis operation may require a reload of the system. Do you want to proceed? [y/n]",
+            proceed,
+        )
+        return ""
+
+    def install_commit(self) -> str:
+        packages = self.device.state.get("packages", [])
+        activated = next((p for p in packages if p["state"] == "U"), None)
+        if activated is None:
+            return f"install_commit: START\n{_stamp('install_commit', 'FAILED')} : no uncommitted package"
+        for p in packages:
+            if p["state"] == "C":
+                p["state"] = "I"
+        activated["state"] = "C"
+        self.device.state.pop("abort_timer", None)
+        self.device.save()
+        return f"install_commit: START\n{_stamp('install_commit')}"
+
+    def install_rollback(self) -> str:
+        packages = self.device.state.get("packages", [])
+        activated = next((p for p in packages if p["state"] == "U"), None)
+        if activated is None:
+            return f"install_rollback: START\n{_stamp('install_rollback', 'FAILED')} : nothing to roll back"
+
+        def proceed(answer: str) -> str:
+            if not answer.lower().startswith("y"):
+                return _stamp("install_rollback", "FAILED") + " : aborted by user"
+            activated["state"] = "I"
+            self.device.state.pop("abort_timer", None)
+            self.device.save()
+            return self.request_reload()
+
+        self.confirm = Confirm(
+            "install_rollback: START\nThis operation may require a reload of the system. Do you want to proceed? [y/n]",
+            proceed,
+        )
+        return ""
+
+    def install_remove(self) -> str:
+        packages = self.device.state.get("packages", [])
+        inactive = [p for p in packages if p["state"] == "I"]
+        if not inactive:
+            return f"install_remove: START\nNo inactive package to remove\n{_stamp('install_remove')}"
+
+        def proceed(answer: str) -> str:
+            if not answer.lower().startswith("y"):
+                return _stamp("install_remove", "FAILED") + " : aborted by user"
+            for p in inactive:
+                self.device.delete(p["file"])
+                packages.remove(p)
+            self.device.save()
+            return _stamp("install_remove")
+
+        files = "\n".join(f"  flash:{p['file']}" for p in inactive)
+        self.confirm = Confirm(
+            f"install_remove: START\nThe following files will be deleted:\n{files}\n"
+            "Do you want to remove the above files? [y/n]",
+            proceed,
+        )
+        return ""
+
+    # -- the stack --------------------------------------------------------------------------------
+    def stack_table(self) -> str:
+        mode = "INSTALL" if self._install_mode() else "BUNDLE"
+        rows = "\n".join(
+            f"{'*' if m['id'] == 1 else ' '}{m['id']:>5} 41    C9300-24T          {m['version']:<17} CAT9K_IOSXE           {mode}"
+            for m in self.device.state.get("stack", [])
+        )
+        head = "Switch Ports Model              SW Version        SW Image              Mode   \n"
+        return head + "------ ----- -----              ----------        ----------            ----   \n" + rows
+
+    def show_switch(self) -> str:
+        running = self.device.state["version"]
+        rows = []
+        for m in self.device.state.get("stack", []):
+            role = "Active" if m["id"] == 1 else ("Standby" if m["id"] == 2 else "Member")
+            state = "Ready" if m["version"] == running else "V-Mismatch"
+            mac = f"04bd.9715.{5140 + m['id']:04d}"
+            rows.append(
+                f"{'*' if m['id'] == 1 else ' '}{m['id']}       {role:<8} {mac}     {16 - m['id']}      V02     {state}"
+            )
+        return (
+            "Switch/Stack Mac Address : 04bd.9715.5141 - Local Mac Address\nMac persistency wait time: Indefinite\n"
+            "                                             H/W   Current\n"
+            "Switch#   Role    Mac Address     Priority Version  State\n" + "-" * 85 + "\n" + "\n".join(rows)
+        )
