@@ -192,9 +192,15 @@ def junos_uptime(text: str) -> int | None:
 
 # -- boot variable ----------------------------------------------------------------------------------
 def ios_boot(text: str) -> list[str]:
-    """'BOOT path-list : a;b' (Catalyst) or 'BOOT variable = a,12;b,1;' (routers, IOS-XE)."""
+    """'BOOT path-list : a;b' (Catalyst) or 'BOOT variable = a,12;b,1;' (routers, IOS-XE).
+
+    IOS-XE prints the current variables and those for the next reload; the next reload is what counts
+    (a 'boot system' not yet reloaded). A standby RP's 'Standby BOOT variable' is not the active's.
+    """
     text = clean(text)
-    match = re.search(r"^BOOT (?:path-list|variable)\s*[:=]\s*(.*)$", text, re.M)
+    sep, after = text.partition("Boot Variables on next reload")[1:]
+    block = after if sep else text
+    match = re.search(r"^\s*BOOT (?:path-list|variable)\s*[:=]\s*(.*)$", block, re.M)
     if not match:
         return []
     return [entry.split(",")[0].strip() for entry in match.group(1).split(";") if entry.strip()]
@@ -229,9 +235,12 @@ def dir_listing(text: str) -> dict:
 
     A listing the device could not read completely (an 'Input/output error' or a '%Error' line, as a
     failing flash prints them) raises NetworkImageError naming the line: a partial listing is not data.
+    Directories are not files (IOS/EOS 'drwx' rows, NX-OS names ending in '/'), and only the first
+    'Directory of' block counts: a recursive listing's subdirectories do not hold the image.
     """
     text = clean(text)
     files = {}
+    blocks = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if _DIR_ERROR.search(line):
             raise NetworkImageError(
@@ -240,12 +249,16 @@ def dir_listing(text: str) -> dict:
                 line=number,
                 output=line.strip(),
             )
-        cisco = re.match(r"^\s*\d+\s+[-dlrwx ]{3,}\s+(\d+)\s+.*\s(\S+)\s*$", line)
-        nxos = re.match(r"^\s*(\d+)\s+\w{3}\s+\d+\s+[\d:]+\s+\d{4}\s+(\S+)\s*$", line)
-        eos = re.match(r"^\s*[-d][-rwx]{3,}\s+(\d+)\s+.*\s(\S+)\s*$", line)
+        if line.startswith("Directory of"):
+            blocks += 1
+        if blocks > 1:
+            continue
+        cisco = re.match(r"^\s*\d+\s+([-dlrwx ]{3,})\s+(\d+)\s+.*\s(\S+)\s*$", line)
+        nxos = re.match(r"^\s*()(\d+)\s+\w{3}\s+\d+\s+[\d:]+\s+\d{4}\s+(\S+)\s*$", line)
+        eos = re.match(r"^\s*([-d][-rwx]{3,})\s+(\d+)\s+.*\s(\S+)\s*$", line)
         match = cisco or nxos or eos
-        if match and not match.group(2).endswith("/"):
-            files[match.group(2)] = int(match.group(1))
+        if match and not match.group(1).startswith("d") and not match.group(3).endswith("/"):
+            files[match.group(3)] = int(match.group(2))
     free = total = None
     footer = re.search(r"(\d+)\s+bytes total\s+\((\d+)\s+bytes free\)", text)
     if footer:
@@ -259,8 +272,15 @@ def dir_listing(text: str) -> dict:
 
 
 def junos_file_list(text: str) -> dict:
+    """'file list <dir> detail': file names with sizes; a path Junos cannot list raises, naming the line."""
     files = {}
-    for line in clean(text).splitlines():
+    for number, line in enumerate(clean(text).splitlines(), start=1):
+        if re.search(r"No such file or directory|Input/output error|Permission denied", line):
+            raise NetworkImageError(
+                f"the file listing reports an error on line {number}: {line.strip()!r}",
+                line=number,
+                output=line.strip(),
+            )
         match = re.match(r"^[-l][-rwxs]{9}\S*\s+\d+\s+\S+\s+\S+\s+(\d+)\s+\w{3}\s+\d+\s+[\d:]+\s+(\S+)$", line.strip())
         if match:
             files[match.group(2).rsplit("/", 1)[-1]] = int(match.group(1))
