@@ -52,13 +52,17 @@ def cache_root(env=os.environ) -> Path:
 
 
 def venv_dir(env=os.environ) -> Path:
-    """The peer's virtualenv, keyed by the pins and the interpreter's version (a change makes a new one)."""
-    key = hashlib.sha256("\n".join((*PINS, sys.version.split()[0])).encode()).hexdigest()[:12]
+    """The peer's virtualenv, keyed by the pins (one for every project venv and Python of the matrix)."""
+    key = hashlib.sha256("\n".join(PINS).encode()).hexdigest()[:12]
     return cache_root(env) / f"sushy-tools-{key}"
 
 
 def _ready(venv: Path) -> bool:
-    return (venv / ".installed").is_file() and (venv / "bin" / "sushy-emulator").is_file()
+    """Installed completely, and its interpreter still runs (the Python it was made from may be gone)."""
+    if not ((venv / ".installed").is_file() and (venv / "bin" / "sushy-emulator").is_file()):
+        return False
+    probe = subprocess.run([str(venv / "bin" / "python"), "-c", "import libvirt, sushy_tools"], check=False)
+    return probe.returncode == 0
 
 
 def _run(argv, what):
