@@ -36,11 +36,18 @@ def _norm(uri):
     return (uri or "").rstrip("/")
 
 
+# Answers meaning "this service does not implement that resource"; any other error (a busy or failing BMC) is
+# raised as it is, so a transient 503 is never mistaken for a missing component.
+NOT_IMPLEMENTED = (404, 405, 501)
+
+
 def _get_optional(get, uri, notes, what):
-    """GET ``uri``; an HTTP error is noted (the service may not implement it) and gives None."""
+    """GET ``uri``; an answer that it is not implemented is noted and gives None."""
     try:
         return get(uri)
     except RedfishHttpError as exc:
+        if exc.status not in NOT_IMPLEMENTED:
+            raise
         notes.append(f"{what} {uri} answered HTTP {exc.status}")
         return None
 

@@ -174,3 +174,21 @@ def test_covered_needs_more_than_a_shared_version():
 
 def _dev(dev_id, version):
     return {"id": dev_id, "name": None, "version": version, "related_item": [], "source": "firmware_inventory"}
+
+
+class _Busy(MockupClient):
+    """A BMC whose FirmwareInventory answers 503 (busy), as BMCs do while they apply an update."""
+
+    def request(self, method, path, body=None, data=None, headers=None):
+        if path == "/redfish/v1/UpdateService/FirmwareInventory":
+            from ansible_collections.everylayer.patch.plugins.module_utils._firmware.redfish_client import (
+                RedfishHttpError,
+            )
+
+            raise RedfishHttpError(method, path, 503, {"error": {"code": "Base.1.0.ServiceTemporarilyUnavailable"}})
+        return super().request(method, path, body, data, headers)
+
+
+def test_a_busy_inventory_is_an_error_not_a_missing_component():
+    with pytest.raises(FirmwareError, match="FirmwareInventory answered HTTP 503"):
+        scan(_Busy(RACKMOUNT), ["BMC"])
