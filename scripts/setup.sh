@@ -11,6 +11,7 @@
 #   3. install the collections of requirements.yml (if any) into .collections/;
 #   4. make .collections/ansible_collections/everylayer/patch point at the repository;
 #   5. put an offline pip bootstrap stand-in into ansible-test's cache (see get_pip_standin.py).
+#   6. install third-party test peers into their own cached virtualenvs (lab/peers/; once).
 set -euo pipefail
 
 python=${1-python3}
