@@ -156,6 +156,9 @@ class RedfishClient:
             if status in (404, 405, 501) or (status < 400 and not headers.get("x-auth-token")):
                 # no SessionService (sushy-tools, some embedded BMCs) or sessions without tokens
                 detail += "; this service offers no Redfish sessions at POST " + SESSIONS + ": try auth: basic"
+            elif status == 401 and headers.get("www-authenticate", "").lower().startswith("basic"):
+                # creating a session needs no credentials (DSP0266): this service wants basic auth everywhere
+                detail += "; it asks for HTTP basic auth (WWW-Authenticate: Basic) even to log in: try auth: basic"
             elif status == 401:
                 detail += " (check username and password)"
             raise FirmwareError(f"Login to the BMC at {self.base_url} as {self.username!r} failed: {detail}")
