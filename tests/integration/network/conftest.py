@@ -129,5 +129,12 @@ def device(tmp_path, request):
     platform = options.pop("platform", "cisco_ios")
     if not ANSIBLE_PLAYBOOK.exists():
         pytest.fail(f"ansible-playbook is missing next to {sys.executable}: run make setup")
+    key = None
+    if options.pop("keys", False):  # a key pair the device accepts (publickey authentication)
+        key = tmp_path / "id_ed25519"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+        options["authorized_keys"] = Path(f"{key}.pub")
     with SimDevice(tmp_path / "sim", platform, reload_delay=options.pop("reload_delay", 1.5), **options) as sim:
-        yield Driver(tmp_path, sim)
+        driver = Driver(tmp_path, sim)
+        driver.key = key
+        yield driver
