@@ -82,7 +82,7 @@ class Task:
 
     @property
     def done(self) -> bool:
-        return self.state in ("Completed", "Exception", "Killed", "Cancelled")
+        return self.end is not None  # set by Bmc._finish, whatever word the final state is
 
 
 class Bmc:
@@ -152,7 +152,8 @@ class Bmc:
     def _activate(self, comp: dict) -> None:
         staged = comp.get("staged")
         if staged:
-            comp["version"], comp["staged"] = staged["version"], None
+            # fault third_version: the component comes up on neither its old version nor the image's
+            comp["version"], comp["staged"] = self.faults().get("third_version") or staged["version"], None
             task = self.tasks.get(staged["task"])
             if task is not None and task.state != "Completed":
                 self._finish(
@@ -204,6 +205,12 @@ class Bmc:
             task.messages.append(msg)
 
     def _fail(self, task: Task, registry_id: str, args: list, text: str = "") -> None:
+        word = self.faults().get("task_failed_state")
+        if word:  # a vendor that ends failed tasks in its own word, at 100% and with TaskStatus OK
+            with self.lock:
+                task.percent = 100
+            self._finish(task, str(word), "OK", message(registry_id, args, "Critical", text))
+            return
         self._finish(task, "Exception", "Critical", message(registry_id, args, "Critical", text))
 
     def _fetch(self, uri: str) -> bytes:
@@ -225,6 +232,7 @@ class Bmc:
             self._wait_window()
         time.sleep(self.step)
         self._set(task, "Running", 10, message("Update.1.0.TransferringToComponent", [name, "BMC"]))
+        self._stuck(task)
         if image is None:
             try:
                 image = self._fetch(uri)
@@ -256,6 +264,16 @@ class Bmc:
         else:
             with self.lock:
                 self._activate(comp)
+
+    def _stuck(self, task: Task) -> None:
+        """Fault task_stuck_state: the task sits in a state word no schema knows, without progress, until cleared."""
+        word = self.faults().get("task_stuck_state")
+        if not word:
+            return
+        self._set(task, str(word), 20)
+        while self.faults().get("task_stuck_state"):
+            time.sleep(self.step)
+        self._set(task, "Running")
 
     def _wait_window(self) -> None:
         while True:

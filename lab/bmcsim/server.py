@@ -11,7 +11,11 @@ import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .model import APPLY_TIMES, INVENTORY, Bmc, message
+from .bodies import action_info
+from .bodies import error as _error
+from .bodies import ref as _ref
+from .bodies import styled_error as _styled_error
+from .model import APPLY_TIMES, INVENTORY, Bmc
 
 UPDATE = "/redfish/v1/UpdateService"
 SIMPLE_UPDATE = UPDATE + "/Actions/UpdateService.SimpleUpdate"
@@ -21,20 +25,6 @@ MONITORS = "/redfish/v1/TaskService/TaskMonitors"
 SESSIONS = "/redfish/v1/SessionService/Sessions"
 SYSTEM = "/redfish/v1/Systems/1"
 MANAGER = "/redfish/v1/Managers/BMC"
-
-
-def _ref(path: str) -> dict:
-    return {"@odata.id": path}
-
-
-def _error(registry_id: str, text: str, args: list | None = None) -> dict:
-    return {
-        "error": {
-            "code": registry_id,
-            "message": text,
-            "@Message.ExtendedInfo": [message(registry_id, args or [], "Critical", text)],
-        }
-    }
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -47,6 +37,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- plumbing --------------------------------------------------------------------------------
     def _send(self, status: int, body: dict | None = None, headers: dict | None = None) -> None:
+        if status >= 400 and isinstance(body, dict) and "error" in body:
+            body = _styled_error(body, self.bmc.faults().get("error_style"))
         data = json.dumps(body).encode() if body is not None else b""
         self.send_response(status)
         self.send_header("OData-Version", "4.0")
@@ -90,6 +82,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         path = self.path.split("?", 1)[0].rstrip("/") or "/"
         if method == "POST" and path == SESSIONS:
+            if self.bmc.faults().get("no_sessions"):
+                self._body()
+                return self._send(404, _error("Base.1.22.ResourceNotFound", f"{path} not found", ["Resource", path]))
             return self._login()
         if path not in ("/redfish", "/redfish/v1") and not self._authorized():
             return self._send(401, _error("Base.1.22.NoValidSession", "There is no valid session."))
@@ -131,8 +126,10 @@ class Handler(BaseHTTPRequestHandler):
             monitor = bmc.monitors.get(path.rsplit("/", 1)[-1]) if path.startswith(MONITORS + "/") else None
             if monitor is not None:
                 task = bmc.tasks[monitor]
-                body = task.body()
-                return self._send(200 if task.done else 202, body, {"Location": f"{MONITORS}/{task.monitor}"})
+                location = {"Location": f"{MONITORS}/{task.monitor}"}
+                if bmc.faults().get("empty_202"):  # allowed by the spec: no body while running, 204 when done
+                    return self._send(204 if task.done else 202, None, location)
+                return self._send(200 if task.done else 202, task.body(), location)
         if body is None:
             return self._send(404, _error("Base.1.22.ResourceNotFound", f"{path} not found", ["Resource", path]))
         self._send(200, body)
@@ -150,7 +147,7 @@ class Handler(BaseHTTPRequestHandler):
                 "RedfishVersion": "1.15.0",
                 "UpdateService": _ref(UPDATE),
                 "Tasks": _ref("/redfish/v1/TaskService"),
-                "SessionService": _ref("/redfish/v1/SessionService"),
+                **({} if bmc.faults().get("no_sessions") else {"SessionService": _ref("/redfish/v1/SessionService")}),
                 "Systems": _ref("/redfish/v1/Systems"),
                 "Managers": _ref("/redfish/v1/Managers"),
                 "Links": {"Sessions": _ref(SESSIONS)},
@@ -158,21 +155,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == UPDATE:
             return self._update_service()
         if path == UPDATE + "/SimpleUpdateActionInfo":
-            return {
-                "@odata.type": "#ActionInfo.v1_3_0.ActionInfo",
-                "@odata.id": path,
-                "Id": "SimpleUpdateActionInfo",
-                "Parameters": [
-                    {"Name": "ImageURI", "Required": True, "DataType": "String"},
-                    {
-                        "Name": "TransferProtocol",
-                        "Required": False,
-                        "DataType": "String",
-                        "AllowableValues": ["HTTP", "HTTPS"],
-                    },
-                    {"Name": "Targets", "Required": False, "DataType": "StringArray"},
-                ],
-            }
+            return action_info(path)
         if path == INVENTORY:
             members = [_ref(f"{INVENTORY}/{cid}") for cid in bmc.components]
             return {
@@ -234,6 +217,10 @@ class Handler(BaseHTTPRequestHandler):
         return None
 
     def _update_service(self) -> dict:
+        faults = self.bmc.faults()
+        oem = {"Lab": {"ImageTransfers": self.bmc.image_transfers}}  # what tests count; see Bmc
+        if faults.get("oem_updating"):  # what an HPE iLO shows while it flashes
+            oem["Hpe"] = {"State": "Updating", "FlashProgressPercent": 37}
         return {
             "@odata.type": "#UpdateService.v1_11_0.UpdateService",
             "@odata.id": UPDATE,
@@ -243,7 +230,12 @@ class Handler(BaseHTTPRequestHandler):
             "Status": {"State": "Enabled", "Health": "OK"},
             "FirmwareInventory": _ref(INVENTORY),
             "MultipartHttpPushUri": PUSH,
-            "Oem": {"Lab": {"ImageTransfers": self.bmc.image_transfers}},  # what tests count; see Bmc
+            "MultipartHttpPushUri@Redfish.OperationApplyTimeSupport": {
+                "@odata.type": "#Settings.v1_3_5.OperationApplyTimeSupport",
+                "SupportedValues": APPLY_TIMES,
+            },
+            "HttpPushUriTargetsBusy": bool(faults.get("push_targets_busy")),
+            "Oem": oem,
             "Actions": {
                 "#UpdateService.SimpleUpdate": {
                     "target": SIMPLE_UPDATE,
@@ -308,11 +300,24 @@ class Handler(BaseHTTPRequestHandler):
         return apply_time
 
     def _accepted(self, task) -> None:
-        self._send(202, task.body(), {"Location": f"{MONITORS}/{task.monitor}"})
+        body = None if self.bmc.faults().get("empty_202") else task.body()
+        self._send(202, body, {"Location": f"{MONITORS}/{task.monitor}"})
+
+    def _refused(self) -> bool:
+        """Fault update_refused: the BMC answers an update request 409 (an update it runs itself, say)."""
+        if not self.bmc.faults().get("update_refused"):
+            return False
+        self._send(
+            409,
+            _error("Base.1.22.ResourceInUse", "A firmware update is already in progress; try again when it ends."),
+        )
+        return True
 
     def _simple_update(self) -> None:
         body = self._json()
         if body is None:
+            return None
+        if self._refused():
             return None
         if not body.get("ImageURI"):
             return self._send(
@@ -347,6 +352,8 @@ class Handler(BaseHTTPRequestHandler):
                     ["MultipartHttpPush", "UpdateFile"],
                 ),
             )
+        if self._refused():
+            return None
         apply_time = self._apply_time(params)
         if apply_time:
             self._accepted(self.bmc.start_update(image, None, params.get("Targets") or [], apply_time))

@@ -69,6 +69,15 @@ class BmcService(LabService):
         "task-fail-at": "task-fail-at BMC N: update tasks fail when they reach N percent",
         "image-rejected": "image-rejected BMC: the BMC rejects every image at verification",
         "never-back": "never-back BMC: the next BMC reset never ends (connections keep dropping)",
+        "empty-202": "empty-202 BMC: update requests and task monitors answer 202 without a body (204 when done)",
+        "task-failed-state": "task-failed-state BMC WORD: failed tasks end in TaskState WORD (e.g. Failed), status OK",
+        "task-stuck-state": "task-stuck-state BMC WORD: update tasks stop in TaskState WORD without progress",
+        "push-busy": "push-busy BMC: the UpdateService reports HttpPushUriTargetsBusy: true",
+        "oem-updating": "oem-updating BMC: the UpdateService reports Oem.Hpe.State: Updating (as an HPE iLO flashing)",
+        "update-refused": "update-refused BMC: update requests are answered 409 Base.1.22.ResourceInUse",
+        "error-style": "error-style BMC STYLE: error bodies carry ids_only (no Message), code_only, or none (no body)",
+        "third-version": "third-version BMC VERSION: an activated image comes up as VERSION instead of its own",
+        "no-sessions": "no-sessions BMC: no SessionService (POST Sessions answers 404; basic auth still works)",
         "baseline": "baseline BMC: restore the baseline firmware versions and clear faults",
         "clear": "clear BMC: clear every fault (a BMC stuck in a reset comes back)",
     }
@@ -197,6 +206,12 @@ class BmcService(LabService):
             faults["image_rejected"] = True
         elif fault == "never-back":
             faults["never_back"] = True
+        elif fault in FLAGS:
+            faults[FLAGS[fault]] = True
+        elif fault in WORDS:
+            if not args:
+                raise ValueError(f"{fault} needs a value, e.g. {self.faults[fault].split(':')[0]}")
+            faults[WORDS[fault]] = args[0]
         elif fault == "clear":
             faults = keep
         elif fault == "baseline":
@@ -206,5 +221,20 @@ class BmcService(LabService):
         bmccfg.write_faults(conf, faults)
         return f"bmc {target}: {fault} {' '.join(args)}".rstrip()
 
+
+#: faults that switch a misbehaviour on, and faults that take one word (fault name -> key in faults.json)
+FLAGS = {
+    "empty-202": "empty_202",
+    "push-busy": "push_targets_busy",
+    "oem-updating": "oem_updating",
+    "update-refused": "update_refused",
+    "no-sessions": "no_sessions",
+}
+WORDS = {
+    "task-failed-state": "task_failed_state",
+    "task-stuck-state": "task_stuck_state",
+    "error-style": "error_style",
+    "third-version": "third_version",
+}
 
 SERVICE = BmcService()

@@ -171,6 +171,8 @@ def messages(body):
             }
         )
     result = [m for m in result if m["id"] or m["message"]]
+    if error is not None and not result and not error.get("message") and error.get("code"):
+        return [{"id": str(error["code"]), "message": "", "resolution": "", "args": [], "severity": ""}]
     if error is not None and error.get("message") and not any(m["message"] for m in result):
         own = str(error["message"])
         if own:

@@ -220,3 +220,14 @@ def test_login_without_session_service_suggests_basic_auth():
     with pytest.raises(FirmwareError, match=r"HTTP 404.*auth: basic"):
         backend(bmc).scan()
     assert backend(ScriptedBmc(), auth="basic").scan()["devices"][0]["id"] == "BIOS"
+
+
+def test_error_with_only_a_code_names_the_code():
+    assert rp.error_text({"error": {"code": "Base.1.22.ResourceInUse"}}) == "Base.1.22.ResourceInUse"
+    assert rp.error_text({}) == "the BMC gave no message"
+
+
+def test_busy_is_refused_in_check_mode_too():
+    bmc = ScriptedBmc(service=update_service(HttpPushUriTargetsBusy=True))
+    with pytest.raises(FirmwareError, match="busy"):
+        backend(bmc).update(update(), check_mode=True)
