@@ -19,7 +19,8 @@ APT_CONF = "etc/apt/apt.conf.d/90everylayer-realdeb"
 class RealDebHost:
     """``with RealDebHost(workdir, kernel=False) as host:`` -- mounted, sources set, torn down on exit."""
 
-    def __init__(self, workdir: Path, kernel: bool = False, name: str = "realdeb", say=print):
+    def __init__(self, workdir: Path, kernel: bool = False, name: str = "realdeb", say=print, seed: bool = True):
+        self.seed = seed  # False: an empty apt archive cache (what a host that never pre-staged has)
         self.workdir = Path(workdir)
         self.kernel = kernel
         self.name = name
@@ -52,7 +53,8 @@ class RealDebHost:
             self.mounts = tree.system_mounts(self.root).__enter__()
             sources = tree.update_sources(aptsources.read_sources(), mirror.suite)
             (self.root / "etc/apt/sources.list").write_text(sources)
-            tree.seed_debs(self.root, tree.cache_root() / "debs")
+            if self.seed:
+                tree.seed_debs(self.root, tree.cache_root() / "debs")
             self.set_changelog_uri(None)
             self.apt("update")
         except BaseException:
