@@ -199,6 +199,17 @@ def error_text(body):
     return message_text(messages(body), resolution=True) or "the BMC gave no message"
 
 
+def task_link(body):
+    """A Task URI a 202 body names only in a message (Supermicro: ``Accepted`` -> ExtendedInfo MessageArgs)."""
+    for holder in (body, body.get("Accepted") if isinstance(body.get("Accepted"), dict) else None):
+        infos = (holder or {}).get("@Message.ExtendedInfo") or []
+        for info in infos if isinstance(infos, list) else [infos]:
+            for arg in (info.get("MessageArgs") or []) if isinstance(info, dict) else []:
+                if isinstance(arg, str) and arg.startswith("/redfish/v1/TaskService/Tasks/"):
+                    return arg
+    return None
+
+
 def message_ids(msgs):
     """Registry-independent message keys: 'Update.1.0.ApplyFailed' -> 'ApplyFailed'."""
     return [m["id"].rsplit(".", 1)[-1] for m in msgs if m["id"]]

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from .common import FirmwareError
 from .redfish_client import BmcUnreachable, RedfishHttpError
-from .redfish_parse import error_text, messages, progress_line, task
+from .redfish_parse import error_text, messages, progress_line, task, task_link
 
 MAX_RETRY_AFTER = 60.0  # a service may ask for more; the deadline still bounds every wait
 GONE = (404, 410)
@@ -107,7 +107,7 @@ def accepted(status, body, headers):
         first = _bare("New", "running", messages(body))
     else:  # 200/201/204 without a task: the service finished the request synchronously
         first = _bare("Completed", "done", messages(body))
-    first["monitor"] = location or first.get("monitor")
+    first["monitor"] = location or first.get("monitor") or task_link(body)
     first["http_status"] = status
     first["retry_after"] = retry_after(headers)
     first["progress"] = [progress_line(first)]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware import redfish_parse as rp
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware.common import FirmwareError
-from scripted_bmc import DOWN, MONITOR, SIMPLE, TASK, ScriptedBmc, backend, msg, task_body, update
+from ansible_collections.everylayer.patch.plugins.module_utils._firmware.redfish_task import accepted
+from scripted_bmc import DOWN, MONITOR, SIMPLE, TASK, ScriptedBmc, backend, load, msg, task_body, update
 
 ACCEPTED = (202, None, {"Location": MONITOR})
 
@@ -156,3 +157,38 @@ def test_every_task_state_has_a_verdict(state, status, verdict):
     summary = rp.task(body)
     assert summary["verdict"] == verdict
     assert summary["done"] is (verdict in ("done", "failed")) and summary["ok"] is (verdict == "done")
+
+
+@pytest.mark.parametrize(
+    "name, verdict",
+    [
+        ("bmclib-redfishwrapper/tasks/tasks_1_failed.json", "failed"),  # Failed + TaskStatus OK at 100%
+        ("bmclib-redfishwrapper/tasks/tasks_1_unknown.json", "unknown"),
+        ("bmclib-redfishwrapper/tasks/tasks_1_scheduled.json", "running"),
+        ("bmclib-redfishwrapper/tasks/tasks_1_starting.json", "running"),
+        ("bmclib-redfishwrapper/tasks/tasks_1_pending.json", "running"),
+        ("bmclib-redfishwrapper/tasks/tasks_1_completed.json", "done"),
+        ("sushy-dell/task.json", "running"),
+        ("sushy/task.json", "done"),
+        ("dmtf-dsp2046-examples/Task-v1-example.json", "done"),
+    ],
+)
+def test_recorded_task_bodies(name, verdict):
+    assert rp.task(load(name))["verdict"] == verdict
+
+
+def test_recorded_vendor_failed_task_ends_the_follow_at_once():
+    bmc = ScriptedBmc()
+    bmc.route("POST", SIMPLE, ACCEPTED)
+    bmc.route("GET", MONITOR, (202, load("bmclib-redfishwrapper/tasks/tasks_1_failed.json"), {}))
+    with pytest.raises(FirmwareError, match=r"ended Failed/OK at 100%: the BMC gave no message\. BIOS stays at 1\.0"):
+        backend(bmc).update(update())
+    assert bmc.count("GET", MONITOR) == 1
+
+
+def test_supermicro_accepted_body_names_its_task():
+    # 202 with an 'Accepted' wrapper: the task is in the message's MessageArgs (no TaskState, no TaskMonitor)
+    first = accepted(202, load("bmclib-redfishwrapper/updateservice_ok_response.json"), {})
+    assert first["monitor"] == "/redfish/v1/TaskService/Tasks/1234" and first["verdict"] == "running"
+    first = accepted(202, load("bmclib-redfishwrapper/updateservice_unexpected_response.json"), {"location": MONITOR})
+    assert first["monitor"] == MONITOR
