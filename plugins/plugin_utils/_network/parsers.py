@@ -27,6 +27,8 @@ def clean(text: str) -> str:
 
 # IOS-XE special (customer) builds name themselves V<major><minor>_<rebuild>_SR<case>_<n>: V169_5_SR689355441_2
 _XE_SPECIAL = re.compile(r"^V(1\d)(\d{1,2})_(\d+)(?:_\w*)?$")
+# IOS-XE 3.x names itself only in the IOS line: 'Cisco IOS Software, IOS-XE Software, Catalyst ...'
+_XE_NAMED = re.compile(r"\bIOS[- ]XE Software\b")
 # EOS internal build suffix: 4.32.1F-37265360.4321F, 4.28.9M-33818481.4289M
 _EOS_BUILD = re.compile(r"^(\d+\.\d+\.\d+(?:\.\d+)?[A-Z]*)-\d{5,}\.\w+$")
 
@@ -117,7 +119,7 @@ def ios_version(text: str) -> dict:
         "image": image.group(1) if image else None,
         "hostname": uptime.group(1) if uptime else None,
         "uptime": duration_words(uptime.group(2)) if uptime else None,
-        "boot_mode": ios_boot_mode(text, image.group(1) if image else None, is_xe=bool(xe)),
+        "boot_mode": ios_boot_mode(text, image.group(1) if image else None, is_xe=bool(xe or _XE_NAMED.search(text))),
     }
 
 

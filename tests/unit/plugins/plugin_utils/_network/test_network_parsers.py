@@ -466,3 +466,10 @@ def test_several_lldp_neighbours_on_one_port_are_all_returned():
     assert checks.compare(before, after) == [
         {"check": "lldp", "item": "Gi1/0/5", "before": "pc-7, phone-1", "after": "phone-1"}
     ]
+
+
+def test_ios_xe_3x_without_version_table_is_still_install_mode():
+    """IOS-XE 3.x says 'IOS-XE Software' only in the IOS line; without the Mode column packages.conf decides."""
+    text = raw("cisco_ios/show_version/cisco_ios_show_version1.raw")
+    without_table = text[: text.index("Switch Ports Model")]
+    assert parsers.ios_version(without_table)["boot_mode"] == "install"
