@@ -61,7 +61,10 @@ def _ready(venv: Path) -> bool:
     """Installed completely, and its interpreter still runs (the Python it was made from may be gone)."""
     if not ((venv / ".installed").is_file() and (venv / "bin" / "sushy-emulator").is_file()):
         return False
-    probe = subprocess.run([str(venv / "bin" / "python"), "-c", "import libvirt, sushy_tools"], check=False)
+    try:
+        probe = subprocess.run([str(venv / "bin" / "python"), "-c", "import libvirt, sushy_tools"], check=False)
+    except OSError:  # its interpreter is gone (a dangling link to a removed Python)
+        return False
     return probe.returncode == 0
 
 
