@@ -18,7 +18,9 @@ description:
   - Fails closed. When a record cannot be written the run stops with C(evidence incomplete) and exit code 16,
     unless O(on_error=warn).
   - Results of C(no_log) tasks are withheld; keys that look like credentials are redacted at any depth.
-  - A task marks a wave decision by returning (or setting as a fact, or as C(set_stats) data) a dict named C(everylayer_decision).
+  - A task marks a wave decision by returning (an action's result, as the rollout's M(everylayer.patch.rollout_gate)
+    and M(everylayer.patch.rollout_decision) do) or passing as C(set_stats) data a dict named C(everylayer_decision);
+    a fact of that name is not recorded.
   - A change record from a task with C(state=rolled_back), or whose result has C(rolled_back=true), is recorded as a rollback.
   - The run id is the extra var C(everylayer_run_id) when given (1-128 letters, digits, C(.), C(_), C(:), C(-)), so a
     rollout, its manifest and its decisions share one id; otherwise a new UUID. When the run starts it is exported as
@@ -184,6 +186,7 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_start(self, playbook):
         self._playbook = getattr(playbook, "_file_name", None)
         self._stats = _find_stats()
+        _run_first(self)
 
     def v2_playbook_on_play_start(self, play):
         if self._started:
@@ -344,6 +347,25 @@ def _secrets(result, data) -> tuple:
     secret_values(args, found)
     found |= no_log_values(data, args)
     return ordered(found)
+
+
+def _run_first(plugin):
+    """Be called before the stdout callback, so run_end is in the receipt that the stdout callback publishes.
+
+    ansible-core calls the stdout callback first for every event; under ansible-runner its handler of
+    v2_playbook_on_stats sends the custom stats (the receipt) as artifact_data. Written after that, the run_end
+    record would be past the head AWX keeps. Moving this plugin to the front of the TaskQueueManager's list
+    while the event is being dispatched only shifts the plugins already called.
+    """
+    frame = inspect.currentframe()
+    while frame is not None:
+        plugins = getattr(frame.f_locals.get("self"), "_callback_plugins", None)
+        if isinstance(plugins, list) and plugin in plugins:
+            plugins.remove(plugin)
+            plugins.insert(0, plugin)
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _find_stats():

@@ -15,7 +15,7 @@ description:
   - The causes it names - the callback is not enabled or failed to load; the callback could not open or write its
     store (with O(everylayer.patch.evidence#callback:on_error=warn)); the callback writes another store than the
     configured one; the store has no C(run_start) record of this run; the SQLite file is not writable.
-  - A bad callback option (a typo in C(on_error), a C(retention_days) that is not a number) never gets this far:
+  - A bad callback option (a typo in C(on_error), a C(retention_days) that is not a number) never gets this far -
     the callback ends ansible-playbook when it loads.
   - Runs on the controller (action plugin); reads the store read-only.
 author:

@@ -14,7 +14,11 @@ description:
   - The HTML page is self-contained (inline CSS and SVG charts, no scripts, no external assets) and shows
     changes per layer and host with before and after, failures, rollbacks, wave decisions, time to patch
     (first seen pending to patched) and the patch success rate.
-  - JSON carries the same data; CSV has one row per changed component.
+  - Interrupted runs (no C(run_end)) and hosts left in an unknown state (a patch task without its outcome) come
+    first, with what the next scan found.
+  - JSON carries the same data; CSV has one row per changed component, and a cell that starts with C(=), C(+),
+    C(-), C(@), a tab or a CR gets a leading C(') so a spreadsheet does not run it as a formula.
+  - The store is opened read-only; credentials in URLs and DSNs are redacted again in every format.
   - Runs on the controller (action plugin). Files are written owner-only; the task never reports C(changed).
 author:
   - everylayer.patch contributors (@everylayer)
@@ -76,7 +80,9 @@ paths:
   type: dict
   sample: {"html": "/srv/reports/evidence-report.html"}
 totals:
-  description: Changes, succeeded, failed, rollbacks, failures, decisions, withheld, hosts and success_rate.
+  description:
+    - Changes, succeeded, failed, rollbacks, failures, decisions, withheld, hosts, success_rate, interrupted_runs and
+      unknown_hosts (not yet reconciled).
   returned: success
   type: dict
 verification:
@@ -87,4 +93,18 @@ records:
   description: Records selected for the report.
   returned: success
   type: int
+interrupted_runs:
+  description:
+    - Runs without a C(run_end) record (run_id, started, settled), also shown first in the HTML report and in the
+      JSON; C(settled) when a later scan reconciled every host the run left in an unknown state.
+  returned: success
+  type: list
+  elements: dict
+unknown_hosts:
+  description:
+    - Hosts whose patch task started and never reported an outcome (host, run_id, task, seq, reconciled_by,
+      changed_outside - what the reconciling scan found changed outside the evidence).
+  returned: success
+  type: list
+  elements: dict
 """

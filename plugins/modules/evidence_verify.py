@@ -38,7 +38,7 @@ options:
     type: bool
     default: true
   allow_empty:
-    description: Accept a store with no records (a problem by default: a run was expected to write some).
+    description: Accept a store with no records (a problem by default, since a run was expected to write some).
     type: bool
     default: false
 attributes:

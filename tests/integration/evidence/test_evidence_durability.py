@@ -77,7 +77,7 @@ def _four_at_once(tmp_path, store):
     for rec in records:
         runs.setdefault(rec.run_id, []).append(rec)
     assert len(runs) == 4
-    expected = {f"CHG-{n}": 1 + 10 * hosts for n, hosts in enumerate([2, 2, 1, 1])}
+    expected = {f"CHG-{n}": 2 + 10 * hosts for n, hosts in enumerate([2, 2, 1, 1])}  # + run_start, run_end
     seen = {recs[0].data["change_ticket"]: len(recs) for recs in runs.values()}
     assert seen == expected
     for recs in runs.values():

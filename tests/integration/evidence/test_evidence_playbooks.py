@@ -31,11 +31,12 @@ def test_smoke_run_records_everything(tmp_path, stdout_callback):
     with open_store(str(store)) as db:
         records = list(db.records())
         assert db.verify(expected_head=records[-1].hash).ok
-    assert [r.kind for r in records] == ["run_start", "change", "withheld", "change", "rollback", "decision", "failure"]
+    kinds = ["run_start", "change", "withheld", "change", "rollback", "decision", "failure", "run_end"]
+    assert [r.kind for r in records] == kinds
     meta = records[0].data
     assert (meta["change_ticket"], meta["approver"]) == ("CHG-1", "alice") and meta["git"].get("commit")
     assert records[3].data["failed"] is True and records[6].data["ignored"] is True
-    receipt = f"EVIDENCE run={records[0].run_id} records=7 head={records[-1].hash} store=sqlite complete"
+    receipt = f"EVIDENCE run={records[0].run_id} records=8 head={records[-1].hash} store=sqlite complete"
     assert receipt in proc.stdout
     assert stat.S_IMODE(os.stat(store).st_mode) == 0o600
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("ev.sqlite"))
@@ -66,7 +67,7 @@ def test_report_playbook_verifies_and_prints_the_path(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (
-        "evidence verified: 7 records in 1 runs" in proc.stdout
+        "evidence verified: 8 records in 1 runs" in proc.stdout
         and str(tmp_path / "out" / "evidence-report.html") in proc.stdout
     )
     assert (tmp_path / "out" / "evidence-report.csv").exists()
@@ -115,4 +116,4 @@ def test_postgres_store_records_a_run(tmp_path, postgres_dsn):
     with open_store(postgres_dsn) as db:
         records = list(db.records())
         assert db.verify().ok
-    assert len(records) == 13 and "store=postgresql complete" in proc.stdout
+    assert len(records) == 14 and "store=postgresql complete" in proc.stdout

@@ -34,7 +34,7 @@ def test_report_renders_in_chromium(tmp_path):
     )
     argv = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", f"file://{page}"]
     dom = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, check=False).stdout
-    assert "evidence verified: 13 records in 1 runs" in dom
+    assert "evidence verified: 14 records in 1 runs" in dom
     assert '<div class="tile" id="tile-changes"><b>4</b>Changes</div>' in dom
     assert '<div class="tile" id="tile-rollbacks"><b>2</b>Rollbacks</div>' in dom
     assert '<svg id="chart-layers"' in dom and '<svg id="chart-hosts"' in dom and "node2" in dom

@@ -42,4 +42,4 @@ def test_receipt_reaches_runner_artifacts(tmp_path):
         assert db.verify(expected_head=receipt["head"]).ok
     meta = records[0].data
     assert meta["runner"]["ident"] == "job-42" and meta["awx"]["awx_job_id"] == 42 and meta["change_ticket"] == "CHG-42"
-    assert receipt["records"] == len(records) == 7
+    assert receipt["records"] == len(records) == 8 and records[-1].kind == "run_end"

@@ -23,6 +23,7 @@ TASKS = """---
       everylayer.patch.evidence_verify:
         store: "{{ store }}"
         expected_head: "0123456789abcdef"
+        fail_on_mismatch: false
       register: verify_head
     - name: Verify a store that cannot be opened
       everylayer.patch.evidence_verify:
@@ -92,7 +93,9 @@ def test_verify_and_report_tasks(tmp_path, store):
     assert "0123456789abcdef" in head["msg"]
     broken = res["verify_broken"]
     assert broken["failed"] is True and broken["changed"] is False
-    assert broken["msg"].startswith(f"cannot open the SQLite evidence store {blocked}/evidence.sqlite: ")
+    assert broken["verified"] is False and broken["problems"][0]["problem"] == "store"
+    assert f"no SQLite evidence store at {blocked}/evidence.sqlite: the file does not exist" in broken["msg"]
+    assert not (tmp_path / "a-file").is_dir()  # nothing created
 
     report = res["report"]
     assert report["changed"] is False and not report.get("failed")
