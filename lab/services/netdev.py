@@ -59,6 +59,7 @@ def host_key(path: Path) -> str:
 class NetdevService(LabService):
     name = "netdev"
     faults = {name: f"{name} DEVICE{' [N]' if name in ARGS else ''}: {text}" for name, text in FAULTS.items()}
+    faults["hang-command"] = f"hang-command DEVICE [COMMAND]: {FAULTS['hang-command']}"
     faults["clear"] = "clear DEVICE: clear every fault (a device stuck in a reload comes back)"
     faults["baseline"] = (
         "baseline DEVICE: power-cycle the device to its first boot (baseline image, fresh flash, no faults)"

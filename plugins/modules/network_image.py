@@ -12,13 +12,23 @@ description:
   - Runs on the controller (through its action plugin) and drives the device over SSH with netmiko,
     so no Python is needed on the device and no C(delegate_to) is needed in the play.
   - One runbook for every platform; a platform is one small class of commands
-    (C(cisco_ios) for IOS and IOS-XE in bundle mode, C(cisco_nxos), C(arista_eos), C(juniper_junos)).
+    (C(cisco_ios) for IOS and IOS-XE in bundle and install mode, C(cisco_nxos), C(arista_eos), C(juniper_junos)).
+  - IOS-XE in install mode (the device boots C(packages.conf)) is staged with C(install add file), upgraded with
+    C(install activate auto-abort-timer) and, once the version, the stack members and the post-checks are right,
+    C(install commit); it is rolled back with C(install rollback to committed) (before the commit) or by adding the
+    previous bundle again. C(install remove inactive) frees space when it is short.
+  - Refused with a clear message - NX-OS in ACI mode (managed by the APIC), IOS-XE in controller (SD-WAN) mode, and a
+    login that stays in user mode without O(enable_secret) / C(ansible_become).
+  - The device's own error messages (C(% Invalid input), C(% Incomplete command), C(No such command),
+    C(syntax error), C(unknown command), C(error:) lines) fail the step with the command and the device's words;
+    every failure still carries the change record.
   - "Runbook: facts (version, image, boot variable, free space, saved configuration) -> already current? stop ->
     running-configuration backup on the controller -> free space (optionally deleting O(delete_images)) ->
     MD5 of the copy on the device (skip the transfer when it matches) -> SCP transfer -> MD5 again (a corrupt copy is
     re-sent once; a dropped session reconnects and checks again) -> boot variable (new image first, the running image
     as fallback where the platform allows two) -> save -> reload -> wait for the device (uptime reset, new version) ->
-    post-checks (interfaces, LLDP and BGP neighbours) compared with the pre-check snapshot."
+    stack members, standby supervisors and modules on the target version -> post-checks (interfaces, LLDP and BGP
+    neighbours) compared with the pre-check snapshot."
   - When the device comes back on the old image, the task fails, says so, and points the boot variable at the image
     that booted.
   - Returns the everylayer.patch change record (O(state=upgraded) and O(state=rolled_back) record kind C(image)
@@ -100,6 +110,13 @@ options:
     description:
       - SCP socket timeout in seconds (a transfer that stalls this long fails, or reconnects and resumes from the
         hash check).
+    type: int
+    default: 60
+  install_auto_abort_timer:
+    description:
+      - IOS-XE install mode - minutes after which the device rolls an activation back by itself unless it is
+        committed (C(install activate auto-abort-timer)). The runbook commits as soon as its checks pass. V(0)
+        activates without a timer.
     type: int
     default: 60
   command_timeout:
@@ -241,6 +258,21 @@ postcheck:
   description: Snapshots before and after the reload and their C(differences) (check, item, before, after).
   returned: after a reload with O(postcheck=true)
   type: dict
+members:
+  description:
+    - Stack members, standby supervisors and modules with software (C(id), C(role) active, standby or member,
+      C(version), C(state)), read after the reload (and by V(scanned)).
+  returned: when the device has more than one unit
+  type: list
+  elements: dict
+step:
+  description: The runbook step that failed (for example V(facts), V(boot), V(save), V(install_activate)).
+  returned: on failure
+  type: str
+command:
+  description: The last command sent to the device when the task failed.
+  returned: on failure
+  type: str
 backup_path:
   description: Path on the controller of the running-configuration backup.
   returned: when a backup was taken

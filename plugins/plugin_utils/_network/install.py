@@ -67,7 +67,7 @@ class InstallMode:
     def install(self, command: str, step: str, timeout: float = 1800) -> str:
         """One install command that answers in place; anything but SUCCESS fails with the device's words."""
         self.rb.current = step
-        out = self.s.send(command, read_timeout=timeout)
+        out = self.s.send(command, minimum=timeout)
         text = parsers.clean(out)
         if not re.search(r"\bSUCCESS:", text) or re.search(r"\bFAILED:", text):
             said = [line.strip() for line in text.splitlines() if "FAILED" in line or "rror" in line]

@@ -136,7 +136,7 @@ class Platform:
         s.config(["no boot system", *(f"boot system {self.path(i)}" for i in images)])
 
     def save(self, s) -> None:
-        s.send("write memory", read_timeout=120)
+        s.send("write memory", minimum=120)
 
     def delete(self, s, filename: str) -> None:
         s.send(f"delete /force {self.path(filename)}")
@@ -145,7 +145,7 @@ class Platform:
         return s.interact("reload", RELOAD_ANSWERS)
 
     def backup(self, s) -> str:
-        return parsers.clean(s.send("show running-config", read_timeout=120))
+        return parsers.clean(s.send("show running-config", minimum=120))
 
     def members(self, s) -> list[dict]:
         """Stack members, supervisors, modules with their versions (stack.COMMANDS); [] on a single unit."""
@@ -230,7 +230,7 @@ class CiscoNxos(Platform):
         s.config([f"boot nxos {self.path(images[0])}"])
 
     def save(self, s) -> None:
-        s.send("copy running-config startup-config", read_timeout=300)
+        s.send("copy running-config startup-config", minimum=300)
 
     def delete(self, s, filename: str) -> None:
         s.send(f"delete {self.path(filename)} no-prompt")
@@ -301,7 +301,7 @@ class JuniperJunos(Platform):
         return parsers.md5_digest(out), out
 
     def set_boot(self, s, images: list[str]) -> None:
-        out = s.send(f"request system software add {self.path(images[0])} no-validate", read_timeout=1800, check=False)
+        out = s.send(f"request system software add {self.path(images[0])} no-validate", minimum=1800, check=False)
         if re.search(r"^error:", parsers.clean(out), re.M):
             raise RuntimeError(out.strip())
 
@@ -315,7 +315,7 @@ class JuniperJunos(Platform):
         return s.interact("request system reboot", RELOAD_ANSWERS)
 
     def backup(self, s) -> str:
-        return parsers.clean(s.send("show configuration | display set", read_timeout=120))
+        return parsers.clean(s.send("show configuration | display set", minimum=120))
 
 
 PLATFORMS: dict[str, type[Platform]] = {cls.name: cls for cls in (CiscoIos, CiscoNxos, AristaEos, JuniperJunos)}

@@ -187,22 +187,24 @@ class Session:
                 time.sleep(delay)
         raise NetworkImageError(f"could not reconnect to {self.host}:{self.port}: {last}")
 
-    def send(self, command: str, read_timeout: float | None = None, check: bool = True) -> str:
+    def send(self, command: str, read_timeout: float | None = None, check: bool = True, minimum: float = 0) -> str:
         """Run a command and return its output; the device's error messages raise (unless ``check`` is false).
 
-        ``read_timeout`` defaults to ``command_timeout``; a command that does not answer in time fails, saying
-        how long it waited (there is no hidden retry)."""
+        The wait is ``read_timeout`` when given (hash_timeout for hashes), else ``command_timeout`` but at least
+        ``minimum`` (slow commands such as write memory). A command that does not answer in time fails, saying how
+        long it waited: there is no hidden retry."""
         if self.conn is None:
             self.connect()
-        wait = self.command_timeout if read_timeout is None else max(read_timeout, self.command_timeout)
+        if read_timeout is not None:
+            wait, name = read_timeout, "hash_timeout"
+        else:
+            wait, name = max(self.command_timeout, minimum), "command_timeout"
+            name = "command_timeout" if wait == self.command_timeout else f"at least {minimum:g}s for this command"
         self.last_command = command
         try:
             out = self.conn.send_command(command, read_timeout=wait)
         except ReadTimeout as exc:
-            raise NetworkImageError(
-                f"{command!r} did not answer within {wait:g}s (command_timeout; hash_timeout for hashes)",
-                command=command,
-            ) from exc
+            raise NetworkImageError(f"{command!r} did not answer within {wait:g}s ({name})", command=command) from exc
         except ValueError as exc:
             raise NetworkImageError(f"{command!r} failed: {_words(exc)}", command=command) from exc
         if check:

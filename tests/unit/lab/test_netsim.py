@@ -158,7 +158,7 @@ def test_link_down_boot_changes_every_snapshot_table(tmp_path, platform):
         def __init__(self, cli):
             self.cli = cli
 
-        def send(self, command, read_timeout=None, check=True):
+        def send(self, command, read_timeout=None, check=True, minimum=0):
             for mode, pattern, method in self.cli.commands:
                 if mode == "exec" and __import__("re").fullmatch(pattern, command):
                     return getattr(self.cli, method)()

@@ -12,7 +12,7 @@ class FakeSession:
         self.sent: list[str] = []
         self.configs: list[list[str]] = []
 
-    def send(self, command: str, read_timeout: float | None = None, check: bool = True) -> str:
+    def send(self, command: str, read_timeout: float | None = None, check: bool = True, minimum: float = 0) -> str:
         self.sent.append(command)
         return self.answers.get(command, "")
 
