@@ -13,6 +13,7 @@ import json
 import os
 import uuid
 
+from .config import DEFAULT_INTENT_ACTIONS
 from .intents import FORMAT, reconcile_entry
 from .redact import CENSORED, redact
 from .store import EvidenceError, open_store
@@ -127,6 +128,8 @@ class Recorder:
     # --- helpers --------------------------------------------------------------------------------------------
     def _change(self, host, task, action, item, status, task_args, uuid=None, secrets=(), index=None):
         state = str(task_args.get("state") or item.get("state") or "")
+        if not state and action in DEFAULT_INTENT_ACTIONS:
+            state = "scanned"  # the patch modules' default state
         kind = "rollback" if state in ROLLBACK_STATES or item.get("rolled_back") is True else "change"
         data = {
             "task": task,

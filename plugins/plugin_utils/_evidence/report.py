@@ -202,6 +202,22 @@ def to_csv(report) -> str:
     for row in report["changes"]:
         flat = dict(row, advisories=" ".join(str(a) for a in row["advisories"] or []))
         writer.writerow({key: cell(flat.get(key)) for key in CSV_FIELDS})
+    # Hosts left in an unknown state and runs without their end: a row each, so a CSV reader sees them too.
+    for item in report.get("unknown_hosts") or []:
+        settled = item.get("reconciled_by")
+        flat = {
+            "recorded_at": item.get("recorded_at"),
+            "run_id": item.get("run_id"),
+            "seq": item.get("seq"),
+            "host": item.get("host"),
+            "kind": f"unknown (reconciled by record {settled})" if settled else "unknown",
+            "task": item.get("task"),
+            "failed": not settled,
+        }
+        writer.writerow({key: cell(flat.get(key)) for key in CSV_FIELDS})
+    for run in report.get("interrupted_runs") or []:
+        flat = {"recorded_at": run.get("started"), "run_id": run.get("run_id"), "kind": "interrupted run"}
+        writer.writerow({key: cell(flat.get(key)) for key in CSV_FIELDS})
     return out.getvalue()
 
 

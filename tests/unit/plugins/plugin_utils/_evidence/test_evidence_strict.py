@@ -85,8 +85,13 @@ def test_the_next_scan_reconciles_the_unknown_host(store_target, tmp_path):
         {"run_id": "run-killed", "started": result["interrupted_runs"][0]["started"], "settled": True}
     ]
     assert result["unknown_hosts"][0]["reconciled_by"] == reconcile[0].seq
-    report = actions.write_report(str(tmp_path / "rep"), ["json", "html"], store_target)
+    report = actions.write_report(str(tmp_path / "rep"), ["json", "html", "csv"], store_target)
     assert report["totals"]["interrupted_runs"] == 1 and report["totals"]["unknown_hosts"] == 0
+    rows = list(csv.DictReader(open(report["paths"]["csv"], encoding="utf-8")))
+    assert [(r["host"], r["kind"]) for r in rows if r["kind"].startswith(("unknown", "interrupted"))] == [
+        ("web1", f"unknown (reconciled by record {reconcile[0].seq})"),
+        ("", "interrupted run"),
+    ]
     html = open(report["paths"]["html"]).read()
     assert 'id="interrupted"' in html and "run-killed" in html and "lab-agent" in html
 
@@ -260,3 +265,16 @@ def test_a_host_lost_mid_patch_task_is_unknown_not_unchanged(store_target):
     assert gate_view(run, run, ["web1", "web2"])["outcomes"] == {"web1": "unknown", "web2": "unchanged"}
     result = actions.verify_store(store_target)
     assert [p["problem"] for p in result["problems"]] == ["unknown"] and result["interrupted_runs"] == []
+
+
+def test_a_scan_with_the_default_state_reconciles_too(store_target):
+    """packages defaults to state=scanned: a scan task that does not spell it out still reconciles."""
+    killed_run(store_target)
+    rec = Recorder(target=store_target, run_id="run-scan")
+    rec.start({})
+    scan = {"layer": "os", "changes": [], "pending": PENDING}
+    rec.task_result("web1", "Scan", "everylayer.patch.packages", scan, "ok", task_args={})
+    rec.close()
+    with open_store(store_target, readonly=True) as db:
+        reconcile = [r for r in db.records() if r.kind == "reconcile"]
+    assert len(reconcile) == 1 and reconcile[0].data["changed_outside"] == []  # nothing applied: all still pending
