@@ -31,7 +31,8 @@ PEER_VERSION = "12.2(58)SE2"  # what its 'show version' prints
 
 @pytest.fixture(scope="module")
 def peers(tmp_path_factory):
-    """Four peers: user mode, auto-enabled, one whose 'show version' never answers, the Arista model."""
+    """The peers: user mode, auto-enabled, one whose 'show version' never answers, the Arista model, and two
+    more Cisco models (6500, 2960)."""
     try:
         ensure_venv()
     except Exception as exc:  # noqa: BLE001 - name the cause, then stop: every test here needs the peer
@@ -42,6 +43,8 @@ def peers(tmp_path_factory):
         "enabled": {"model": "cisco_generic", "auto_enabled": True},
         "hang": {"model": "cisco_generic", "auto_enabled": True, "hang": ("show version",)},
         "arista": {"model": "arista_generic", "auto_enabled": True},
+        "c6500": {"model": "cisco_6500", "auto_enabled": True},
+        "c2960": {"model": "cisco_2960_24TT_L", "auto_enabled": True},
     }
     started = {}
     try:
@@ -133,6 +136,8 @@ def results(peers, tmp_path_factory):
         },
         "hang": {**hang.inventory_vars(), "nimg_command_timeout": 3},
         "arista": {**arista.inventory_vars(), "nimg_connect_timeout": 5},
+        "c6500": peers["c6500"].inventory_vars(),
+        "c2960": peers["c2960"].inventory_vars(),
     }
     return play(tmp_path_factory.mktemp("fake-switches-play"), hosts)
 
@@ -167,6 +172,12 @@ def test_bad_login_password_fails_cleanly(results):
 
 def test_auto_enabled_scan_reads_then_stops_at_dir(results):
     res = results["enabled"]
+    assert res["failed"] is True and "'dir flash:'" in res["msg"] and "No such command" in res["msg"]
+
+
+@pytest.mark.parametrize("host", ["c6500", "c2960"])
+def test_the_other_cisco_models_answer_the_same_way(results, host):
+    res = results[host]
     assert res["failed"] is True and "'dir flash:'" in res["msg"] and "No such command" in res["msg"]
 
 
