@@ -30,6 +30,13 @@ PLAYBOOK = """
         gate: "{{ lookup('everylayer.patch.evidence_gate', ['node1', 'node2']) }}"
         changes: "{{ query('everylayer.patch.evidence_changes', preflight.run_id) }}"
       run_once: true
+    - name: The rollout's gate, on the same evidence
+      everylayer.patch.rollout_gate:
+        wave: pilot
+        hosts: [node1, node2]
+        run_id: "{{ preflight.run_id }}"
+      run_once: true
+      register: rollout_gate
     - name: Verify the store (this run has no run_end yet, and is left out as the current run)
       everylayer.patch.evidence_verify:
       run_once: true
@@ -41,7 +48,7 @@ PLAYBOOK = """
     - name: Hand the readers' view to the test
       ansible.builtin.copy:
         dest: "{{ report_dir }}/view.json"
-        content: "{{ {'preflight': preflight, 'gate': gate, 'changes': changes | length,
+        content: "{{ {'preflight': preflight, 'gate': gate, 'changes': changes | length, 'rollout_gate': rollout_gate,
                       'verified': verified.verified, 'records': verified.records} | to_json }}"
         mode: "0600"
       run_once: true
@@ -92,7 +99,12 @@ def test_a_store_set_only_in_ansible_cfg_is_read_by_every_gate_and_reader(tmp_pa
         "node1": "patched",
         "node2": "patched",
     }
-    assert view["changes"] == 2 and view["verified"] and view["records"] == 3  # run_start + 2 changes so far
+    assert view["rollout_gate"]["passed"] and view["rollout_gate"]["everylayer_decision"]["outcomes"] == {
+        "node1": "patched",
+        "node2": "patched",
+    }
+    # run_start, 2 changes and the rollout gate's decision so far
+    assert view["changes"] == 2 and view["verified"] and view["records"] == 4
     assert not (tmp_path / "home" / ".local").exists()  # nobody fell back to the default store
     with open_store(str(store), readonly=True) as db:
         records = list(db.records())
