@@ -216,11 +216,10 @@ class Recorder:
 
 
 def _decision(result):
+    """A decision is what a task explicitly returns: an action's result key (everylayer.patch.rollout_gate,
+    rollout_decision, rollout_host_plan) or ``set_stats`` data; a fact of that name is only a fact."""
     if isinstance(result.get(DECISION_KEY), dict):
         return result[DECISION_KEY]
-    facts = result.get("ansible_facts")
-    if isinstance(facts, dict) and isinstance(facts.get(DECISION_KEY), dict):
-        return facts[DECISION_KEY]
     stats = result.get("ansible_stats")
     if (
         isinstance(stats, dict)

@@ -66,9 +66,13 @@ def test_event_kinds(recorder):
     recorder.task_result(
         "localhost",
         "Gate",
-        "set_fact",
-        {"ansible_facts": {"everylayer_decision": {"kind": "gate", "wave": "pilot", "passed": True}}},
+        "everylayer.patch.rollout_gate",
+        {"everylayer_decision": {"kind": "gate", "wave": "pilot", "passed": True}},
         "ok",
+    )
+    # a fact of that name is not a decision (the rollout records decisions with explicit actions)
+    recorder.task_result(
+        "localhost", "Fact", "set_fact", {"ansible_facts": {"everylayer_decision": {"kind": "x"}}}, "ok"
     )
     recorder.task_result(
         "localhost", "Stats", "set_stats", {"ansible_stats": {"data": {"everylayer_decision": {"kind": "halt"}}}}, "ok"
