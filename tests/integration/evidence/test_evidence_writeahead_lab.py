@@ -98,10 +98,12 @@ def env(store):
     return base
 
 
-def playbook(tmp_path, name, text, store, *args, wait=True):
-    path = tmp_path / f"{name}.yml"
-    path.write_text(text)
-    argv = [ANSIBLE_PLAYBOOK, "-i", str(lab_dir() / "hosts.yml"), str(path), "-e", f"target={','.join(HOSTS)}", *args]
+def playbook(tmp_path, name, text, store, *args, wait=True, hosts=HOSTS, inventory=None):
+    path = Path(text) if text.endswith(".yml") else tmp_path / f"{name}.yml"
+    if path.parent == tmp_path:
+        path.write_text(text)
+    inventory = inventory or lab_dir() / "hosts.yml"
+    argv = [ANSIBLE_PLAYBOOK, "-i", str(inventory), str(path), "-e", f"target={','.join(hosts)}", *args]
     log = open(tmp_path / f"{name}.log", "w")
     proc = subprocess.Popen(
         argv, cwd=REPO, env=env(store), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -129,41 +131,43 @@ def wait_for_intents(store, hosts, proc, timeout=240):
     raise AssertionError("the patch task never started on every host")
 
 
-def check_truth(store, killed_run, tmp_path):
+def check_truth(store, killed_run, tmp_path, hosts=HOSTS):
     """The next scan, verify and the report against each host's package database."""
-    playbook(tmp_path, "scan", SCAN, store)
+    playbook(tmp_path, "scan", SCAN, store, hosts=hosts)
     every = records(store)
     run = [r for r in every if r.run_id == killed_run]
     result = actions.verify_store(str(store))
     report = actions.write_report(str(tmp_path / "reports"), ["json", "html", "csv"], str(store))
-    outcomes = gate_view(run, every, HOSTS)["outcomes"]
+    outcomes = gate_view(run, every, hosts)["outcomes"]
     unknown = {h["host"]: h for h in result["unknown_hosts"] if h["run_id"] == killed_run}
-    for host in HOSTS:
+    for host in hosts:
         truth = installed(host)
-        if outcomes[host] != "unknown":
+        scans = [r for r in every if r.host == host and r.kind == "change" and r.run_id != killed_run]
+        if scans and not scans[-1].data.get("failed"):
+            for item in scans[-1].data["pending"]:  # what the next scan says is still to do: as it was
+                versions = truth.get(item["component"], set())
+                assert item["before"] in versions and item["after"] not in versions, (host, item)
+        if outcomes[host] == "patched":
             # the task reported before the kill: its change record is the truth
-            change = next(r for r in run if r.host == host and r.kind == "change" and r.data.get("task") == "Patch")
-            for item in change.data["changes"]:
-                assert truth.get(item["component"]) == item["after"], (host, item)
+            for rec in run:
+                if rec.host == host and rec.kind == "change" and rec.data.get("changes") and not rec.data["simulated"]:
+                    for item in rec.data["changes"]:
+                        assert item["after"] in truth.get(item["component"], ()), (host, item)
+            continue
+        if outcomes[host] != "unknown":
             continue
         entry = unknown[host]
-        scans = [r for r in every if r.host == host and r.kind == "change" and r.run_id != killed_run]
         if entry["reconciled_by"] is None:
             # the scan could not read the host (a package database left broken): it stays unknown, and says so
             assert scans == [] or scans[-1].data.get("failed"), entry
             assert any(p["problem"] == "unknown" and host in p["msg"] for p in result["problems"])
             continue
         reconcile = next(r for r in every if r.seq == entry["reconciled_by"])
-        for item in reconcile.data["changed_outside"]:
+        for item in reconcile.data["changed_outside"] or []:
             assert item["after"] in truth.get(item["component"], ()), (host, item)  # applied with nobody watching
-        pending = scans[-1].data["pending"]
-        assert sorted(p["component"] for p in pending) == reconcile.data["pending_now"]
-        for item in pending:
-            versions = truth.get(item["component"], set())
-            assert item["before"] in versions and item["after"] not in versions, (host, item)  # still as it was
-    assert report["totals"]["interrupted_runs"] == len(
-        [r for r in result["interrupted_runs"] if r["run_id"] == killed_run]
-    )
+        assert sorted(p["component"] for p in scans[-1].data["pending"]) == reconcile.data["pending_now"]
+    interrupted = [r for r in result["interrupted_runs"] if r["run_id"] == killed_run]
+    assert report["totals"]["interrupted_runs"] == len(interrupted)
     page = Path(report["paths"]["html"]).read_text()
     if unknown:
         assert 'id="unknown-hosts"' in page and killed_run in page
@@ -206,3 +210,58 @@ def test_host_stopped_mid_transaction(tmp_path, fresh):
     lab("fault", "clear", "stop", "lab-dnf-01")
     result, outcomes, unknown = check_truth(store, "lost-1", tmp_path)
     assert "lab-dnf-01" in unknown and result["interrupted_runs"] == []  # the run itself ended
+
+
+def rollout_inventory(path: Path, hosts) -> Path:
+    """The pilot wave of the rollout: the lab hosts with their asset record (as the assets inventory gives it)."""
+    assets = {a["name"]: a for a in lab_data()["assets"]}
+    pilot = {}
+    for host in hosts:
+        asset = assets[host]
+        pilot[host] = dict(asset["vars"])
+        pilot[host]["asset"] = {
+            "name": host,
+            "layers": asset["layers"],
+            "platform": asset["platform"],
+            "maintenance_window": "always",
+        }
+    path.write_text(json.dumps({"all": {"children": {"wave_pilot": {"hosts": pilot}}}}))
+    return path
+
+
+def test_controller_killed_mid_rollout(tmp_path, fresh):
+    """playbooks/rollout.yml, killed while its pilot wave patches the first host (serial 1)."""
+    store = tmp_path / "ev.sqlite"
+    hosts = ["lab-dnf-01", "lab-apt-01"]
+    inventory = rollout_inventory(tmp_path / "inventory.json", hosts)
+    extra = {
+        "change_id": "CHG-KILL-1",
+        "everylayer_run_id": "rollout-killed-1",
+        "reboot_policy": "never",
+        "rollout_run_waves": ["pilot"],
+        "rollout_manifest_dir": str(tmp_path / "manifests"),
+    }
+    playbook(tmp_path, "prescan", SCAN, store, hosts=hosts)  # the estate's scan before the rollout (scan.yml)
+    proc = playbook(
+        tmp_path,
+        "rollout",
+        str(REPO / "playbooks" / "rollout.yml"),
+        store,
+        "-e",
+        json.dumps(extra),
+        wait=False,
+        hosts=hosts,
+        inventory=inventory,
+    )
+    wait_for_intents(store, hosts[:1], proc)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    run = [r for r in records(store) if r.run_id == "rollout-killed-1"]
+    assert run and run[0].kind == "run_start" and not any(r.kind == "run_end" for r in run)
+    result, outcomes, unknown = check_truth(store, "rollout-killed-1", tmp_path, hosts)
+    assert "rollout-killed-1" in [r["run_id"] for r in result["interrupted_runs"]]
+    assert outcomes[hosts[0]] in ("unknown", "patched") and outcomes[hosts[1]] == "untouched"
+    if hosts[0] in unknown and unknown[hosts[0]]["reconciled_by"]:
+        # the scan before the rollout is the baseline: what the killed task applied is named, package by package
+        assert isinstance(unknown[hosts[0]]["changed_outside"], list)
