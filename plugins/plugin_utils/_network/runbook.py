@@ -120,7 +120,7 @@ class Runbook(ImageSteps):
             pending.append(record.image_change(self.dest(), before["version"], target))
         snapshot = self.p.snapshot(self.s) if self.o["postcheck"] else None
         units = self.p.members(self.s)
-        if units:
+        if len(units) > 1:
             self.result["members"] = units
         msg = f"device runs {before['version']}"
         if target and any(u.get("version") and not same_version(u["version"], target) for u in units):

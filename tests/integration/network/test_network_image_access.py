@@ -122,7 +122,7 @@ def test_already_current_boot_variable_goes_through_the_write_guard(device):
     s.send("write memory")
     s.config(["logging host 192.0.2.99"])  # unsaved
     s.close()
-    saves = d.sim.state()["saves"]
+    saves, journal = d.sim.state()["saves"], len(d.sim.state()["journal"])
     args = {"state": "upgraded", "image": str(current), "version": d.old_version}
     check, refused, allowed = d.play({**args, "_check": True}, args, {**args, "save_unsaved_config": True})
     for res in (check, refused):
@@ -132,6 +132,9 @@ def test_already_current_boot_variable_goes_through_the_write_guard(device):
     assert allowed["changed"] is True and "boot variable set to " + d.old_file in allowed["msg"]
     state = d.sim.state()
     assert state["saves"] == saves + 1 and state["boot"] == [d.old_file]  # one save: the consented one
+    # what the device saw: each task's facts read the configuration once; only the consented task read it again
+    # (its backup) and then saved; the refused and check-mode tasks took no backup and saved nothing
+    assert state["journal"][journal:] == ["config-read"] * 4 + ["save", "config-read"]
     assert os.path.isfile(allowed["backup_path"])
     steps = [s["step"] for s in allowed["steps"]]
     assert steps.index("backup") < steps.index("save")
