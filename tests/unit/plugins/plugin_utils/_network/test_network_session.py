@@ -6,6 +6,8 @@ what netmiko raises on real gear (ReadTimeout at login, ValueError leaving confi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network import NetworkImageError, session
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.platforms import get_platform
@@ -252,3 +254,16 @@ def test_unexpected_exception_still_fails_with_the_record(monkeypatch, tmp_path)
     res = Runbook(get_platform("cisco_ios"), s, _options(tmp_path, state="scanned"), check_mode=False).run()
     validate(res)
     assert res["failed"] is True and "KeyError" in res["msg"] and "'dir flash:'" in res["msg"]
+
+
+def test_no_real_capture_reads_as_a_device_error():
+    """Every answer in the capture corpus (real devices) is data: the error shapes match none of their heads."""
+    corpus = Path(__file__).resolve().parents[4] / "fixtures" / "network"
+    checked = 0
+    for path in sorted(corpus.glob("*/*/*")):
+        if path.suffix in (".yml", ".md", ".swi") or not path.is_file():
+            continue
+        platform = get_platform(path.parts[-3])
+        assert platform.device_error(path.read_text(errors="replace"), head_only=True) is None, path.name
+        checked += 1
+    assert checked >= 60
