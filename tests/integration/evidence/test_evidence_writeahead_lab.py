@@ -30,7 +30,6 @@ PATCH = """
     - name: Scan
       everylayer.patch.packages:
         state: scanned
-        update_cache: false
     - name: Patch
       everylayer.patch.packages:
         state: patched
@@ -131,6 +130,17 @@ def wait_for_intents(store, hosts, proc, timeout=240):
     raise AssertionError("the patch task never started on every host")
 
 
+def wait_for_transaction(host, proc, timeout=240):
+    """Until the host's package database shows the first upgrade: the transaction is under way."""
+    baseline = installed(host)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if installed(host) != baseline:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{host}: no package changed while the patch task ran")
+
+
 def check_truth(store, killed_run, tmp_path, hosts=HOSTS):
     """The next scan, verify and the report against each host's package database."""
     playbook(tmp_path, "scan", SCAN, store, hosts=hosts)
@@ -186,7 +196,7 @@ def test_controller_killed_mid_patch_task(tmp_path, fresh):
     store = tmp_path / "ev.sqlite"
     proc = playbook(tmp_path, "patch", PATCH, store, "-e", "everylayer_run_id=killed-1", wait=False)
     wait_for_intents(store, HOSTS, proc)
-    time.sleep(1.0)  # the package managers are at work on both hosts
+    wait_for_transaction("lab-dnf-01", proc)  # dnf has upgraded its first package
     os.killpg(proc.pid, signal.SIGKILL)  # the controller and its forks die at once (kill -9 on the job)
     proc.wait(30)
     before_scan = actions.verify_store(str(store))
@@ -201,7 +211,7 @@ def test_host_stopped_mid_transaction(tmp_path, fresh):
     store = tmp_path / "ev.sqlite"
     proc = playbook(tmp_path, "patch", PATCH, store, "-e", "everylayer_run_id=lost-1", wait=False)
     wait_for_intents(store, HOSTS, proc)
-    time.sleep(1.0)
+    wait_for_transaction("lab-dnf-01", proc)
     lab("fault", "stop", "lab-dnf-01")  # sshd and every process of the host stop: dnf dies mid-transaction
     assert proc.wait(600) != 0
     view = gate_view(records(store), records(store), HOSTS)
