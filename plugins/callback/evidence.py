@@ -17,7 +17,9 @@ description:
   - Each record is committed before the next event is handled, so killing the controller loses at most the event in flight.
   - Fails closed. When a record cannot be written the run stops with C(evidence incomplete) and exit code 16,
     unless O(on_error=warn).
-  - Results of C(no_log) tasks are withheld; keys that look like credentials are redacted at any depth.
+  - Results of C(no_log) tasks are withheld; keys that look like credentials are redacted at any depth, and secrets
+    by value wherever they appear - URL and DSN credentials, the values of C(no_log) options and of credential-like
+    keys (docs/evidence.md).
   - A task marks a wave decision by returning (an action's result, as the rollout's M(everylayer.patch.rollout_gate)
     and M(everylayer.patch.rollout_decision) do) or passing as C(set_stats) data a dict named C(everylayer_decision);
     a fact of that name is not recorded.
