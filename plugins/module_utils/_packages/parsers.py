@@ -8,15 +8,12 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree
 
-CVE_RE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b")
 # An apt-get --simulate line: "Inst NAME [OLD] (NEW SUITE[, SUITE] [ARCH]) [...]", "Remv NAME [OLD]", "Conf ...".
 _SIM_RE = re.compile(
     r"^(?P<action>Inst|Remv|Purg|Conf)\s+(?P<name>\S+)"
     r"(?:\s+\[(?P<old>[^\]]+)\])?"
     r"(?:\s+\((?P<new>\S+)(?:\s+(?P<suites>[^\[\)]*?))?(?:\s+\[(?P<arch>[^\]]+)\])?\))?"
 )
-# First line of a Debian changelog entry: "name (version) dist; urgency=..."
-_CHANGELOG_HEAD_RE = re.compile(r"^(?P<name>[a-z0-9][a-z0-9+.-]*)\s+\((?P<version>[^)]+)\)\s+(?P<dists>[^;]*);")
 SECURITY_WORD_RE = re.compile(r"security", re.IGNORECASE)
 _BINNMU_RE = re.compile(r"\+b\d+$")
 
@@ -96,28 +93,6 @@ def apt_madison(text):
             if parts[1] not in found[parts[0]]:
                 found[parts[0]].append(parts[1])
     return found
-
-
-def changelog_cves(text, installed_version=None):
-    """CVE ids named by the Debian changelog entries newer than ``installed_version`` (all entries when None).
-
-    Changelogs list the newest entry first: stop at the entry of the installed version.
-    """
-    cves = []
-    for line in text.splitlines():
-        head = _CHANGELOG_HEAD_RE.match(line)
-        if head and installed_version is not None and head.group("version") == installed_version:
-            break
-        for cve in CVE_RE.findall(line):
-            if cve not in cves:
-                cves.append(cve)
-    return cves
-
-
-def changelog_urgency(text):
-    """The urgency of the newest changelog entry (low/medium/high/emergency/critical) or None."""
-    match = re.search(r";\s*urgency=(\w+)", text)
-    return match.group(1).lower() if match else None
 
 
 def reboot_required_pkgs(text):

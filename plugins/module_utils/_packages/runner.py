@@ -14,6 +14,7 @@ from ansible_collections.everylayer.patch.plugins.module_utils._packages import 
     liveness,
     locks,
     reboot,
+    state,
 )
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError
 
@@ -120,44 +121,7 @@ class Runner:
         return installed
 
     def _guard(self, what):
-        """Refuse to start ``what`` when the controller that started this module is gone (nobody would watch or
-        record the transaction): asked after the lock wait, right before anything is changed."""
-        reason = self.controller_gone() if self.controller_gone else None
-        if reason:
-            raise PackagesError(f"the controller is gone ({reason}): {what} not started, nothing was changed")
-
-    def _package_state(self, installed, reinstalled=()):
-        """Broken package state (interrupted dpkg, half-installed packages, rpm database errors) found before
-        anything is planned. Refused unless ``repair`` is set; repaired (not in check mode) when it is.
-        ``reinstalled``: packages a rollback installs anyway (a half-configured one is what it repairs)."""
-        problems = self.backend.problems(ignore=set(reinstalled)) if hasattr(self.backend, "problems") else []
-        self.extra["package_state"] = {"healthy": not problems, "problems": problems}
-        if not problems:
-            return installed
-        if not self.params.get("repair"):
-            raise PackagesError(
-                f"the package state is broken, nothing was planned or changed: {'; '.join(problems)}. "
-                "Repair it first (dpkg --configure -a, apt-get install -f, rpm --rebuilddb) or set repair: true",
-                self._result("package state broken", [], [], _change.rollback("none"), changed=False),
-            )
-        if self.check_mode:
-            self.extra["repaired"] = []
-            raise _Forecast(
-                f"would repair the package state first ({'; '.join(problems)}); the update plan is "
-                "only known after that"
-            )
-        self._guard("the repair")
-        done = self.backend.repair()
-        installed = self.backend.installed()
-        still = self.backend.problems(ignore=set(reinstalled))
-        self.extra["package_state"] = {"healthy": not still, "problems": still, "before_repair": problems}
-        self.extra["repaired"] = done
-        if still:
-            raise PackagesError(
-                f"repair ({', '.join(done)}) did not fix the package state: {'; '.join(still)}",
-                self._result("repair failed", [], [], _change.rollback("none")),
-            )
-        return installed
+        state.guard(self, what)
 
     def _apply_and_measure(self, before, targets, apply):
         """Run ``apply``; return (changes, before-versions, after-versions, error) from the real package state."""
@@ -235,8 +199,8 @@ class Runner:
     def _patch(self):
         installed = self._prepare(wait_for_locks=True)
         try:
-            installed = self._package_state(installed)
-        except _Forecast as forecast:
+            installed = state.check(self, installed)
+        except state.Forecast as forecast:
             return self._result(str(forecast), [], [], _change.rollback("none"), changed=True)
         entries = self.backend.updates(installed)
         self.updates = {e["name"]: e for e in entries}
@@ -270,12 +234,12 @@ class Runner:
             plan = self.backend.simulate(targets)
             changes = [self._change_entry(n, b, a) for n, (b, a) in sorted(plan.items())]
             rollback = self._rollback_block({n: b for n, (b, a) in plan.items()}, {n: a for n, (b, a) in plan.items()})
-            pending = _not_also_changed(pending, changes)
+            pending = state.not_also_changed(pending, changes)
             return self._result(f"would update {_plural(len(changes), 'package')}", changes, pending, rollback)
         changes, old, new, error, after = self._apply_and_measure(
             installed, targets, lambda: self.backend.apply(targets)
         )
-        pending = _not_also_changed(pending, changes)
+        pending = state.not_also_changed(pending, changes)
         tid = self.backend.transaction() if hasattr(self.backend, "transaction") else None
         rollback = self._rollback_block(old, new, tid)
         broken = self.backend.broken()
@@ -306,8 +270,8 @@ class Runner:
             )
         installed = self._prepare(wait_for_locks=True)
         try:
-            installed = self._package_state(installed, reinstalled=data["packages"])
-        except _Forecast as forecast:
+            installed = state.check(self, installed, reinstalled=data["packages"])
+        except state.Forecast as forecast:
             return self._result(str(forecast), [], [], _change.rollback("none"), changed=True)
         broken = self.backend.broken()
         todo = {n: v for n, v in data["packages"].items() if installed.get(n) != v or n in broken}
@@ -340,24 +304,6 @@ class Runner:
                 result,
             )
         return result
-
-
-class _Forecast(Exception):
-    """Check mode with ``repair``: the repair would come first, so no update plan can be made yet."""
-
-
-def _not_also_changed(pending, changes):
-    """A dependency the selection pulled in is a change, not also pending: drop it from ``pending`` when it
-    reached its candidate; when it moved to another version, pending starts from that version."""
-    moved = {c["component"]: c["after"] for c in changes}
-    kept = []
-    for entry in pending:
-        name = entry["component"]
-        if name not in moved:
-            kept.append(entry)
-        elif moved[name] is not None and moved[name] != entry["after"]:
-            kept.append(dict(entry, before=moved[name]))
-    return kept
 
 
 def failure_result(exc, check_mode=False):

@@ -1,0 +1,114 @@
+"""everylayer.patch.packages on a lab apt host whose dpkg was interrupted, and with its controller killed while the
+module waits for the package lock. Real dpkg and apt inside the host, the real ansible-playbook and SSH.
+
+The interrupted dpkg is made the way dpkg leaves it when killed between unpacking and configuring a package: its
+journal (/var/lib/dpkg/updates/NNNN) holds the package's status stanza with ``Status: install ok unpacked``; apt
+then refuses everything with "dpkg was interrupted" (asserted below, so the test checks that the fault is real).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from helpers.change_record import validate
+from packages_lab_driver import INVENTORY, PLAYBOOK, REPO, fault, installed_versions, reset_host, run_module
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def host():
+    yield from reset_host("apt", "lab-apt-03")
+
+
+def _interrupt_dpkg(root: Path, package: str):
+    """Leave a dpkg journal entry for ``package`` as a dpkg killed after unpacking it would."""
+    status = (root / "var/lib/dpkg/status").read_text()
+    stanza = next(s for s in status.split("\n\n") if s.startswith(f"Package: {package}\n"))
+    journal = "\n".join(
+        "Status: install ok unpacked" if line.startswith("Status:") else line for line in stanza.splitlines()
+    )
+    updates = root / "var/lib/dpkg/updates"
+    updates.mkdir(exist_ok=True)
+    (updates / "0000").write_text(journal + "\n")
+
+
+def test_interrupted_dpkg_is_reported_refused_and_repaired_only_when_asked(host, tmp_path):
+    root = Path(host["root"])
+    baseline = installed_versions(host)
+    _interrupt_dpkg(root, "lab-agent")
+    apt = subprocess.run(["chroot", str(root), "apt-get", "-s", "dist-upgrade"], capture_output=True, text=True)
+    assert apt.returncode == 100 and "dpkg was interrupted" in apt.stderr, apt.stderr
+
+    scan = validate(run_module(host["name"], {"state": "scanned", "update_cache": False}, tmp_path))
+    assert not scan.get("failed"), scan["msg"]
+    assert scan["package_state"]["healthy"] is False and scan["msg"].startswith("package state broken: dpkg was")
+
+    check = validate(run_module(host["name"], {"state": "patched", "update_cache": False}, tmp_path, check=True))
+    assert check.get("failed") is True and check["changed"] is False
+    assert "the package state is broken, nothing was planned or changed" in check["msg"]
+
+    patch = validate(run_module(host["name"], {"state": "patched", "update_cache": False}, tmp_path))
+    assert patch.get("failed") is True and patch["changed"] is False and patch["changes"] == []
+    assert "dpkg was interrupted" in patch["msg"] and "repair: true" in patch["msg"]
+    assert installed_versions(host) == baseline
+    assert list((root / "var/lib/dpkg/updates").iterdir()), "the module must not repair unasked"
+
+    args = {"state": "patched", "update_cache": False, "names": ["lab-agent"], "repair": True}
+    repaired = validate(run_module(host["name"], args, tmp_path))
+    assert not repaired.get("failed"), repaired["msg"]
+    assert repaired["repaired"] == ["dpkg --configure -a", "apt-get install -f"]
+    assert repaired["package_state"]["healthy"] is True and repaired["package_state"]["before_repair"]
+    assert [c["component"] for c in repaired["changes"]] == ["lab-agent"]
+    assert installed_versions(host)["lab-agent"] == repaired["changes"][0]["after"] != baseline["lab-agent"]
+
+
+def _module_processes(root: Path) -> list[int]:
+    """Pids of packages-module processes running inside the host ``root`` (not other labs' hosts)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.readlink(entry / "root") != str(root):
+                continue
+            if b"AnsiballZ_packages" in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_module_whose_controller_is_killed_while_waiting_for_the_lock_changes_nothing(host, tmp_path):
+    subprocess.run(["chroot", host["root"], "rm", "-f", "/var/lib/dpkg/updates/0000"], check=True)
+    root = Path(host["root"])
+    before = installed_versions(host)
+    extra = tmp_path / "extra.json"
+    args = {"state": "patched", "update_cache": False, "lock_timeout": 60}
+    extra.write_text(json.dumps({"target": host["name"], "module_args": args, "result_file": str(tmp_path / "r")}))
+    argv = [str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", str(INVENTORY), str(PLAYBOOK), "-e", f"@{extra}"]
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+    with fault("lock", host["name"]):
+        controller = subprocess.Popen(
+            argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        deadline = time.monotonic() + 60
+        while not _module_processes(root):
+            assert time.monotonic() < deadline and controller.poll() is None, "the module never started"
+            time.sleep(0.2)
+        time.sleep(1)  # the module is now polling the held lock
+        os.killpg(controller.pid, signal.SIGKILL)
+        controller.wait()
+    # The lock is free now: a module that did not notice would start the transaction here.
+    deadline = time.monotonic() + 30
+    while _module_processes(root) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _module_processes(root), "the orphaned module is still running"
+    assert installed_versions(host) == before, "a module without its controller changed the host"
+    assert not (tmp_path / "r").exists()
