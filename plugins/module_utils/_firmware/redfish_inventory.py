@@ -93,7 +93,7 @@ def _covered(inventory, uri, version, words):
         related = uri in [_norm(r) for r in dev["related_item"]]
         same_version = bool(version) and dev["version"] == version
         named = any(w in f"{dev['id']} {dev['name'] or ''}".lower() for w in words)
-        if (related or same_version) and named or related and same_version:
+        if ((related or same_version) and named) or (related and same_version):
             return True
     return False
 
