@@ -15,10 +15,17 @@ from .guard import VarPolicy, allow_patterns
 from .merge import IDENTITY_KEYS, merge
 from .record import SCALAR_FIELDS, AssetInputError
 from .sources import build_sources
-from .waves import DEFAULT_PILOT_SHARE, DEFAULT_STAGED_SHARE, WaveConfigError, assign_waves
+from .waves import (
+    DEFAULT_PILOT_SHARE,
+    DEFAULT_STAGED_SHARE,
+    WaveConfigError,
+    assign_waves,
+    check_wave_list,
+    default_waves,
+)
 
 FORMAT_VERSION = 2
-_WAVE_KEYS = {"pilot_share", "staged_share", "seed"}
+_WAVE_KEYS = {"pilot_share", "staged_share", "seed", "list"}
 _ASSET_FIELDS = ("name", "aliases", *SCALAR_FIELDS, "port", "layers", "platform", "components")
 _EMPTY = {"aliases": list, "layers": list, "platform": dict, "components": dict}
 
@@ -34,8 +41,19 @@ class AssetMap:
         unknown = sorted(set(waves) - _WAVE_KEYS)
         if unknown:
             raise AssetInputError(f"waves: unknown option(s) {', '.join(unknown)}")
-        self.pilot_share = waves.get("pilot_share", DEFAULT_PILOT_SHARE)
-        self.staged_share = waves.get("staged_share", DEFAULT_STAGED_SHARE)
+        if "list" in waves and ({"pilot_share", "staged_share"} & set(waves)):
+            raise AssetInputError("waves: give either list (names and shares) or pilot_share/staged_share, not both")
+        try:
+            # the same names (and order) as the rollout's rollout_waves, whose entries may carry their share
+            self.waves = (
+                check_wave_list(waves["list"])
+                if "list" in waves
+                else default_waves(
+                    waves.get("pilot_share", DEFAULT_PILOT_SHARE), waves.get("staged_share", DEFAULT_STAGED_SHARE)
+                )
+            )
+        except WaveConfigError as exc:
+            raise AssetInputError(str(exc)) from None
         self.seed = str(waves.get("seed", ""))
         self.identity = tuple(identity or IDENTITY_KEYS)
         bad = sorted(set(self.identity) - {*IDENTITY_KEYS, "address"})
@@ -50,7 +68,7 @@ class AssetMap:
         return {
             "version": FORMAT_VERSION,
             "files": files,
-            "waves": [self.pilot_share, self.staged_share, self.seed],
+            "waves": [[list(wave) for wave in self.waves], self.seed],
             "identity": list(self.identity),
         }
 
@@ -82,10 +100,10 @@ class AssetMap:
 
         try:
             assets, notes = merge([(source.name, counted(source)) for source in self.sources], self.identity)
-            waves = assign_waves([asset.record for asset in assets], self.pilot_share, self.staged_share, self.seed)
+            waves = assign_waves([asset.record for asset in assets], seed=self.seed, waves=self.waves)
         except WaveConfigError as exc:
-            raise AssetInputError(str(exc)) from None
-        hosts, conflicted, wave_counts = [], [], {"pilot": 0, "staged": 0, "full": 0}
+            raise AssetInputError(f"{exc} (the inventory's waves setting)") from None
+        hosts, conflicted, wave_counts = [], [], {name: 0 for name, _share in self.waves}
         for asset in assets:
             record = asset.record
             wave, wave_origin = waves[record["name"]]

@@ -13,7 +13,9 @@ from .guard import MAX_TEXT, check_address, check_host_name, check_length, short
 LAYERS = ("os", "windows", "network", "firmware")
 CRITICALITIES = ("low", "medium", "high", "critical")
 CRITICALITY_RANK = {name: rank for rank, name in enumerate(CRITICALITIES)}
-WAVES = ("pilot", "staged", "full")
+# wave names: the inventory's `waves` setting lists them (default pilot, staged, full); build.py checks an asset's
+# wave against that list, here only its form (the rollout's wave-name rule)
+WAVE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 EXPOSURES = ("internet", "internal")
 PLATFORM_KEYS = ("distribution", "version", "package_manager", "network_os", "bmc_vendor")
 
@@ -55,6 +57,16 @@ def _choice(value, field, choices, where):
     lowered = text.lower()
     if lowered not in choices:
         raise AssetInputError(f"{where}: {field} {short(text)} is not one of {', '.join(choices)}")
+    return lowered
+
+
+def _wave(value, where):
+    text = _text(value, "wave", where)
+    if text is None:
+        return None
+    lowered = text.lower()
+    if not WAVE_NAME.match(lowered):
+        raise AssetInputError(f"{where}: wave {short(text)} is not a wave name (a-z, 0-9, _; 32 at most)")
     return lowered
 
 
@@ -160,7 +172,7 @@ def _vars(value, where):
 
 _CHECKS = {
     "criticality": lambda value, where: _choice(value, "criticality", CRITICALITIES, where),
-    "wave": lambda value, where: _choice(value, "wave", WAVES, where),
+    "wave": _wave,
     "exposure": _exposure,
     "port": _port,
     "layers": _layers,

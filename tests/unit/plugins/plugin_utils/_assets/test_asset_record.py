@@ -68,7 +68,7 @@ def test_components_as_list_of_mappings():
         ({"owner": "x"}, "cmdb.csv line 4 (row 3): the asset has no name"),
         ({"name": "web 01"}, "cmdb.csv line 4 (row 3): name 'web 01' contains whitespace"),
         ({"name": "a", "criticality": "urgent"}, "criticality 'urgent' is not one of low, medium, high, critical"),
-        ({"name": "a", "wave": "canary"}, "wave 'canary' is not one of pilot, staged, full"),
+        ({"name": "a", "wave": "ring 0"}, "wave 'ring 0' is not a wave name"),
         ({"name": "a", "layers": "os;bios"}, "layer 'bios' is not one of os, windows, network, firmware"),
         ({"name": "a", "exposure": "dmz"}, "exposure 'dmz' is not internet/internal"),
         ({"name": "a", "port": "ssh"}, "port 'ssh' is not an integer"),

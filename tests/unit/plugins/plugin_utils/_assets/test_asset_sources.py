@@ -96,7 +96,7 @@ def test_missing_file_is_an_error_unless_optional(tmp_path):
         ("crit.csv", "name,criticality\na,low\nb,urgent\n", "crit.csv line 3 (row 2): criticality 'urgent' is not"),
         ("syntax.yml", "- name: a\n- name: [b\n", "syntax.yml line 3: invalid YAML"),
         ("scalar.yml", "- name: a\n- just a string\n", "scalar.yml line 2 (row 2): an asset must be a mapping"),
-        ("badval.yml", "- name: a\n-\n  name: b\n  wave: canary\n", "badval.yml line 3 (row 2): wave 'canary' is not"),
+        ("badval.yml", "- name: a\n-\n  name: b\n  wave: ring-0\n", "badval.yml line 3 (row 2): wave 'ring-0' is not"),
         ("shape.yml", "name: a\n", "shape.yml: expected a list of assets, or a mapping with an 'assets' list"),
         ("syntax.json", '[{"name": "a"},\n {"name": }]', "syntax.json line 2: invalid JSON: Expecting value"),
         ("badval.json", '[{"name": "a"},\n {"name": "b", "port": "x"}]', "badval.json line 2 (row 2): port 'x' is not"),
