@@ -6,6 +6,8 @@ refused with 405 as a read-only service does).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware import redfish_inventory as ri
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware.common import FirmwareError
@@ -192,3 +194,60 @@ class _Busy(MockupClient):
 def test_a_busy_inventory_is_an_error_not_a_missing_component():
     with pytest.raises(FirmwareError, match="FirmwareInventory answered HTTP 503"):
         scan(_Busy(RACKMOUNT), ["BMC"])
+
+
+VENDORS = RECORDED / "vendors"
+
+
+def _collection(uri, *members):
+    return {"@odata.id": uri, "Members": [{"@odata.id": m} for m in members], "Members@odata.count": len(members)}
+
+
+def test_recorded_dell_system_and_idrac_versions():
+    """A PowerEdge R6515 (BiosVersion 2.2.4) and its iDRAC (FirmwareVersion 1.20.50.52), as bmclib recorded them;
+    the ServiceRoot and the collections around them are made here (no UpdateService: nothing hides them)."""
+    system = json.loads((VENDORS / "bmclib-dell" / "system.embedded.1.json").read_text(encoding="utf-8"))
+    manager = json.loads((VENDORS / "bmclib-dell" / "manager.idrac.embedded.1.json").read_text(encoding="utf-8"))
+    client = MockupClient(
+        RACKMOUNT,
+        {
+            "/redfish/v1": {
+                "Systems": {"@odata.id": "/redfish/v1/Systems"},
+                "Managers": {"@odata.id": "/redfish/v1/Managers"},
+            },
+            "/redfish/v1/Systems": _collection("/redfish/v1/Systems", "/redfish/v1/Systems/System.Embedded.1"),
+            "/redfish/v1/Systems/System.Embedded.1": system,
+            "/redfish/v1/Managers": _collection("/redfish/v1/Managers", "/redfish/v1/Managers/iDRAC.Embedded.1"),
+            "/redfish/v1/Managers/iDRAC.Embedded.1": manager,
+        },
+    )
+    devices = by_id(scan(client))
+    assert {k: (d["version"], d["target_uri"]) for k, d in devices.items()} == {
+        "BIOS": ("2.2.4", "/redfish/v1/Systems/System.Embedded.1"),
+        "BMC": ("1.20.50.52", "/redfish/v1/Managers/iDRAC.Embedded.1"),
+    }
+    assert devices["BIOS"]["manufacturer"] == "Dell Inc."
+
+
+def test_recorded_supermicro_root_and_system():
+    """Supermicro's recorded ServiceRoot links an UpdateService; its system (single-line JSON) has BiosVersion 2.0."""
+    root = json.loads((VENDORS / "bmclib-supermicro" / "smc_1.14.0_serviceroot.json").read_text(encoding="utf-8"))
+    system = json.loads((VENDORS / "bmclib-supermicro" / "smc_1.14.0_systems_1.json").read_text(encoding="utf-8"))
+    client = MockupClient(
+        RACKMOUNT,
+        {
+            "/redfish/v1": root,
+            "/redfish/v1/UpdateService": {"@odata.id": "/redfish/v1/UpdateService", "ServiceEnabled": True},
+            "/redfish/v1/Systems": _collection("/redfish/v1/Systems", "/redfish/v1/Systems/1"),
+            "/redfish/v1/Systems/1": system,
+            "/redfish/v1/Managers": _collection("/redfish/v1/Managers"),
+        },
+    )
+    (bios,) = scan(client)
+    assert (bios["id"], bios["version"], bios["source"], bios["manufacturer"]) == (
+        "BIOS",
+        "2.0",
+        "system_bios",
+        "Supermicro",
+    )
+    assert bios["updateable"] is False  # its UpdateService (as given here) offers no update action
