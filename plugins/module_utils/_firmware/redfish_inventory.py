@@ -19,6 +19,8 @@ short id); the qualified form is always accepted.
 
 from __future__ import annotations
 
+import re
+
 from .common import FirmwareError
 from .redfish_client import RedfishHttpError
 from .redfish_parse import component, member_ids, odata_id
@@ -87,11 +89,20 @@ def _resources(get, root, link, notes):
     return found
 
 
+def _version_core(version):
+    """The first dotted number of a version string: iLO's Manager says "iLO 5 v2.72", its inventory "2.72 Feb 09 2022"."""
+    found = re.search(r"\d+(?:\.\d+)+", str(version or ""))
+    return found.group(0) if found else None
+
+
 def _covered(inventory, uri, version, words):
     """Whether an inventory member already stands for the system's BIOS / the manager's firmware."""
+    core = _version_core(version)
     for dev in inventory:
         related = uri in [_norm(r) for r in dev["related_item"]]
-        same_version = bool(version) and dev["version"] == version
+        same_version = bool(version) and (
+            dev["version"] == version or bool(core) and _version_core(dev["version"]) == core
+        )
         named = any(w in f"{dev['id']} {dev['name'] or ''}".lower() for w in words)
         if ((related or same_version) and named) or (related and same_version):
             return True

@@ -159,6 +159,7 @@ def test_inventory_member_with_the_short_id_keeps_the_synthetic_one_apart():
     client = MockupClient(RACKMOUNT)
     bios = client.body("/redfish/v1/UpdateService/FirmwareInventory/BIOS")
     bios["RelatedItem"] = [{"@odata.id": "/redfish/v1/Chassis/Other"}]
+    bios["Version"] = "Q12 v3.02"  # another board's BIOS: neither related nor the same version
     client.overrides["/redfish/v1/UpdateService/FirmwareInventory/BIOS"] = bios
     devices = by_id(scan(client))
     assert devices["BIOS"]["source"] == "firmware_inventory"
@@ -251,3 +252,12 @@ def test_recorded_supermicro_root_and_system():
         "Supermicro",
     )
     assert bios["updateable"] is False  # its UpdateService (as given here) offers no update action
+
+
+def test_manager_version_written_differently_from_its_inventory_member():
+    """HPE iLO style (bodies made here after that format): the inventory member "iLO 5" has Version
+    "2.72 Feb 09 2022", the Manager FirmwareVersion "iLO 5 v2.72", no RelatedItem: one BMC, not two."""
+    inventory = [dict(_dev("1", "2.72 Feb 09 2022"), name="iLO 5")]
+    assert ri._covered(inventory, "/redfish/v1/Managers/1", "iLO 5 v2.72", ri._BMC_WORDS)
+    assert not ri._covered(inventory, "/redfish/v1/Managers/1", "iLO 5 v2.78", ri._BMC_WORDS)
+    assert not ri._covered(inventory, "/redfish/v1/Systems/1", "U30 v2.72 (03/01/2022)", ri._BIOS_WORDS)
