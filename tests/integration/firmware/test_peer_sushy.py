@@ -103,10 +103,11 @@ def test_sushy_tools_bios_lifecycle(peer, tmp_path):
 
 
 def test_sushy_tools_refusals_are_clear(peer, tmp_path):
-    """The Manager is not an update target there; sessions do not exist there."""
-    bmc_update, session_scan = Driver(tmp_path, "sushy", hostvars(peer)).play(
+    """The Manager is not an update target there; sessions do not exist there; a wrong password is said so."""
+    bmc_update, session_scan, wrong_password = Driver(tmp_path, "sushy", hostvars(peer)).play(
         args(state="updated", components=["BMC"], version="1.01", image_uri=IMAGE.format("bmc")),
         args(auth="session"),
+        args(password="not-the-password"),
     )
     assert bmc_update.get("failed") and bmc_update["changed"] is False
     assert "HTTP 400" in bmc_update["msg"] and "Manager is not currently a supported Target" in bmc_update["msg"]
@@ -114,3 +115,5 @@ def test_sushy_tools_refusals_are_clear(peer, tmp_path):
     assert peer.get(peer.manager_uri)["FirmwareVersion"] == "1.00"
     assert session_scan.get("failed")
     assert "auth" in session_scan["msg"] and "basic" in session_scan["msg"], session_scan["msg"]
+    assert wrong_password.get("failed") and "refused the credentials" in wrong_password["msg"], wrong_password["msg"]
+    assert "not-the-password" not in wrong_password["msg"] and peer.password not in wrong_password["msg"]
