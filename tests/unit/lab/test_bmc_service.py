@@ -111,3 +111,31 @@ def test_default_ports_follow_the_lab_port_base(tmp_path, port_base, first, imag
     assert service.image_port == image
     repo_ports = {8480 + (base - 2200) // 10 for base in range(2200, 2300)}
     assert not repo_ports & {image, *service.ports}
+
+
+@pytest.mark.parametrize(
+    "fault, args, expected",
+    [
+        ("empty-202", [], {"empty_202": True}),
+        ("push-busy", [], {"push_targets_busy": True}),
+        ("oem-updating", [], {"oem_updating": True}),
+        ("update-refused", [], {"update_refused": True}),
+        ("no-sessions", [], {"no_sessions": True}),
+        ("task-failed-state", ["Failed"], {"task_failed_state": "Failed"}),
+        ("task-stuck-state", ["Flashing"], {"task_stuck_state": "Flashing"}),
+        ("error-style", ["ids_only"], {"error_style": "ids_only"}),
+        ("third-version", ["2.2.9"], {"third_version": "2.2.9"}),
+    ],
+)
+def test_misbehaviour_faults_are_written_and_cleared(ctx, fault, args, expected):
+    service = BmcService()
+    target = BMCS[0]
+    state = {"state_dir": str(ctx.service_dir("bmc") / target)}
+    Path(state["state_dir"]).mkdir(parents=True, exist_ok=True)
+    service.inject(ctx, fault, target, args)
+    assert {k: v for k, v in bmccfg.read_faults(state).items() if k != "baseline_epoch"} == expected
+    service.inject(ctx, "clear", target, [])
+    assert {k: v for k, v in bmccfg.read_faults(state).items() if k != "baseline_epoch"} == {}
+    if args:
+        with pytest.raises(ValueError, match=f"{fault} needs a value"):
+            service.inject(ctx, fault, target, [])
