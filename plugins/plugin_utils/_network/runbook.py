@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Callable
 from typing import NoReturn
@@ -334,15 +335,21 @@ class Runbook(ImageSteps):
         started = time.monotonic()
         self.current = "back"
         deadline = started + self.o["reload_timeout"]
+        # the session dropping is not the device going down: a login in between would talk to a device about to
+        # cut it off mid-command. Wait (briefly) until its SSH port refuses.
+        saw_down = self.until_down(started + min(30, self.o["reload_timeout"] / 4)) or saw_down
+        last_error = None
         time.sleep(min(self.o["reload_poll_interval"], 2))
         while time.monotonic() < deadline:
             try:
                 self.s.connect()
-            except (NetworkImageError, *TRANSPORT_ERRORS):
+                after = self.p.facts(self.s)
+            except (NetworkImageError, *TRANSPORT_ERRORS) as exc:
+                last_error = words(exc)
+                self.s.close()
                 saw_down = True
                 time.sleep(self.o["reload_poll_interval"])
                 continue
-            after = self.p.facts(self.s)
             elapsed = time.monotonic() - started
             reset = after["uptime"] is not None and (
                 (before["uptime"] is not None and after["uptime"] < before["uptime"])
@@ -354,7 +361,8 @@ class Runbook(ImageSteps):
             self.s.close()
             time.sleep(self.o["reload_poll_interval"])
         raise NetworkImageError(
-            f"the device did not come back within reload_timeout={self.o['reload_timeout']}s after the reload",
+            f"the device did not come back within reload_timeout={self.o['reload_timeout']}s after the reload"
+            + (f" (last attempt: {last_error})" if last_error else ""),
             changed=True,
             rollback=record.rollback(self.p, before),
             pending=[
@@ -365,6 +373,20 @@ class Runbook(ImageSteps):
                 )
             ],
         )
+
+    def until_down(self, until: float) -> bool:
+        """True once the device's SSH port refuses connections (it went down), False if it did not by ``until``."""
+        address = (getattr(self.s, "host", None), getattr(self.s, "port", None))
+        if address[0] is None:
+            return False
+        while time.monotonic() < until:
+            try:
+                with socket.create_connection(address, timeout=2):
+                    pass
+            except OSError:
+                return True
+            time.sleep(0.3)
+        return False
 
     def came_back_wrong(self, before: dict, after: dict, target: str, staged: dict) -> dict:
         msg = f"the device came back on {after['version']} ({after['image']}), not {target}: the new image did not boot"
