@@ -108,7 +108,7 @@ def _cisco_lldp_row(line: str, local_col: int, pending: str | None) -> dict | No
         device, local, after = line[:local_col].strip(), line[local_col : toks[0][0] + len(toks[0][1])], toks[2:]
     else:
         return None
-    words = [w for _, w in after]
+    words = [word for _position, word in after]
     if words and _CAPABILITIES.match(words[0]) and len(words) > 1:
         words = words[1:]
     return {"local": local, "device": device, "port": " ".join(words) or None}
