@@ -17,7 +17,16 @@ from pathlib import Path
 
 import pytest
 from helpers.change_record import validate
-from packages_lab_driver import INVENTORY, PLAYBOOK, REPO, fault, installed_versions, reset_host, run_module
+from packages_lab_driver import (
+    INVENTORY,
+    PLAYBOOK,
+    REPO,
+    fault,
+    holder_pid,
+    installed_versions,
+    reset_host,
+    run_module,
+)
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -43,24 +52,24 @@ def test_interrupted_dpkg_is_reported_refused_and_repaired_only_when_asked(host,
     root = Path(host["root"])
     baseline = installed_versions(host)
     _interrupt_dpkg(root, "lab-agent")
-    apt = subprocess.run(["chroot", str(root), "apt-get", "-s", "dist-upgrade"], capture_output=True, text=True)
-    assert apt.returncode == 100 and "dpkg was interrupted" in apt.stderr, apt.stderr
+    apt = subprocess.run(["chroot", str(root), "apt-get", "check"], capture_output=True, text=True, check=False)
+    assert apt.returncode == 100 and "dpkg was interrupted" in apt.stdout + apt.stderr, apt.stdout + apt.stderr
 
-    scan = validate(run_module(host["name"], {"state": "scanned", "update_cache": False}, tmp_path))
+    scan = validate(run_module(host["name"], {"state": "scanned"}, tmp_path))
     assert not scan.get("failed"), scan["msg"]
     assert scan["package_state"]["healthy"] is False and scan["msg"].startswith("package state broken: dpkg was")
 
-    check = validate(run_module(host["name"], {"state": "patched", "update_cache": False}, tmp_path, check=True))
+    check = validate(run_module(host["name"], {"state": "patched"}, tmp_path, check=True))
     assert check.get("failed") is True and check["changed"] is False
     assert "the package state is broken, nothing was planned or changed" in check["msg"]
 
-    patch = validate(run_module(host["name"], {"state": "patched", "update_cache": False}, tmp_path))
+    patch = validate(run_module(host["name"], {"state": "patched"}, tmp_path))
     assert patch.get("failed") is True and patch["changed"] is False and patch["changes"] == []
     assert "dpkg was interrupted" in patch["msg"] and "repair: true" in patch["msg"]
     assert installed_versions(host) == baseline
     assert list((root / "var/lib/dpkg/updates").iterdir()), "the module must not repair unasked"
 
-    args = {"state": "patched", "update_cache": False, "names": ["lab-agent"], "repair": True}
+    args = {"state": "patched", "names": ["lab-agent"], "repair": True}
     repaired = validate(run_module(host["name"], args, tmp_path))
     assert not repaired.get("failed"), repaired["msg"]
     assert repaired["repaired"] == ["dpkg --configure -a", "apt-get install -f"]
@@ -69,19 +78,38 @@ def test_interrupted_dpkg_is_reported_refused_and_repaired_only_when_asked(host,
     assert installed_versions(host)["lab-agent"] == repaired["changes"][0]["after"] != baseline["lab-agent"]
 
 
-def _module_processes(root: Path) -> list[int]:
-    """Pids of packages-module processes running inside the host ``root`` (not other labs' hosts)."""
+def _module_processes(root: Path, holder: int) -> list[int]:
+    """Pids of Python processes inside the host ``root`` other than the lock holder: the module (with pipelining
+    its command line is just the interpreter reading the module from SSH)."""
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or int(entry.name) == holder:
             continue
         try:
             if os.readlink(entry / "root") != str(root):
                 continue
-            if b"AnsiballZ_packages" in (entry / "cmdline").read_bytes():
+            if b"python" in (entry / "cmdline").read_bytes().split(b"\0")[0]:
                 found.append(int(entry.name))
         except OSError:
             continue
+    return found
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (ansible's workers run in sessions of their own, with their SSH clients)."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
     return found
 
 
@@ -90,25 +118,31 @@ def test_module_whose_controller_is_killed_while_waiting_for_the_lock_changes_no
     root = Path(host["root"])
     before = installed_versions(host)
     extra = tmp_path / "extra.json"
-    args = {"state": "patched", "update_cache": False, "lock_timeout": 60}
+    args = {"state": "patched", "lock_timeout": 60}
     extra.write_text(json.dumps({"target": host["name"], "module_args": args, "result_file": str(tmp_path / "r")}))
     argv = [str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", str(INVENTORY), str(PLAYBOOK), "-e", f"@{extra}"]
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
-    with fault("lock", host["name"]):
+    with fault("lock", host["name"]) as message:
+        holder = int(holder_pid(message))
         controller = subprocess.Popen(
             argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
         deadline = time.monotonic() + 60
-        while not _module_processes(root):
+        while not _module_processes(root, holder):
             assert time.monotonic() < deadline and controller.poll() is None, "the module never started"
             time.sleep(0.2)
         time.sleep(1)  # the module is now polling the held lock
-        os.killpg(controller.pid, signal.SIGKILL)
+        # The controller dies: ansible-playbook, its workers and their SSH clients (SIGKILL, nothing cleans up).
+        for pid in _tree(controller.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         controller.wait()
     # The lock is free now: a module that did not notice would start the transaction here.
     deadline = time.monotonic() + 30
-    while _module_processes(root) and time.monotonic() < deadline:
+    while _module_processes(root, holder) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _module_processes(root), "the orphaned module is still running"
+    assert not _module_processes(root, holder), "the orphaned module is still running"
     assert installed_versions(host) == before, "a module without its controller changed the host"
     assert not (tmp_path / "r").exists()
