@@ -45,6 +45,10 @@ def host_outcomes(records, hosts):
             if not data.get("failed"):
                 settled.add(host)
         elif rec.kind == "change":
+            if data.get("scan"):  # a scan reads the host: it is not an attempt to patch it
+                if data.get("failed"):
+                    found[host] = "failed" if host in touched else "unchanged"
+                continue
             if not data.get("simulated"):
                 touched.add(host)
             if data.get("failed"):

@@ -148,6 +148,8 @@ class Recorder:
         data["msg"] = _short(data.get("msg"))
         # check mode: `changes` is a forecast (docs/change-record.md), never to be counted as applied
         data["simulated"] = bool(item.get("simulated", False))
+        if state == "scanned":
+            data["scan"] = True  # a scan changes nothing: the gate does not count it as a patch
         rec = self._append(kind, host, data)
         if state == "scanned" and not data["simulated"] and not data["failed"] and self.store is not None:
             self._reconcile(host, task, data.get("pending"))

@@ -14,6 +14,7 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.recorde
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.report import to_csv
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError, open_store
 
+PATCH_ARGS = {"state": "patched"}
 PENDING = [
     {"component": "lab-agent", "before": "1.0", "after": "1.2"},
     {"component": "zlib", "before": "1", "after": "2"},
@@ -28,7 +29,8 @@ def killed_run(target, run_id="run-killed"):
         "web1", "Scan", "everylayer.patch.packages", {"layer": "os", "changes": [], "pending": PENDING}, "ok"
     )
     rec.intent("web2", "Patch", "everylayer.patch.packages", "u-2", state="patched")
-    rec.task_result("web2", "Patch", "everylayer.patch.packages", {"layer": "os", "changes": []}, "ok", task_uuid="u-2")
+    patched = {"layer": "os", "changes": []}
+    rec.task_result("web2", "Patch", "everylayer.patch.packages", patched, "ok", task_args=PATCH_ARGS, task_uuid="u-2")
     rec.intent("web1", "Patch", "everylayer.patch.packages", "u-1", state="patched")
     rec.close()  # no outcome for web1, no run_end
 
@@ -37,7 +39,8 @@ def finished_run(target, run_id="run-ok"):
     rec = Recorder(target=target, run_id=run_id)
     rec.start({"user": "alice"})
     rec.intent("web1", "Patch", "everylayer.patch.packages", "u-9", state="patched")
-    rec.task_result("web1", "Patch", "everylayer.patch.packages", {"layer": "os", "changes": []}, "ok", task_uuid="u-9")
+    patched = {"layer": "os", "changes": []}
+    rec.task_result("web1", "Patch", "everylayer.patch.packages", patched, "ok", task_args=PATCH_ARGS, task_uuid="u-9")
     rec.run_end({"web1": {"ok": 1}})
     rec.close()
 
@@ -278,3 +281,25 @@ def test_a_scan_with_the_default_state_reconciles_too(store_target):
     with open_store(store_target, readonly=True) as db:
         reconcile = [r for r in db.records() if r.kind == "reconcile"]
     assert len(reconcile) == 1 and reconcile[0].data["changed_outside"] == []  # nothing applied: all still pending
+
+
+def test_a_scan_is_not_a_patch(store_target):
+    """A scan's change record (no changes, state scanned) leaves the host untouched in the gate, not patched."""
+    rec = Recorder(target=store_target, run_id="run-scan-only")
+    rec.start({})
+    scan = {"layer": "os", "changes": [], "pending": PENDING}
+    rec.task_result("web1", "Scan", "everylayer.patch.packages", scan, "ok", task_args={"state": "scanned"})
+    rec.task_result("web2", "Scan", "everylayer.patch.firmware", scan, "ok", task_args={})
+    rec.task_result(
+        "web3",
+        "Patch",
+        "everylayer.patch.packages",
+        {"layer": "os", "changes": []},
+        "ok",
+        task_args={"state": "patched"},
+    )
+    rec.close()
+    with open_store(store_target, readonly=True) as db:
+        run = list(db.records())
+    outcomes = gate_view(run, run, ["web1", "web2", "web3"])["outcomes"]
+    assert outcomes == {"web1": "untouched", "web2": "untouched", "web3": "patched"}  # web3: already compliant
