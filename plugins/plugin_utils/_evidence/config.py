@@ -152,8 +152,15 @@ def check_run_id(value) -> str:
 
 
 def fingerprint(target) -> str:
-    """A stable id of a store target that can sit in the environment without revealing a DSN's password."""
-    return hashlib.sha256(str(target or "").encode("utf-8")).hexdigest()[:32]
+    """A stable id of a store target that can sit in the environment without revealing a DSN's password.
+
+    SQLite paths are compared as absolute paths (``~/x.sqlite``, ``./x.sqlite`` and ``sqlite://x.sqlite`` are one store).
+    """
+    text = str(target or "")
+    if not text.startswith(("postgresql://", "postgres://")) and not ("=" in text and "dbname" in text):
+        text = text[len("sqlite://") :] if text.startswith("sqlite://") else text
+        text = os.path.abspath(os.path.expanduser(text))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def active_marker(run_id, target, recording, cause=None, backend=None) -> str:

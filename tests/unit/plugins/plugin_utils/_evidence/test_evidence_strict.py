@@ -187,6 +187,13 @@ class TestPreflight:
         out = actions.preflight()
         assert out == {"store": self.path, "run_id": "r1", "recording": True, "backend": "sqlite", "cause": None}
 
+    def test_the_same_file_spelt_differently_is_the_same_store(self, monkeypatch, tmp_path):
+        finished_run(self.path, run_id="r1")
+        self.mark(monkeypatch, run_id="r1")
+        monkeypatch.chdir(tmp_path)
+        assert actions.preflight("./ev.sqlite")["recording"]
+        assert actions.preflight(f"sqlite://{self.path}")["recording"]
+
     def test_not_writable(self, monkeypatch):
         finished_run(self.path, run_id="r1")
         self.mark(monkeypatch, run_id="r1")
