@@ -55,6 +55,7 @@ def component(body):
         "release_date": body.get("ReleaseDate"),
         "related_item": related,
         "health": status.get("Health"),
+        "state": status.get("State"),  # Updating while the component is being written
         "uri": odata_id(body),
     }
 

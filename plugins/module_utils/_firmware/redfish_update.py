@@ -37,7 +37,7 @@ class UpdateMixin:
         image = params.get("image_uri") or params.get("image_path")
         if not image:
             raise FirmwareError(f"Updating {dev['id']} to {target} needs image_uri (pulled by the BMC) or image_path.")
-        self._refuse_if_busy(svc)
+        self._refuse_if_busy(svc, dev)
         # A deferred image needs a reset to activate; an Immediate one is verified active in the inventory.
         change = component_change(dev["id"], current, target, reboot_required=apply_time in DEFERRED)
         rollback_data = {dev["id"]: {"version": current, "image": params.get("rollback_image"), "applied_image": image}}
@@ -117,9 +117,12 @@ class UpdateMixin:
             f"The BMC does not support apply time {apply_time} for its {path} (it supports: {', '.join(values)})."
         )
 
-    def _refuse_if_busy(self, svc):
-        """Another update in progress (UpdateService flags, vendor OEM states, running update tasks): send nothing."""
+    def _refuse_if_busy(self, svc, dev):
+        """Another update in progress (UpdateService flags, vendor OEM states, the component itself, running update
+        tasks): send nothing."""
         reasons = list(svc.get("busy") or [])
+        if dev.get("state") == "Updating":
+            reasons.append(f"{dev['id']} reports Status.State Updating")
         reasons += self._running_update_tasks()
         if reasons:
             raise FirmwareError(

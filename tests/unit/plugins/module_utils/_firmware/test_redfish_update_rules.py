@@ -231,3 +231,13 @@ def test_busy_is_refused_in_check_mode_too():
     bmc = ScriptedBmc(service=update_service(HttpPushUriTargetsBusy=True))
     with pytest.raises(FirmwareError, match="busy"):
         backend(bmc).update(update(), check_mode=True)
+
+
+def test_component_that_is_updating_is_refused_before_sending():
+    bmc = ScriptedBmc()
+    member = INVENTORY + "/BIOS"
+    body = {"@odata.id": member, "Id": "BIOS", "Version": "1.0", "Updateable": True, "Status": {"State": "Updating"}}
+    bmc.route("GET", member, (200, body, {}))
+    with pytest.raises(FirmwareError, match="busy.*BIOS reports Status.State Updating"):
+        backend(bmc).update(update())
+    assert bmc.posts(SIMPLE) == []
