@@ -5,8 +5,8 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.plan import PlanError, freeze, host_plan
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.maintenance import PolicyError, decide
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.plan import PlanError, freeze, host_plan
 
 
 def window_decision(window_name, policy, now=None, groups=None):
@@ -25,10 +25,10 @@ def freeze_manifest(hosts):
         raise AnsibleFilterError(str(exc)) from None
 
 
-def rollout_plan(asset, wave, window, manifest, manifest_key, targets=None, host=None, require_pilot_target=False):
+def rollout_plan(asset, wave, window, manifest, manifest_group, targets=None, host=None, require_pilot_target=False):
     """One host's plan in a rollout wave (see plugin_utils/_rollout/plan.py: host_plan)."""
     try:
-        return host_plan(asset, wave, window, manifest, manifest_key, targets, host, require_pilot_target)
+        return host_plan(asset, wave, window, manifest, manifest_group, targets, host, require_pilot_target)
     except PlanError as exc:
         raise AnsibleFilterError(f"rollout plan: {exc}") from None
 
@@ -43,6 +43,23 @@ def change_versions(changes, side="after", kind="package"):
     return {c["component"]: c.get(side) for c in changes or [] if c.get("kind", "package") == kind and "component" in c}
 
 
+def version_mismatches(devices, expected, suffix=""):
+    """What does not run its expected version: ``["BIOS runs 2.2.4, not 2.3.0", ...]``; empty when all match.
+
+    ``devices`` is a scan's ``devices`` list (``id``, ``version``), ``expected`` component -> version (or a mapping
+    with ``version``, as a firmware rollback block's ``components``). The postcheck and rollback roles compare
+    firmware with this one filter.
+    """
+    found = {d.get("id"): d.get("version") for d in devices or [] if isinstance(d, dict)}
+    problems = []
+    for component, entry in (expected or {}).items():
+        want = entry.get("version") if isinstance(entry, dict) else entry
+        have = found.get(component)
+        if have != want:
+            problems.append(f"{component} runs {have if have is not None else '?'}{suffix}, not {want}")
+    return problems
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -50,4 +67,5 @@ class FilterModule:
             "freeze_manifest": freeze_manifest,
             "rollout_plan": rollout_plan,
             "change_versions": change_versions,
+            "version_mismatches": version_mismatches,
         }

@@ -64,35 +64,6 @@ options:
   rollback:
     description: The RV(rollback) value of an earlier result of this module, for O(state=rolled_back).
     type: dict
-  baseuri:
-    description: The BMC's address, C(https://host[:port]) (C(https://) is assumed without a scheme).
-    type: str
-  username:
-    description: BMC user name.
-    type: str
-  password:
-    description: BMC password.
-    type: str
-  auth:
-    description: V(session) logs in through the SessionService (X-Auth-Token); V(basic) sends HTTP basic auth.
-    type: str
-    default: session
-    choices: [session, basic]
-  validate_certs:
-    description: Verify the BMC's TLS certificate. Set V(false) only for a lab BMC you trust.
-    type: bool
-    default: true
-  ca_path:
-    description: A PEM CA bundle to verify the BMC's certificate against (for a BMC with a private CA).
-    type: path
-  use_proxy:
-    description: Use the proxy from the environment to reach the BMC.
-    type: bool
-    default: true
-  request_timeout:
-    description: Seconds to wait for one HTTP request.
-    type: int
-    default: 30
   image_uri:
     description: URI of the image the BMC pulls (SimpleUpdate C(ImageURI)).
     type: str
@@ -158,9 +129,23 @@ attributes:
     support: full
     platforms: posix
     description: C(redfish) runs wherever it can reach the BMC (usually the controller); C(fwupd) on Linux with fwupd.
+extends_documentation_fragment:
+  - everylayer.patch.redfish
 """
 
 EXAMPLES = r"""
+- name: Set the BMC connection once for every Redfish task of a play
+  hosts: bmcs
+  module_defaults:
+    group/everylayer.patch.redfish:
+      baseuri: "{{ bmc_address }}"
+      username: "{{ bmc_user }}"
+      password: "{{ bmc_password }}"
+  tasks:
+    - name: Read the BMC's firmware inventory
+      everylayer.patch.firmware:
+        backend: redfish
+
 - name: Read a BMC's firmware inventory
   everylayer.patch.firmware:
     backend: redfish
@@ -287,6 +272,7 @@ bmc_reset_seen:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware.common import FirmwareError
+from ansible_collections.everylayer.patch.plugins.module_utils._firmware.options import REDFISH_CONNECTION_ARG_SPEC
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware.runner import run_module
 
 APPLY_TIMES = ["Immediate", "OnReset", "AtMaintenanceWindowStart", "InMaintenanceWindowOnReset"]
@@ -298,14 +284,7 @@ ARGUMENT_SPEC = {
     "version": {"type": "str"},
     "allow_downgrade": {"type": "bool", "default": False},
     "rollback": {"type": "dict"},
-    "baseuri": {"type": "str"},
-    "username": {"type": "str"},
-    "password": {"type": "str", "no_log": True},
-    "auth": {"type": "str", "default": "session", "choices": ["session", "basic"]},
-    "validate_certs": {"type": "bool", "default": True},
-    "ca_path": {"type": "path"},
-    "use_proxy": {"type": "bool", "default": True},
-    "request_timeout": {"type": "int", "default": 30},
+    **REDFISH_CONNECTION_ARG_SPEC,
     "image_uri": {"type": "str"},
     "image_path": {"type": "path"},
     "transfer_protocol": {"type": "str"},

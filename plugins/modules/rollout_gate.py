@@ -13,7 +13,7 @@ description:
     this run (O(source=evidence)), or from the play's C(rollout_outcome) facts when no callback records
     (O(source=play)) - and decides whether the next wave may start.
   - Passes when the share of attempted hosts that were patched reaches O(min_success), no host failed without a
-    rollback (or ended C(unknown): an intent without an outcome), and no rollback is left open by an earlier run.
+    rollback (or ended C(unknown) - an intent without an outcome), and no rollback is left open by an earlier run.
   - A wave in which no host was attempted (all deferred, untouched or unreachable before their patch) fails unless
     O(allow_empty); in check mode the planned hosts count as attempted.
   - Returns the decision as C(everylayer_decision), which the evidence callback records; fails the task when the
@@ -85,14 +85,35 @@ everylayer_decision:
   returned: success or a failed gate
   type: dict
   contains:
-    kind: {description: C(gate)., type: str}
-    wave: {description: The wave., type: str}
-    passed: {description: As RV(passed)., type: bool}
-    source: {description: C(evidence) or C(play)., type: str}
-    success_rate: {description: patched / attempted (1.0 when none was attempted)., type: float}
-    attempted: {description: Hosts patched, rolled back, failed, unknown or unchanged., type: int}
-    counts: {description: Hosts per outcome., type: dict}
-    outcomes: {description: Host name to outcome., type: dict}
-    open_rollbacks: {description: Failed rollbacks of earlier runs not followed by a success., type: list, elements: dict}
-    reason: {description: Why the gate failed (null when it passed)., type: str}
+    kind:
+      description: C(gate).
+      type: str
+    wave:
+      description: The wave.
+      type: str
+    passed:
+      description: As RV(passed).
+      type: bool
+    source:
+      description: C(evidence) or C(play).
+      type: str
+    success_rate:
+      description: patched / attempted (1.0 when none was attempted).
+      type: float
+    attempted:
+      description: How many hosts were patched, rolled back, failed, unknown or unchanged.
+      type: int
+    counts:
+      description: Hosts per outcome.
+      type: dict
+    outcomes:
+      description: Host name to outcome.
+      type: dict
+    open_rollbacks:
+      description: Failed rollbacks of earlier runs not followed by a success.
+      type: list
+      elements: dict
+    reason:
+      description: Why the gate failed (null when it passed).
+      type: str
 """

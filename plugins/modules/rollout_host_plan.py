@@ -12,7 +12,7 @@ description:
   - Decides the host's layer (the first of its asset's C(layers)), whether its maintenance window is open, and what
     it installs - in a freezing wave what its filters or declared target select, in later waves exactly what the
     frozen manifest holds for it.
-  - Sets the facts C(rollout_plan) (C(layer), C(manifest_key), C(manifest), C(target_key), C(target), C(deferred))
+  - Sets the facts C(rollout_plan) (C(layer), C(manifest_group), C(manifest), C(target_name), C(target), C(deferred))
     and C(rollout_outcome) (C(deferred) or C(pending)).
   - A deferred host's decision is returned as C(everylayer_decision), which the evidence callback records.
   - Runs on the controller (action plugin); the rollout role runs it once per host.
@@ -43,10 +43,10 @@ options:
     description: The time to decide for (ISO 8601); now when unset.
     type: str
   manifest:
-    description: The frozen manifest (C({manager: {package: version}, network: {...}, firmware: {...}})).
+    description: The frozen manifest - for each package manager the package versions, and the C(network) and C(firmware) targets.
     type: dict
     default: {}
-  manifest_key:
+  manifest_group:
     description: The host's key in O(manifest) (its package manager).
     type: str
     default: any
@@ -81,7 +81,7 @@ EXAMPLES = r"""
     wave: staged
     asset: "{{ asset }}"
     manifest: "{{ frozen_manifest }}"
-    manifest_key: apt
+    manifest_group: apt
 """
 
 RETURN = r"""

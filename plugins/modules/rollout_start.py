@@ -82,13 +82,29 @@ waves:
   type: list
   elements: dict
   contains:
-    name: {description: The wave's name., type: str}
-    hosts: {description: The wave's host pattern., type: str}
-    host_list: {description: The wave's hosts that are not core devices, in inventory order., type: list, elements: str}
-    core_hosts: {description: The wave's core devices., type: list, elements: str}
-    count: {description: How many hosts the wave patches., type: int}
-    gate: {description: Whether a gate follows the wave (every wave but the last)., type: bool}
-    freeze: {description: Whether the wave freezes the manifest., type: bool}
+    name:
+      description: The wave's name.
+      type: str
+    hosts:
+      description: The wave's host pattern.
+      type: str
+    host_list:
+      description: The wave's hosts that are not core devices, in inventory order.
+      type: list
+      elements: str
+    core_hosts:
+      description: The wave's core devices.
+      type: list
+      elements: str
+    count:
+      description: How many hosts the wave patches.
+      type: int
+    gate:
+      description: Whether a gate follows the wave (every wave but the last).
+      type: bool
+    freeze:
+      description: Whether the wave freezes the manifest.
+      type: bool
 ansible_facts:
   description: C(rollout_wave_plan) (RV(waves)), C(rollout_manifest), C(rollout_run_id) and C(rollout_now).
   returned: success

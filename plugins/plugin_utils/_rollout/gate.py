@@ -37,12 +37,18 @@ def decide(wave, outcomes, min_success, open_rollbacks=(), source="evidence", al
     for name in ("patched", "rolled_back", "failed", "unchanged", "deferred", "planned", "untouched"):
         counts.setdefault(name, 0)
     attempted = sum(counts.get(name, 0) for name in ATTEMPTED)
-    failed = sum(counts.get(name, 0) for name in FAILED)
     rate = round(counts["patched"] / attempted, 3) if attempted else 1.0
     hosts_open = [item.get("host") for item in open_rollbacks or ()]
     reasons = []
-    if failed:
-        reasons.append(f"{failed} host(s) failed without rollback: {', '.join(_hosts(outcomes, FAILED))}")
+    if counts.get("failed"):
+        reasons.append(
+            f"{counts['failed']} host(s) failed without rollback: {', '.join(_hosts(outcomes, ('failed',)))}"
+        )
+    if counts.get("unknown"):
+        reasons.append(
+            f"{counts['unknown']} host(s) in an unknown state (a patch task started and reported no outcome: "
+            f"unreachable or interrupted, counted as failed): {', '.join(_hosts(outcomes, ('unknown',)))}"
+        )
     if attempted and rate < min_success:
         reasons.append(f"success rate {rate} below {min_success}")
     if hosts_open:

@@ -46,17 +46,17 @@ def _firmware_target(targets, host):
     return component, dict(firmware[component], component=component, backend=backend)
 
 
-def host_plan(asset, freezing, window, manifest, manifest_key, targets=None, host=None, require_pilot_target=False):
+def host_plan(asset, freezing, window, manifest, manifest_group, targets=None, host=None, require_pilot_target=False):
     """The plan of one host in a wave; ``freezing`` is true in a wave that freezes the manifest (pilot).
 
     ``window`` is the host's window decision (``{"allowed", "reason"}``), ``manifest`` the rollout's frozen manifest
     (``{manager: {package: version}, "network": {platform: target}, "firmware": {component: target}}``),
-    ``manifest_key`` the host's key in it (its package manager), ``targets`` the declared ``rollout_targets`` and
+    ``manifest_group`` the host's key in it (its package manager), ``targets`` the declared ``rollout_targets`` and
     ``host`` the host's own variables (network_os, network_image, network_image_version, firmware_backend,
     firmware_component). A freezing wave installs the declared target (OS: whatever its filters select); later waves
     exactly what it tested.
 
-    Returns ``{"layer", "manifest_key", "manifest", "target_key", "target", "deferred"}``; ``deferred`` is the
+    Returns ``{"layer", "manifest_group", "manifest", "target_name", "target", "deferred"}``; ``deferred`` is the
     reason the host must wait (outside its window, nothing pilot-tested for it), or None.
     """
     layer = _first_layer(asset)
@@ -64,11 +64,11 @@ def host_plan(asset, freezing, window, manifest, manifest_key, targets=None, hos
         raise PlanError(f"asset layer {layer!r} cannot be rolled out: use one of {', '.join(LAYERS)}")
     manifest, targets, host = manifest or {}, targets or {}, host or {}
     pilot = bool(freezing)
-    plan = {"layer": layer, "manifest_key": manifest_key, "manifest": {}, "target_key": None, "target": {}}
+    plan = {"layer": layer, "manifest_group": manifest_group, "manifest": {}, "target_name": None, "target": {}}
     if layer == "os":
-        plan["manifest"] = {} if pilot else dict(manifest.get(manifest_key) or {})
+        plan["manifest"] = {} if pilot else dict(manifest.get(manifest_group) or {})
         nothing = not pilot and not plan["manifest"]
-        reason = f"no tested packages for {manifest_key} (none frozen by a freezing wave)"
+        reason = f"no tested packages for {manifest_group} (none frozen by a freezing wave)"
     else:
         key, declared = (_network_target if layer == "network" else _firmware_target)(targets, host)
         frozen = (manifest.get(layer) or {}).get(key) or {}
@@ -76,7 +76,7 @@ def host_plan(asset, freezing, window, manifest, manifest_key, targets=None, hos
             target = declared
         else:
             target = dict(frozen) if frozen else ({} if require_pilot_target else declared)
-        plan.update(target_key=key, target=target)
+        plan.update(target_name=key, target=target)
         nothing = not target
         tested = "tested " if not pilot and require_pilot_target else ""
         reason = f"no {tested}rollout target for {layer} {key or '?'}"
@@ -90,7 +90,7 @@ def host_plan(asset, freezing, window, manifest, manifest_key, targets=None, hos
 def freeze(hosts):
     """The manifest pilot tested, from the pilot hosts' variables (only hosts whose ``rollout_outcome`` is patched).
 
-    OS hosts give ``{manifest_key: {package: version}}`` from their change records; network devices and firmware
+    OS hosts give ``{manifest_group: {package: version}}`` from their change records; network devices and firmware
     assets give ``{"network": {platform: target}}`` / ``{"firmware": {component: target}}`` from their plans. Two
     pilot hosts that installed different versions of one package (or target) for one key are an error: the
     manifest would not be what pilot tested.
@@ -103,9 +103,9 @@ def freeze(hosts):
         layer = plan.get("layer") or "os"
         if layer != "os":
             if plan.get("target"):
-                _put(manifest.setdefault(layer, {}), plan.get("target_key"), plan["target"], layer)
+                _put(manifest.setdefault(layer, {}), plan.get("target_name"), plan["target"], layer)
             continue
-        key = plan.get("manifest_key") or host.get("rollout_manifest_key") or "any"
+        key = plan.get("manifest_group") or host.get("rollout_manifest_key") or "any"
         entries = manifest.setdefault(key, {})
         for change in (host.get("apply_result") or {}).get("changes") or []:
             if change.get("after") is None or change.get("kind", "package") != "package":

@@ -78,3 +78,18 @@ def test_rollout_plan_wraps_plan_errors():
         rollout_plan({"layers": ["windows"]}, True, {"allowed": True}, {}, "any")
     plan = rollout_plan({"layers": ["os"]}, False, {"allowed": True}, {"dnf": {"lab-agent": "1.2-1"}}, "dnf")
     assert plan["manifest"] == {"lab-agent": "1.2-1"} and plan["deferred"] is None
+
+
+def test_version_mismatches_names_each_component_off_its_version():
+    from ansible_collections.everylayer.patch.plugins.filter.rollout import version_mismatches
+
+    devices = [{"id": "BIOS", "version": "2.2.4"}, {"id": "BMC", "version": "1.1"}]
+    assert version_mismatches(devices, {"BIOS": "2.3.0", "BMC": "1.1", "NIC": "5"}) == [
+        "BIOS runs 2.2.4, not 2.3.0",
+        "NIC runs ?, not 5",
+    ]
+    # a rollback block's components map to {version, ...}
+    assert version_mismatches(devices, {"BIOS": {"version": "2.2.4"}}, " after the rollback") == []
+    assert version_mismatches([], {"BIOS": {"version": "2.2.4"}}, " after the rollback") == [
+        "BIOS runs ? after the rollback, not 2.2.4"
+    ]

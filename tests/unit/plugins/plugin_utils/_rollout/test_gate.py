@@ -19,7 +19,8 @@ def test_a_rolled_back_host_lowers_the_rate_and_a_failed_one_stops_the_rollout()
 
 def test_unknown_counts_as_failed():
     decision = decide("staged", {"a": "patched", "b": "unknown"}, 0.0)
-    assert not decision["passed"] and "failed without rollback: b" in decision["reason"]
+    assert not decision["passed"] and "1 host(s) in an unknown state" in decision["reason"]
+    assert decision["reason"].endswith("counted as failed): b")
 
 
 def test_a_wave_with_no_attempted_host_fails_unless_allowed():

@@ -31,9 +31,9 @@ def test_os_host_installs_its_managers_share_of_the_manifest_after_pilot():
     pilot = host_plan(OS, True, OPEN, {}, "apt")
     assert pilot == {
         "layer": "os",
-        "manifest_key": "apt",
+        "manifest_group": "apt",
         "manifest": {},
-        "target_key": None,
+        "target_name": None,
         "target": {},
         "deferred": None,
     }
@@ -62,7 +62,7 @@ def test_outside_the_window_wins_over_everything_else():
 def test_network_device_pilots_the_declared_image_then_installs_the_pilot_tested_one():
     host = {"network_os": "ios"}
     pilot = host_plan(NETWORK, True, OPEN, {}, "any", TARGETS, host)
-    assert (pilot["target_key"], pilot["target"]) == ("ios", {"image": "images/ios-17.bin", "version": "17.9.4"})
+    assert (pilot["target_name"], pilot["target"]) == ("ios", {"image": "images/ios-17.bin", "version": "17.9.4"})
     staged = host_plan(NETWORK, False, OPEN, FROZEN, "any", TARGETS, host)
     assert staged["target"]["version"] == "17.9.3"
 
@@ -84,7 +84,7 @@ def test_require_pilot_target_defers_a_platform_pilot_did_not_test():
 
 def test_firmware_component_is_the_hosts_own_or_the_first_target_of_its_backend():
     redfish = host_plan(FIRMWARE, True, OPEN, {}, "any", TARGETS, {"firmware_backend": "redfish"})
-    assert redfish["target_key"] == "BIOS"
+    assert redfish["target_name"] == "BIOS"
     assert redfish["target"] == {
         "version": "2.3.0",
         "image_uri": "https://bmc/bios.bin",
@@ -92,7 +92,7 @@ def test_firmware_component_is_the_hosts_own_or_the_first_target_of_its_backend(
         "backend": "redfish",
     }
     fwupd = host_plan(FIRMWARE, True, OPEN, {}, "any", TARGETS, {"firmware_backend": "fwupd"})
-    assert fwupd["target_key"] == "dev-1" and fwupd["target"]["backend"] == "fwupd"
+    assert fwupd["target_name"] == "dev-1" and fwupd["target"]["backend"] == "fwupd"
     frozen = host_plan(FIRMWARE, False, OPEN, FROZEN, "any", TARGETS, {"firmware_backend": "redfish"})
     assert frozen["target"]["version"] == "2.2.9"
     unknown = host_plan(FIRMWARE, True, OPEN, {}, "any", TARGETS, {"firmware_component": "NIC"})
@@ -113,11 +113,11 @@ def patched(layer, **plan):
 
 
 def test_freeze_takes_packages_by_manager_and_targets_by_platform_and_component():
-    apt = patched("os", manifest_key="apt")
+    apt = patched("os", manifest_group="apt")
     apt["apply_result"] = {"changes": [change("lab-agent", "1.0-1", "1.2-1"), change("lab-old", "1.0-1", None)]}
-    ios = patched("network", target_key="ios", target={"image": "ios.bin", "version": "17.9.4"})
-    bios = patched("firmware", target_key="BIOS", target={"version": "2.3.0", "component": "BIOS"})
-    failed = dict(patched("network", target_key="eos", target={"version": "4.31"}), rollout_outcome="rolled_back")
+    ios = patched("network", target_name="ios", target={"image": "ios.bin", "version": "17.9.4"})
+    bios = patched("firmware", target_name="BIOS", target={"version": "2.3.0", "component": "BIOS"})
+    failed = dict(patched("network", target_name="eos", target={"version": "4.31"}), rollout_outcome="rolled_back")
     assert freeze([apt, ios, bios, failed, {"rollout_outcome": "deferred"}]) == {
         "apt": {"lab-agent": "1.2-1"},
         "network": {"ios": {"image": "ios.bin", "version": "17.9.4"}},
@@ -126,8 +126,8 @@ def test_freeze_takes_packages_by_manager_and_targets_by_platform_and_component(
 
 
 def test_freeze_refuses_two_pilot_devices_that_installed_different_images():
-    one = patched("network", target_key="ios", target={"version": "17.9.4"})
-    two = patched("network", target_key="ios", target={"version": "17.9.5"})
+    one = patched("network", target_name="ios", target={"version": "17.9.4"})
+    two = patched("network", target_name="ios", target={"version": "17.9.5"})
     with pytest.raises(PlanError, match="different versions of ios for network"):
         freeze([one, two])
 
