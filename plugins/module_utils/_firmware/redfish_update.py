@@ -51,7 +51,11 @@ class UpdateMixin:
         if apply_time in SCHEDULED:
             msg = f"{dev['id']} update to {target} scheduled for the maintenance window"
             return outcome(True, msg, devices=devices, pending=[change], scheduled=True, task=first, **common)
-        final, reset_seen = self._follower().follow(first)
+        try:
+            final, reset_seen = self._follower().follow(first)
+        except FirmwareError as exc:  # timed out, or an unknown state: the component may still have moved
+            self._raise_if_moved(svc, dev, exc, rollback_data)
+            raise
         if final["verdict"] == "failed":
             self._raise_for_task(svc, final, dev, target, rollback_data, reset_seen)
         if "UpdateSkippedSameVersion" in message_ids(final["messages"]):
@@ -217,6 +221,15 @@ class UpdateMixin:
             self._raise_moved(head, dev, now, devices, rollback_data, final, reset_seen)
         kept = f"{dev['id']} stays at {now}." if now else f"the BMC did not answer afterwards: check {dev['id']}."
         raise FirmwareError(f"{head} {kept}", task=final, bmc_reset_seen=reset_seen)
+
+    def _raise_if_moved(self, svc, dev, exc, rollback_data):
+        devices, now = self._version_now(svc, dev["id"])
+        if now and now != dev["version"]:
+            head = f"{exc} {dev['id']} now runs {now} (it ran {dev['version']})."
+            details = exc.details
+            self._raise_moved(
+                head, dev, now, devices, rollback_data, details.get("task"), details.get("bmc_reset_seen")
+            )
 
     @staticmethod
     def _raise_moved(head, dev, now, devices, rollback_data, final, reset_seen):

@@ -241,3 +241,13 @@ def test_component_that_is_updating_is_refused_before_sending():
     with pytest.raises(FirmwareError, match="busy.*BIOS reports Status.State Updating"):
         backend(bmc).update(update())
     assert bmc.posts(SIMPLE) == []
+
+
+def test_task_that_never_ends_but_moved_the_component_reports_the_change():
+    bmc = ScriptedBmc(versions=["1.0", "1.5"])
+    bmc.route("POST", SIMPLE, ACCEPTED)
+    bmc.route("GET", MONITOR, (202, task_body("Running", percent=50), {}))
+    with pytest.raises(FirmwareError, match=r"Timed out after 60s.*BIOS now runs 1\.5 \(it ran 1\.0\)") as err:
+        backend(bmc, timeout=60).update(update())
+    assert err.value.details["outcome"]["changed"] is True
+    assert err.value.details["outcome"]["changes"][0]["after"] == "1.5"
