@@ -228,7 +228,7 @@ class UpdateMixin:
             head = f"{exc} {dev['id']} now runs {now} (it ran {dev['version']})."
             details = exc.details
             self._raise_moved(
-                head, dev, now, devices, rollback_data, details.get("task"), details.get("bmc_reset_seen")
+                head, dev, now, devices, rollback_data, details.get("task"), bool(details.get("bmc_reset_seen"))
             )
 
     @staticmethod
