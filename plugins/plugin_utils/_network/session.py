@@ -129,7 +129,23 @@ class Session:
             ) from exc
         except (OSError, EOFError, ValueError) as exc:
             raise NetworkImageError(f"SSH to {where} failed while logging in: {_words(exc)}") from exc
+        self._clean_prompt()
         self._privileged()
+
+    def _clean_prompt(self, attempts: int = 3) -> None:
+        """Read the prompt again when netmiko caught two at once ('sw1> sw1>'): a prompt has no blanks, and a wrong one
+        makes every later command wait for a prompt that never comes."""
+        for _attempt in range(attempts):
+            prompt = str(getattr(self.conn, "base_prompt", "") or "")
+            if not re.search(r"\s", prompt.strip()):
+                return
+            time.sleep(0.5)
+            try:
+                self.conn.set_base_prompt()
+            except (ReadTimeout, ValueError, *TRANSPORT_ERRORS):  # pylint: disable=catching-non-exception
+                continue
+        self.close()
+        raise NetworkImageError(f"{self.host}:{self.port}: could not read the device's prompt after login")
 
     def _privileged(self) -> None:
         """Leave user mode (``>``) by ``enable`` when become is set; refuse to work in it otherwise."""

@@ -267,3 +267,17 @@ def test_no_real_capture_reads_as_a_device_error():
         assert platform.device_error(path.read_text(errors="replace"), head_only=True) is None, path.name
         checked += 1
     assert checked >= 60
+
+
+def test_a_doubled_prompt_at_login_is_read_again(monkeypatch, tmp_path):
+    conn = Conn(prompt="sw1#")
+    conn.base_prompt = "sw1# sw1"  # two prompts in one read, as netmiko sometimes catches them on a busy link
+
+    def reread():
+        conn.sent.append("set_base_prompt")
+        conn.base_prompt = "sw1"
+
+    conn.set_base_prompt = reread
+    monkeypatch.setattr(session.time, "sleep", lambda _s: None)
+    _session(monkeypatch, tmp_path, conn).connect()
+    assert conn.sent.count("set_base_prompt") == 1 and conn.base_prompt == "sw1"
