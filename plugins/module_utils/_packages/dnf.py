@@ -290,7 +290,8 @@ def rpm_reboot_names(module, names):
 def rpm_problems(module):
     """rpm database problems (``error: rpmdb: ...``, a database rpm cannot open) that make any plan untrustworthy."""
     rc, _out, err = module.run_command(["rpm", "-qa", "--qf", "%{NAME}\\n"], environ_update={"LC_ALL": "C"})
-    errors = [line.strip() for line in err.splitlines() if line.strip().lower().startswith(("error:", "warning:"))]
+    # Only errors: rpm prints harmless warnings (an index being regenerated, a database format note).
+    errors = [line.strip() for line in err.splitlines() if line.strip().lower().startswith("error:")]
     if rc != 0 or errors:
         return [f"rpm database problem (rpm -qa rc {rc}): {' / '.join(errors[:6]) or 'no output'}"]
     return []

@@ -143,10 +143,14 @@ def test_bad_check_options_name_the_option(fake, capsys, args, needle):
     assert fake.calls == [] and fake.state == BASE
 
 
-def test_backend_warnings_reach_the_result(fake, capsys):
+def test_backend_warnings_reach_the_result(fake, capsys, monkeypatch):
+    # Recorded at AnsibleModule.warn: where ansible-core puts them depends on whether controller code was imported
+    # in this test process (then they go to Display instead of the result).
+    seen = []
+    monkeypatch.setattr(packages.AnsibleModule, "warn", lambda self, warning: seen.append(warning))
     fake.warnings = ["changelog of libssl3 (source openssl) not read: Changelog unavailable; advisories unknown"]
-    result = validate(run_main({"state": "scanned"}, capsys))
-    assert [w["event"]["msg"] if isinstance(w, dict) else w for w in result["warnings"]] == fake.warnings
+    validate(run_main({"state": "scanned"}, capsys))
+    assert seen == fake.warnings
 
 
 def test_apt_changelogs_false_with_a_chosen_meaning_of_unknown_runs(fake, capsys):

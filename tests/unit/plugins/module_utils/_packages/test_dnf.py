@@ -33,3 +33,18 @@ def test_reboot_marker(tmp_path):
     reboot.write_marker(["kernel-lab"], marker)
     reboot.write_marker(["kernel-lab", "glibc"], marker)
     assert reboot.marker_state(marker) == (True, ["kernel-lab", "glibc"])
+
+
+class _Rpm:
+    def __init__(self, answer):
+        self.answer = answer
+
+    def run_command(self, argv, environ_update=None, **kw):
+        return self.answer
+
+
+def test_rpm_database_errors_are_problems_warnings_are_not():
+    error = "error: rpmdb: BDB0113 Thread/process 2264/140317 failed: BDB1507 Thread died in Berkeley DB library\n"
+    assert dnf.rpm_problems(_Rpm((1, "", error))) == [f"rpm database problem (rpm -qa rc 1): {error.strip()}"]
+    assert dnf.rpm_problems(_Rpm((0, "bash\n", "warning: Generating 12 missing index(es), please wait...\n"))) == []
+    assert dnf.rpm_problems(_Rpm((0, "bash\n", ""))) == []
