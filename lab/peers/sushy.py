@@ -47,8 +47,11 @@ class PeerError(RuntimeError):
 
 
 def cache_root(env=os.environ) -> Path:
+    """EVERYLAYER_PEERS_DIR, else the lab cache's peers/ (where every test peer's virtualenv lives)."""
+    if env.get("EVERYLAYER_PEERS_DIR"):
+        return Path(env["EVERYLAYER_PEERS_DIR"]).absolute()
     xdg = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "/root")) / ".cache")
-    return Path(xdg).absolute() / "everylayer-peers"
+    return Path(xdg).absolute() / "everylayer-lab" / "peers"
 
 
 def venv_dir(env=os.environ) -> Path:

@@ -10,13 +10,15 @@ from lab.peers import sushy
 def test_venv_is_keyed_by_pins_under_the_cache(tmp_path):
     env = {"XDG_CACHE_HOME": str(tmp_path)}
     venv = sushy.venv_dir(env)
-    assert venv.parent == tmp_path / "everylayer-peers" and venv.name.startswith("sushy-tools-")
+    assert venv.parent == tmp_path / "everylayer-lab" / "peers" and venv.name.startswith("sushy-tools-")
+    assert sushy.venv_dir({"EVERYLAYER_PEERS_DIR": str(tmp_path / "p")}).parent == tmp_path / "p"
     assert sushy.venv_dir(env) == venv  # stable: the next run finds it
     assert "libvirt-python==9.0.0" in sushy.PINS  # the binding that builds against Debian 12's libvirt
 
 
 def test_missing_build_dependencies_are_named(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("EVERYLAYER_PEERS_DIR", raising=False)
     monkeypatch.setattr(sushy.shutil, "which", lambda name: None)
     with pytest.raises(sushy.PeerError, match=r"libvirt-dev with pkg-config.*scripts/apt-packages.txt"):
         sushy.ensure_installed(log=lambda msg: None)
