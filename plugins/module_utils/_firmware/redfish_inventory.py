@@ -124,6 +124,7 @@ def _synthetic(short, resource_id, uri, body, version, updateable, name, taken, 
         "release_date": None,
         "related_item": [uri],
         "health": status.get("Health"),
+        "state": status.get("State"),  # a Manager in "Updating" is refused before sending, as a member is
         "uri": uri,
         "target_uri": uri,
     }

@@ -60,6 +60,7 @@ def test_bladed_service_without_update_service_reports_bios_and_manager_firmware
     assert devices["BIOS-529QB9451R6"]["target_uri"] == "/redfish/v1/Systems/529QB9451R6"
     assert devices["BMC-Blade2BMC"]["target_uri"] == "/redfish/v1/Managers/Blade2BMC"
     assert devices["BIOS-529QB9450R6"]["related_item"] == ["/redfish/v1/Systems/529QB9450R6"]
+    assert devices["BMC-Blade1BMC"]["state"] == "Enabled" and devices["BMC-Blade1BMC"]["health"] == "OK"
     # its ServiceRoot links no UpdateService: nothing is updateable and no UpdateService URL is guessed
     assert not any(d["updateable"] for d in devices.values())
     assert not [p for p in client.paths() if "UpdateService" in p]
@@ -261,3 +262,15 @@ def test_manager_version_written_differently_from_its_inventory_member():
     assert ri._covered(inventory, "/redfish/v1/Managers/1", "iLO 5 v2.72", ri._BMC_WORDS)
     assert not ri._covered(inventory, "/redfish/v1/Managers/1", "iLO 5 v2.78", ri._BMC_WORDS)
     assert not ri._covered(inventory, "/redfish/v1/Systems/1", "U30 v2.72 (03/01/2022)", ri._BIOS_WORDS)
+
+
+def test_a_manager_updating_itself_is_refused_before_sending():
+    """A BMC with no inventory member for itself: its Manager's Status.State Updating is the busy signal."""
+    client = MockupClient(SUSHY)
+    manager = client.body(SUSHY_MANAGER)
+    manager["Status"] = {"State": "Updating", "Health": "OK"}
+    client.overrides[SUSHY_MANAGER] = manager
+    backend = RedfishBackend(client, poll_interval=0, timeout=0, sleep=lambda s: None)
+    with pytest.raises(FirmwareError, match="BMC reports Status.State Updating"):
+        backend.update({"component": "BMC", "version": "1.01", "image_uri": "http://x/bmc.bin"})
+    assert client.paths("POST") == []
