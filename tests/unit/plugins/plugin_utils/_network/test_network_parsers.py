@@ -473,3 +473,22 @@ def test_ios_xe_3x_without_version_table_is_still_install_mode():
     text = raw("cisco_ios/show_version/cisco_ios_show_version1.raw")
     without_table = text[: text.index("Switch Ports Model")]
     assert parsers.ios_version(without_table)["boot_mode"] == "install"
+
+
+@pytest.mark.parametrize(
+    ("raw_version", "reads"),
+    [
+        ("V169_5_SR689355441_2", "16.9.5"),
+        ("V1712_1_SR712345678_1", "17.12.1"),
+        ("4.32.1F-37265360.4321F", "4.32.1F"),
+        ("4.28.9M-33818481.4289M", "4.28.9M"),
+        ("4.31.6M", "4.31.6M"),
+        ("17.09.04a", "17.09.04a"),
+        ("19.4R3-S1.3", "19.4R3-S1.3"),  # Junos service releases keep their suffix
+        ("13.2X51-D35.3", "13.2X51-D35.3"),
+        ("15.2(4.0.55)E", "15.2(4.0.55)E"),
+        (None, None),
+    ],
+)
+def test_display_version(raw_version, reads):
+    assert parsers.display_version(raw_version) == reads
