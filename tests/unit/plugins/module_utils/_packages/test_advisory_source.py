@@ -84,3 +84,27 @@ def test_apt_fills_unreadable_changelogs_from_the_advisory_source(monkeypatch):
     assert libssl3["advisory_data"] == "advisory_source" and libssl3["security"] is True
     assert entries["zlib1g"]["advisory_data"] == "advisory_source" and entries["zlib1g"]["advisories"] == []
     assert any("taken from advisory_source" in w and "openssl" in w for w in b.warnings)
+
+
+def test_url_is_fetched_from_the_host_and_http_errors_are_clear():
+    import functools  # noqa: PLC0415
+    import http.server  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    from ansible.module_utils.basic import AnsibleModule  # noqa: PLC0415
+    from ansible.module_utils.testing import patch_module_args  # noqa: PLC0415
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(ADVISORIES))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with patch_module_args({}):
+            module = AnsibleModule(argument_spec={})
+        url = f"http://127.0.0.1:{server.server_port}/tracker-slice.json"
+        index = advisory_source.load(url, module, BOOKWORM, 5)
+        assert index.lookup("openssl", "3.0.18-1~deb12u1", "3.0.19-1~deb12u2") == (["CVE-2026-28387"], "medium")
+        with pytest.raises(PackagesError, match="could not be read: HTTP 404"):
+            advisory_source.load(url + ".missing", module, BOOKWORM, 5)
+    finally:
+        server.shutdown()
+        server.server_close()
