@@ -35,25 +35,23 @@ def verify_store(store=None, expected_head=None, run_id=None, allow_empty=False)
     """Verify the chain read-only, then the write-ahead rules: every run ended, every intent has its outcome."""
     with open_store(resolve_store(store), readonly=True) as db:
         verification = db.verify(expected_head=expected_head, run_id=run_id)
-        records = list(db.records())
-        result = verification.as_dict()
-        result["backend"] = db.backend
-    strict_checks(verification, records, run_id, allow_empty)
-    result = dict(result, **verification.as_dict())
+        runs = runs_state(db.records(), current_run())
+        run_found = run_id is None or next(iter(db.records(run_id=run_id)), None) is not None
+        backend = db.backend
+    strict_checks(verification, runs, run_id, run_found, allow_empty)
+    result = dict(verification.as_dict(), backend=backend)
     result["verified"] = result["ok"]
-    result["interrupted_runs"], result["unknown_hosts"] = interrupted(records)
+    result["interrupted_runs"], result["unknown_hosts"] = interrupted(runs)
     return result
 
 
-def strict_checks(verification, records, run_id=None, allow_empty=False):
-    """Add to ``verification`` (chain.VerifyResult) what a chain alone cannot show."""
+def strict_checks(verification, runs, run_id=None, run_found=True, allow_empty=False):
+    """Add to ``verification`` (chain.VerifyResult) what a chain alone cannot show; ``runs`` from runs_state."""
     if not verification.records and not allow_empty:
         verification.problem("empty", 0, "the evidence store has no records (allow_empty: true accepts that)")
-    if run_id is not None and not any(rec.run_id == run_id for rec in records):
+    if not run_found:
         verification.problem("missing_run", 0, f"run {run_id} has no records in the evidence store")
-    for state in runs_state(records, current_run()).values():
-        if state["ended"] and not state["open"]:
-            continue
+    for state in runs.values():
         unknown = [item for item in state["open"] if not item["reconciled_by"]]
         hosts = ", ".join(sorted({item["host"] for item in unknown})) or "none"
         if not state["ended"] and not state["settled"]:
@@ -61,7 +59,7 @@ def strict_checks(verification, records, run_id=None, allow_empty=False):
                 f"run {state['run_id']} (started {state['started']}) has no run_end record: it was interrupted; "
                 f"hosts in an unknown state: {hosts}"
             )
-            verification.problem("interrupted", _first_seq(records, state["run_id"]), msg)
+            verification.problem("interrupted", state["first_seq"], msg)
         for item in unknown:
             msg = (
                 f"host {item['host']}: task {item['task']!r} of run {state['run_id']} was started (record "
@@ -70,32 +68,22 @@ def strict_checks(verification, records, run_id=None, allow_empty=False):
             verification.problem("unknown", item["seq"], msg)
 
 
-def interrupted(records):
-    runs = runs_state(records, current_run()).values()
-    stopped = [{k: state[k] for k in ("run_id", "started", "settled")} for state in runs if not state["ended"]]
-    unknown = [dict(item, run_id=state["run_id"]) for state in runs for item in state["open"]]
+def interrupted(runs):
+    """(runs without their end, every intent without outcome) for the verify result and the report."""
+    stopped = [{k: state[k] for k in ("run_id", "started", "settled")} for state in runs.values() if not state["ended"]]
+    unknown = [dict(item, run_id=state["run_id"]) for state in runs.values() for item in state["open"]]
     return stopped, unknown
-
-
-def _first_seq(records, run_id):
-    return next((rec.seq for rec in records if rec.run_id == run_id), 0)
 
 
 def write_report(dest, formats, store=None, run_id=None, since=None, until=None, title=None) -> dict:
     """Verify the whole chain, build the report for the selected records, write one file per format."""
     with open_store(resolve_store(store), readonly=True) as db:
         verification = db.verify()
-        every = list(db.records())
-    strict_checks(verification, every, allow_empty=True)
+        runs = runs_state(db.records(), current_run())
+        records = list(db.records(run_id=run_id, since=since, until=until))
+    strict_checks(verification, runs, allow_empty=True)
     verification = verification.as_dict()
-    records = [
-        rec
-        for rec in every
-        if (run_id is None or rec.run_id == run_id)
-        and (since is None or rec.recorded_at >= since)
-        and (until is None or rec.recorded_at < until)
-    ]
-    stopped, unknown = interrupted(every)
+    stopped, unknown = interrupted(runs)
     data = report.build(
         records, verification={k: verification[k] for k in ("ok", "summary", "records", "head", "problems")}
     )

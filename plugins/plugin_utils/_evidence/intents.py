@@ -51,36 +51,47 @@ def reconciled(records):
 def runs_state(records, current_run=None):
     """Each run of the write-ahead format: started, ended, its open intents, and whether a scan settled them.
 
-    Returns ``{run_id: {"run_id", "started", "ended", "open": [intent dicts], "settled": bool}}`` in chain order;
-    ``current_run`` (still running) is left out.
+    One pass over ``records`` (a store's stream: only the open intents and the runs are kept in memory).
+    Returns ``{run_id: {"run_id", "started", "first_seq", "ended", "open": [intent dicts], "settled": bool}}`` in
+    chain order; ``current_run`` (still running) is left out.
     """
-    records = list(records)
-    runs, ends = {}, set()
+    runs, ends, pending, done = {}, set(), {}, {}
     for rec in records:
-        if rec.kind == "run_start" and int((rec.data or {}).get("evidence_format") or 1) >= FORMAT:
-            runs[rec.run_id] = {"run_id": rec.run_id, "started": rec.recorded_at, "ended": False, "open": []}
-        elif rec.kind == "run_end":
+        kind = rec.kind
+        if kind == "run_start":
+            if int((rec.data or {}).get("evidence_format") or 1) >= FORMAT and rec.run_id != current_run:
+                runs[rec.run_id] = {"run_id": rec.run_id, "started": rec.recorded_at, "first_seq": rec.seq}
+        elif kind == "run_end":
             ends.add(rec.run_id)
-    done = reconciled(records)
-    for rec in open_intents(records, exclude_runs={current_run} if current_run else ()):
-        if rec.run_id not in runs:
-            continue
-        ref = done.get((rec.run_id, rec.host, rec.data.get("task_uuid")))
+        elif kind == "intent" and rec.run_id in runs:
+            data = rec.data
+            if data.get("task_uuid"):
+                pending[(rec.run_id, rec.host, data["task_uuid"])] = (rec, data)
+        elif kind in CLOSING_KINDS and pending:
+            data = rec.data
+            if data.get("task_uuid") and data.get("item") is None:
+                pending.pop((rec.run_id, rec.host, data["task_uuid"]), None)
+        elif kind == "reconcile":
+            data = rec.data or {}
+            for ref in data.get("reconciles") or []:
+                done[(ref.get("run_id"), rec.host, ref.get("task_uuid"))] = (rec.seq, data.get("changed_outside"))
+    for state in runs.values():
+        state.update(ended=state["run_id"] in ends, open=[])
+    for key, (rec, data) in sorted(pending.items(), key=lambda item: item[1][0].seq):
+        seq, changed = done.get(key, (None, None))
         runs[rec.run_id]["open"].append(
             {
                 "host": rec.host,
                 "seq": rec.seq,
-                "task": rec.data.get("task"),
-                "task_uuid": rec.data.get("task_uuid"),
+                "task": data.get("task"),
+                "task_uuid": data.get("task_uuid"),
                 "recorded_at": rec.recorded_at,
-                "reconciled_by": ref.seq if ref else None,
-                "changed_outside": ref.data.get("changed_outside") if ref else None,
+                "reconciled_by": seq,
+                "changed_outside": changed,
             }
         )
-    for run_id, state in runs.items():
-        state["ended"] = run_id in ends
+    for state in runs.values():
         state["settled"] = bool(state["open"]) and all(item["reconciled_by"] for item in state["open"])
-    runs.pop(current_run, None)
     return runs
 
 
