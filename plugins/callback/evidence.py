@@ -345,8 +345,8 @@ def _secrets(result, data) -> tuple:
     fields = getattr(result, "task_fields", None) or {}
     args = fields.get("args") if isinstance(fields, dict) else None
     args = args if isinstance(args, dict) else (result.task.args if isinstance(result.task.args, dict) else {})
-    found = secret_values(data)
-    secret_values(args, found)
+    found = secret_values(data, keys=False)  # URL and DSN passwords in the result
+    secret_values(args, found)  # values of credential-like options, URL passwords in arguments
     found |= no_log_values(data, args)
     return ordered(found)
 

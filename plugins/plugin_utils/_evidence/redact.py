@@ -66,17 +66,22 @@ def redact_text(text: str, secrets=()) -> str:
     return text
 
 
-def secret_values(value, found=None, depth=0, under_secret=False) -> set:
-    """Every string that is a secret in ``value``: values of credential-like keys and URL/DSN passwords."""
+def secret_values(value, found=None, depth=0, under_secret=False, keys=True) -> set:
+    """Every string that is a secret in ``value``: URL/DSN passwords, and with ``keys`` values of credential-like keys.
+
+    ``keys`` is for task arguments, whose keys are option names (``bmc_password``). In a result, keys can be data
+    (a package called ``libsecret-1-0`` in a rollback block): its value is still redacted under its key, but is not
+    searched for elsewhere, or a version number would be blanked out across the record.
+    """
     found = set() if found is None else found
     if depth > _MAX_DEPTH:
         return found
     if isinstance(value, Mapping):
         for key, item in value.items():
-            secret_values(item, found, depth + 1, under_secret or is_secret_key(key))
+            secret_values(item, found, depth + 1, under_secret or (keys and is_secret_key(key)), keys)
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
-            secret_values(item, found, depth + 1, under_secret)
+            secret_values(item, found, depth + 1, under_secret, keys)
     elif isinstance(value, str):
         if under_secret and len(value) >= MIN_SECRET_LEN and value not in (REDACTED, NO_LOG_MARK):
             found.add(value)

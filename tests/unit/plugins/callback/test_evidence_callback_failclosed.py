@@ -217,3 +217,23 @@ def test_secrets_in_task_args_and_urls_never_reach_the_store(make_callback):
     change = list(plugin.recorder.store.records())[-1].data
     assert change["rollback"]["data"]["image"] == "scp://root:********@10.0.0.9/old.bin"
     assert "with ******** failed" in change["msg"]
+
+
+def test_a_package_named_like_a_secret_does_not_blank_its_version_everywhere(make_callback):
+    plugin = make_callback()
+    start(plugin)
+    patch = task()
+    plugin.v2_runner_on_start(host(), patch)
+    data = {
+        "changed": True,
+        "layer": "os",
+        "changes": [
+            {"component": "libsecret-1-0", "before": "0.20.5-3", "after": "0.21.0-1"},
+            {"component": "zlib", "before": "0.20.5-3", "after": "0.21.0-1"},
+        ],
+        "rollback": {"strategy": "packages", "data": {"libsecret-1-0": "0.20.5-3", "zlib": "0.20.5-3"}},
+    }
+    plugin.v2_runner_on_ok(result(patch, data=data))
+    change = list(plugin.recorder.store.records())[-1].data
+    assert [c["before"] for c in change["changes"]] == ["0.20.5-3", "0.20.5-3"]
+    assert change["rollback"]["data"]["zlib"] == "0.20.5-3"
