@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -147,3 +149,58 @@ def test_module_whose_controller_is_killed_while_waiting_for_the_lock_changes_no
     assert not _module_processes(root, holder), "the orphaned module is still running"
     assert installed_versions(host) == before, "a module without its controller changed the host"
     assert not (tmp_path / "r").exists()
+
+
+@pytest.fixture
+def silent_changelog_server(host):
+    """A changelog server that accepts connections and never answers (the 22-minute hang of issue 14), on a port of
+    this suite's range; the host's apt is pointed at it until the test ends."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))  # any free port: apt inside the host reaches 127.0.0.1 like the lab's server
+    listener.listen(64)
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    conf = Path(host["root"]) / "etc/apt/apt.conf.d/99everylayer-test-silent-changelogs"
+    port = listener.getsockname()[1]
+    conf.write_text(
+        f'Acquire::Changelogs::URI::Override::Origin::Everylayer "http://127.0.0.1:{port}/@CHANGEPATH@_changelog";\n'
+    )
+    try:
+        yield port
+    finally:
+        conf.unlink()
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        listener.close()
+
+
+def test_unanswered_changelogs_are_bounded_and_unknown_is_not_none(host, silent_changelog_server, tmp_path):
+    scan = validate(run_module(host["name"], {"state": "scanned", "changelog_timeout": 5}, tmp_path))
+    assert not scan.get("failed"), scan["msg"]
+    assert len(scan["pending"]) >= 20
+    assert {p["details"].get("advisory_data") for p in scan["pending"]} == {"unknown"}
+    assert all(p["severity"] is None and p["advisories"] == [] for p in scan["pending"])
+    assert scan["unknown_advisory_data"] == len(scan["pending"])
+    assert "did not finish within 5 s (changelog_timeout)" in scan["_stdout"] + json.dumps(scan.get("warnings", []))
+
+    args = {"state": "patched", "severity": "high", "changelog_timeout": 5, "update_cache": False}
+    refused = validate(run_module(host["name"], args, tmp_path, check=True))
+    assert refused.get("failed") is True and refused["changed"] is False
+    assert "have unknown advisories and severity" in refused["msg"] and "unknown_severity" in refused["msg"]
+
+    excluded = validate(run_module(host["name"], dict(args, unknown_severity="exclude"), tmp_path, check=True))
+    assert not excluded.get("failed"), excluded["msg"]
+    assert excluded["changes"] == [] and excluded["decided_on_unknown"] == len(scan["pending"])
