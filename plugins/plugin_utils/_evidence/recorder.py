@@ -15,7 +15,7 @@ import uuid
 
 from .config import DEFAULT_INTENT_ACTIONS
 from .intents import FORMAT, reconcile_entry
-from .redact import CENSORED, redact
+from .redact import CENSORED, redact, redact_rollback
 from .store import EvidenceError, open_store
 
 DECISION_KEY = "everylayer_decision"
@@ -145,6 +145,8 @@ class Recorder:
         for key in ("layer", "changes", "pending", "reboot_required", "rollback", "msg", "precheck", "postcheck"):
             if key in item:
                 data[key] = redact(item[key], secrets=secrets)
+        if isinstance(item.get("rollback"), dict):
+            data["rollback"] = redact_rollback(item["rollback"], secrets)  # keyed by package names: never by key
         data["msg"] = _short(data.get("msg"))
         # check mode: `changes` is a forecast (docs/change-record.md), never to be counted as applied
         data["simulated"] = bool(item.get("simulated", False))

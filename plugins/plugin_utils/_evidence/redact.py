@@ -106,22 +106,44 @@ def no_log_values(result, task_args) -> set:
     return found
 
 
-def redact(value, depth=0, secrets=()):
-    """A plain JSON-able copy of ``value`` with credential-like keys and secret values replaced by ``REDACTED``."""
+def redact(value, depth=0, secrets=(), by_key=True):
+    """A plain JSON-able copy of ``value`` with credential-like keys and secret values replaced by ``REDACTED``.
+
+    ``by_key=False`` is for mappings whose keys are data, not field names (a rollback block's package -> version):
+    values are still redacted by value, never because a package is called ``libsecret-1-0``.
+    """
     if depth > _MAX_DEPTH:
         return "<too deep>"
     if isinstance(value, Mapping):
         return {
-            str(k): (REDACTED if is_secret_key(k) and v not in (None, "") else redact(v, depth + 1, secrets))
+            str(k): (
+                REDACTED
+                if by_key and is_secret_key(k) and v not in (None, "")
+                else redact(v, depth + 1, secrets, by_key)
+            )
             for k, v in value.items()
         }
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [redact(v, depth + 1, secrets) for v in value]
+        return [redact(v, depth + 1, secrets, by_key) for v in value]
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float)):
         return None if isinstance(value, float) and not math.isfinite(value) else value
     return redact_text(str(value), secrets)
+
+
+def redact_rollback(block, secrets=()):
+    """A rollback block: its package maps (``data.packages``, ``data.after``) are keyed by package names."""
+    if not isinstance(block, Mapping) or not isinstance(block.get("data"), Mapping):
+        return redact(block, secrets=secrets)
+    data = block["data"]
+    maps = {
+        k: redact(data[k], secrets=secrets, by_key=False)
+        for k in ("packages", "after")
+        if isinstance(data.get(k), Mapping)
+    }
+    rest = redact({k: v for k, v in data.items() if k not in maps}, secrets=secrets)
+    return dict(redact({k: v for k, v in block.items() if k != "data"}, secrets=secrets), data=dict(rest, **maps))
 
 
 def ordered(secrets) -> tuple:

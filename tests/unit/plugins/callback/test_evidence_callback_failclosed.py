@@ -231,9 +231,14 @@ def test_a_package_named_like_a_secret_does_not_blank_its_version_everywhere(mak
             {"component": "libsecret-1-0", "before": "0.20.5-3", "after": "0.21.0-1"},
             {"component": "zlib", "before": "0.20.5-3", "after": "0.21.0-1"},
         ],
-        "rollback": {"strategy": "packages", "data": {"libsecret-1-0": "0.20.5-3", "zlib": "0.20.5-3"}},
+        "rollback": {
+            "strategy": "packages",
+            "data": {"manager": "apt", "packages": {"libsecret-1-0": "0.20.5-3", "pass": "1.7.4-6"}, "token": "t0k3n"},
+        },
     }
     plugin.v2_runner_on_ok(result(patch, data=data))
     change = list(plugin.recorder.store.records())[-1].data
     assert [c["before"] for c in change["changes"]] == ["0.20.5-3", "0.20.5-3"]
-    assert change["rollback"]["data"]["zlib"] == "0.20.5-3"
+    # the rollback block must still undo the change: package names are data, not credential fields
+    assert change["rollback"]["data"]["packages"] == {"libsecret-1-0": "0.20.5-3", "pass": "1.7.4-6"}
+    assert change["rollback"]["data"]["token"] == "********"
