@@ -65,8 +65,9 @@ options:
     description:
       - Only updates whose highest advisory severity is at least this. An update whose advisories name no
         severity is below any minimum.
-      - An update whose advisory data is unknown (on apt hosts its changelog could not be read and O(advisory_source) does
-        not name it) is decided by O(unknown_severity); by default the module fails, changing nothing.
+      - An update whose advisory data is unknown (on apt hosts its changelog could not be read and
+        O(advisory_source) does not name it) is decided by O(unknown_severity); by default the module fails,
+        changing nothing.
       - Vendor words are normalised (Important is V(high), Moderate is V(medium)).
     type: str
     choices: [low, medium, high, critical]
@@ -81,9 +82,9 @@ options:
     default: fail
   advisory_source:
     description:
-      - apt only. A file on the host or an C(http(s)://) URL (fetched from the host, TLS verified) with Debian
-        Security Tracker JSON (source package, CVE, releases, codename, with status, fixed_version and urgency) or
-        OSV records (one record, a list, or a C(vulns) list as osv-scanner writes).
+      - apt only. A file on the host or an C(http://) or C(https://) URL (fetched from the host, TLS verified)
+        with Debian Security Tracker JSON (source package, CVE, releases, codename, with status, fixed_version and
+        urgency) or OSV records (one record, a list, or a C(vulns) list as osv-scanner writes).
       - Used for the updates whose changelog could not be read; they then carry the ids fixed between the
         installed and the candidate SOURCE version and the highest severity named (tracker urgency, OSV severity
         word). Tracker data is taken as complete (a source package it does not name has no known CVE); OSV
@@ -382,7 +383,10 @@ package_state:
       C(before_repair) keeps what was repaired.
   returned: when the state was checked (every state except V(downloaded))
   type: dict
-  sample: {"healthy": false, "problems": ["dpkg was interrupted (unfinished journal in /var/lib/dpkg/updates): dpkg --configure -a"]}
+  sample:
+    healthy: false
+    problems:
+      - "dpkg was interrupted (unfinished journal in /var/lib/dpkg/updates): dpkg --configure -a"
 repaired:
   description: The repair commands run because of O(repair) (an empty list in check mode).
   returned: when O(repair) repaired a broken state
