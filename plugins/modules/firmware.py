@@ -12,9 +12,13 @@ description:
   - One module, two backends, the same states and the same change record (O(backend)).
   - C(redfish) talks HTTPS to a BMC's UpdateService. Run it on the controller (C(delegate_to=localhost)). It reads
     FirmwareInventory before and after, updates by C(SimpleUpdate) (the BMC pulls O(image_uri)) or by
-    C(MultipartHttpPushUri) (the module pushes O(image_path)), honours C(@Redfish.OperationApplyTimeSupport)
-    (O(apply_time)), follows the task monitor to completion within O(timeout), rides out a BMC reset during the
-    update (logs in again and resumes polling), and refuses a downgrade below C(LowestSupportedVersion).
+    C(MultipartHttpPushUri) (the module pushes O(image_path)), honours each path's own
+    C(@Redfish.OperationApplyTimeSupport) (O(apply_time)), follows the task as DMTF DSP0266 describes it (task
+    monitor and Task resource, every C(TaskState), C(Retry-After)) within O(timeout), rides out a BMC reset during
+    the update (logs in again and resumes polling), refuses a downgrade below C(LowestSupportedVersion), and sends
+    nothing while the BMC is busy with another update.
+  - A failed Redfish update after which the component runs another version still reports C(changed=true), the
+    change and RV(rollback).
   - C(fwupd) runs on the Linux host and drives C(fwupdmgr --json) - devices, available updates, install of the
     latest or a given release, downgrade for rollback where the device and the remotes allow it, and history.
     fwupdmgr's exit codes are normalised - C(2) (nothing to do) is not a failure.
@@ -84,8 +88,9 @@ options:
       - When the BMC applies the image (C(@Redfish.OperationApplyTime)). V(Immediate) waits for the new version;
         V(OnReset) stages the image (RV(staged), change listed in RV(pending)) unless O(reset=true);
         V(AtMaintenanceWindowStart) schedules it for the window (RV(scheduled)).
-      - The BMC must advertise the value in C(@Redfish.OperationApplyTimeSupport), else the task fails before
-        anything is sent.
+      - The update path must advertise the value in its own C(@Redfish.OperationApplyTimeSupport) (the SimpleUpdate
+        action's for O(image_uri), C(MultipartHttpPushUri@Redfish.OperationApplyTimeSupport) for O(image_path)),
+        else the task fails before anything is sent. A path that advertises none applies V(Immediate) only.
     type: str
     default: Immediate
     choices: [Immediate, OnReset, AtMaintenanceWindowStart, InMaintenanceWindowOnReset]
@@ -256,9 +261,16 @@ scheduled:
   returned: when apply_time is AtMaintenanceWindowStart
   type: bool
 task:
-  description: The final state of the Redfish task (state, status, percent, messages).
-  returned: when backend is redfish and an update ran
+  description:
+    - The final state of the Redfish task (state, status, percent, messages, verdict V(done), V(failed) or V(gone)).
+    - C(progress) lists the task's state, percentage and last message at each change seen (the last 20).
+  returned: when backend is redfish and an update ran, also when it failed
   type: dict
+busy:
+  description: Why the BMC was found busy with another update (the module sent nothing).
+  returned: when a Redfish update was refused because the BMC was busy
+  type: list
+  elements: str
 history:
   description: fwupd's update history of the selected devices (device_id, from_version, to_version, update_state).
   returned: when backend is fwupd and state is scanned
