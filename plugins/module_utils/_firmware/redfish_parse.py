@@ -29,6 +29,8 @@ TASK_WAITING = ("Pending", "Suspended", "Scheduled")
 # HPE iLO Oem.Hpe.State values while a flash runs (iLO 5 UpdateService; the terminal ones are Idle, Complete,
 # Error, Unknown).
 HPE_UPDATING = ("Updating", "Verifying", "Uploading", "Writing", "Progressing")
+# Dell iDRAC Oem.Dell.JobState values of a job that is working now (Scheduled/Waiting/Paused wait for a reboot).
+DELL_JOB_RUNNING = ("Running", "Downloading", "Scheduling", "ReadyForExecution")
 
 
 def odata_id(ref):
@@ -131,6 +133,8 @@ def running_update(body):
     if task_verdict(state, body.get("TaskStatus")) != "running" or state in TASK_WAITING:
         return False
     dell = ((body.get("Oem") or {}).get("Dell") or {}) if isinstance(body.get("Oem"), dict) else {}
+    if dell.get("JobState") and dell["JobState"] not in DELL_JOB_RUNNING:
+        return False  # an iDRAC job Scheduled for the next reboot shows TaskState Starting: it writes nothing now
     target = str((body.get("Payload") or {}).get("TargetUri") or "")
     name = str(body.get("Name") or "").lower()
     return (

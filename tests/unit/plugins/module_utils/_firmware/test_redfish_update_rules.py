@@ -251,3 +251,11 @@ def test_task_that_never_ends_but_moved_the_component_reports_the_change():
         backend(bmc, timeout=60).update(update())
     assert err.value.details["outcome"]["changed"] is True
     assert err.value.details["outcome"]["changes"][0]["after"] == "1.5"
+
+
+@pytest.mark.parametrize("job_state, busy", [("Scheduled", False), ("Running", True), ("Downloading", True)])
+def test_dell_firmware_job_is_busy_only_while_it_runs(job_state, busy):
+    # iDRAC lists its jobs as Tasks: TaskState Starting while Oem.Dell.JobState says Scheduled (waits for a reboot)
+    body = load("sushy-dell/task.json")
+    body["Oem"]["Dell"].update(JobType="FirmwareUpdate", JobState=job_state)
+    assert rp.running_update(body) is busy
