@@ -18,6 +18,7 @@ import argparse
 import http.server
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -110,10 +111,10 @@ def ansible(argv: list[str]) -> float:
     return took
 
 
-def one_round(workdir: Path, manifest: dict, prestaged: bool, proxy_port: int) -> dict:
+def one_round(workdir: Path, manifest: dict, prestaged: bool, proxy: ThrottlingProxy) -> dict:
     with RealDebHost(workdir, name="bench", say=lambda *_: None, seed=False) as host:
         (host.root / "etc/apt/apt.conf.d/95wan-proxy").write_text(
-            f'Acquire::http::Proxy "http://127.0.0.1:{proxy_port}";\n'
+            f'Acquire::http::Proxy "http://127.0.0.1:{PROXY_PORT}";\n'
         )
         for deb in host.debs():
             deb.unlink()
@@ -126,14 +127,21 @@ def one_round(workdir: Path, manifest: dict, prestaged: bool, proxy_port: int) -
             )
             figures["before_window_s"] = ansible(["-i", str(inventory), "playbooks/prestage.yml", "-e", f"@{extra}"])
         args = {"state": "patched", "manifest": manifest, "update_cache": False, "apt_changelogs": False}
+        before = proxy.bytes
         figures["window_s"] = ansible(["-i", str(inventory), str(playbook(workdir / "window.json", "bench", args))])
+        figures["window_download_bytes"] = proxy.bytes - before
         changed = {n for n, v in host.dpkg_list().items() if manifest.get(n) == v}
         if changed != set(manifest):
             raise SystemExit(f"the window did not install the manifest: missing {sorted(set(manifest) - changed)}")
         return figures
 
 
+def _stop(signum, _frame):
+    raise SystemExit(f"stopped by signal {signum}")  # unwinds the context managers: mounts are removed
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--rate-kib", type=int, default=4096, help="proxy bandwidth in KiB/s (default 4096)")
@@ -150,15 +158,13 @@ def main() -> int:
             manifest = {n: v for n, (v, suites) in probe.upgradable().items() if "-security" in suites}
         order = [False, True, True, False] * ((opts.rounds + 1) // 2)
         for i, prestaged in enumerate(order[: 2 * opts.rounds]):
-            before = proxy.bytes
-            figures = one_round(Path(tmp) / f"round-{i}", manifest, prestaged, PROXY_PORT)
-            figures["proxied_bytes"] = proxy.bytes - before
+            figures = one_round(Path(tmp) / f"round-{i}", manifest, prestaged, proxy)
             runs.append(figures)
             print(json.dumps(figures), flush=True)
     plain = statistics.median(r["window_s"] for r in runs if not r["prestaged"])
     staged = statistics.median(r["window_s"] for r in runs if r["prestaged"])
     before_window = statistics.median(r["before_window_s"] for r in runs if r["prestaged"])
-    size = statistics.median(r["proxied_bytes"] for r in runs if not r["prestaged"])
+    size = statistics.median(r["window_download_bytes"] for r in runs if not r["prestaged"])
     summary = {
         "packages": len(manifest),
         "download_mib": round(size / 1048576, 1),

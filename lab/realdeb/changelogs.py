@@ -33,14 +33,22 @@ def source_of(fields: dict[str, str]) -> tuple[str, str]:
 
 
 def changelog_of(deb: Path, package: str) -> str | None:
-    """usr/share/doc/<package>/changelog.Debian.gz from the .deb's data (None when it is a link or absent)."""
+    """The Debian changelog in the .deb's data: usr/share/doc/<package>/changelog.Debian.gz, or changelog.gz for a
+    Debian-native package (apt, tzdata...), which has no separate upstream changelog. None when the doc directory
+    is a link to a sibling package's or the file is absent."""
     proc = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], capture_output=True, check=True)
+    found = {}
     with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
         for member in tar:
-            if member.name.lstrip("./") == f"usr/share/doc/{package}/changelog.Debian.gz" and member.isfile():
-                data = tar.extractfile(member).read()
-                return gzip.decompress(data).decode("utf-8", errors="replace")
-    return None
+            name = member.name.lstrip("./")
+            for wanted in ("changelog.Debian.gz", "changelog.gz"):
+                if name == f"usr/share/doc/{package}/{wanted}" and member.isfile():
+                    found[wanted] = gzip.decompress(tar.extractfile(member).read()).decode("utf-8", errors="replace")
+    if "changelog.Debian.gz" in found:
+        return found["changelog.Debian.gz"]
+    native = found.get("changelog.gz")
+    # a native package's changelog.gz is in Debian changelog format: "<source> (<version>) <suite>; urgency=..."
+    return native if native and "urgency=" in native.split("\n", 1)[0] else None
 
 
 def collect(debs: list[Path]) -> dict[tuple[str, str], str]:

@@ -90,6 +90,26 @@ def test_advisories_of_a_binary_whose_source_differs(host, scan):
     assert any("/openssl/" in path for path in host.changelogs.served), host.changelogs.served
 
 
+def test_one_missing_changelog_leaves_the_others_known(host, tmp_path):
+    """A changelog the server does not have (404: a package from a repository without changelogs) makes that
+    source's updates unknown, named in a warning, and no other: apt-get changelog with several packages prints
+    nothing at all when one of them fails, so the others must still be read."""
+    served = host.changelogs.handler.logs
+    removed = {key: served.pop(key) for key in sorted(served) if key[0] == "pcre2"}
+    assert removed, "the snapshot's pending updates should include pcre2's libpcre2-8-0"
+    try:
+        scan = run_module(host, {"state": "scanned", "update_cache": False}, tmp_path)
+    finally:
+        served.update(removed)
+    assert not scan.get("failed"), scan.get("msg")
+    by_name = {e["component"]: e for e in scan["pending"]}
+    assert any("libpcre2-8-0" in w for w in scan.get("warnings", [])), scan.get("warnings")
+    assert by_name["libpcre2-8-0"]["advisories"] == []
+    assert {a for a in by_name["libssl3"]["advisories"] if a.startswith("CVE-")}, by_name["libssl3"]
+    unknown = sorted(n for n, e in by_name.items() if (e.get("details") or {}).get("advisory_data") == "unknown")
+    assert unknown == ["libpcre2-8-0"], unknown
+
+
 def test_unreachable_changelogs_are_unknown_not_none(host, tmp_path):
     """The distribution's changelog server unreachable (as behind a proxy): warnings name the packages and apt's
     words; a severity filter over that unknown data fails clearly instead of "nothing to patch"."""
