@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.action_base import RolloutAction
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.gate import host_decision
 
 ARGUMENT_SPEC = {
     "kind": {"type": "str", "required": True, "choices": ["deferred", "rolled_back", "unchanged", "manifest_frozen"]},
@@ -15,32 +16,17 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(RolloutAction):
+    argument_spec = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        task_vars = task_vars or {}
-        _validated, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        kind = args["kind"]
-        decision = {"kind": kind, "wave": args["wave"]}
-        if kind != "manifest_frozen":
-            decision["host"] = task_vars.get("inventory_hostname")
-        if kind == "rolled_back":
-            record = args["change_record"]
-            if record is None:
-                return dict(result, failed=True, msg="kind=rolled_back needs the change_record that was rolled back")
-            if not record.get("changes"):
-                # nothing was changed, so nothing was rolled back: the host failed before its first change
-                kind = decision["kind"] = "unchanged"
-                decision["note"] = "the failed change record lists no change: recorded as unchanged, not rolled back"
-        if args["reason"] is not None:
-            decision["reason"] = args["reason"]
-        clash = sorted(set(args["details"]) & set(decision))
-        if clash:
-            return dict(result, failed=True, msg=f"details may not set {', '.join(clash)}")
-        decision.update(args["details"])
+    def act(self, args, task_vars):
+        decision = host_decision(
+            args["kind"],
+            args["wave"],
+            None if args["kind"] == "manifest_frozen" else task_vars.get("inventory_hostname"),
+            args["reason"],
+            args["change_record"],
+            args["details"],
+        )
         # the evidence callback records the `everylayer_decision` of a task's result (kind decision)
-        result.update(changed=False, everylayer_decision=decision, msg=f"{kind} ({args['wave']})")
-        return result
+        return {"everylayer_decision": decision, "msg": f"{decision['kind']} ({args['wave']})"}

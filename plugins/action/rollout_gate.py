@@ -4,10 +4,10 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import resolve_store
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.gate import host_outcomes, open_rollbacks
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError, open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.action_base import RolloutAction, RolloutError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.gate import decide, message, play_outcomes
 
 ARGUMENT_SPEC = {
@@ -22,24 +22,20 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(RolloutAction):
+    argument_spec = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        task_vars = task_vars or {}
-        _validated, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def act(self, args, task_vars):
         if not 0 <= args["min_success"] <= 1:
-            return dict(result, failed=True, msg=f"min_success must be from 0 to 1, got {args['min_success']}")
+            raise RolloutError(f"min_success must be from 0 to 1, got {args['min_success']}")
         hosts, opened = args["hosts"], []
         if args["source"] == "evidence":
             if not args["run_id"]:
-                return dict(result, failed=True, msg="source=evidence needs the run_id of the recording callback")
+                raise RolloutError("source=evidence needs the run_id of the recording callback")
             try:
                 outcomes, opened = self._from_evidence(args, hosts)
             except EvidenceError as exc:
-                return dict(result, failed=True, msg=f"gate after wave {args['wave']}: evidence store: {exc}")
+                raise RolloutError(f"gate after wave {args['wave']}: evidence store: {exc}") from None
         else:
             outcomes = play_outcomes(hosts, task_vars.get("hostvars") or {})
         decision = decide(
@@ -53,7 +49,7 @@ class ActionModule(ActionBase):
         )
         decision["outcomes"] = outcomes
         # the evidence callback records the `everylayer_decision` of a task's result (kind decision)
-        result.update(changed=False, everylayer_decision=decision, passed=decision["passed"], msg=message(decision))
+        result = {"everylayer_decision": decision, "passed": decision["passed"], "msg": message(decision)}
         if not decision["passed"]:
             result["failed"] = True
         return result

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.action_base import RolloutAction, RolloutError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.maintenance import PolicyError, decide
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.plan import PlanError, host_plan
 
@@ -23,14 +23,10 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(RolloutAction):
+    argument_spec = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        task_vars = task_vars or {}
-        _validated, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def act(self, args, task_vars):
         try:
             window = decide(args["window"], args["policy"], args["now"], task_vars.get("group_names") or ())
             plan = host_plan(
@@ -44,11 +40,11 @@ class ActionModule(ActionBase):
                 args["require_tested_target"],
             )
         except PolicyError as exc:
-            return dict(result, failed=True, msg=f"window policy: {exc}")
+            raise RolloutError(f"window policy: {exc}") from None
         except PlanError as exc:
-            return dict(result, failed=True, msg=f"rollout plan: {exc}")
+            raise RolloutError(f"rollout plan: {exc}") from None
         outcome = "deferred" if plan["deferred"] else "pending"
-        result.update(changed=False, plan=plan, ansible_facts={"rollout_plan": plan, "rollout_outcome": outcome})
+        result = {"plan": plan, "ansible_facts": {"rollout_plan": plan, "rollout_outcome": outcome}}
         if plan["deferred"]:
             # the evidence callback records the `everylayer_decision` of a task's result (kind decision)
             result["everylayer_decision"] = {

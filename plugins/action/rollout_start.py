@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import lookup_loader
-from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.plan import PlanError, load_manifest
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.action_base import RolloutAction
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.plan import load_manifest
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.waves import (
     WaveError,
     check_serial,
@@ -32,67 +32,62 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(RolloutAction):
+    argument_spec = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        task_vars = task_vars or {}
-        _validated, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        try:
-            waves = selected(check_waves(args["waves"]), args["run_waves"])
-            if needs_change_id(waves) and not (args["change_id"] or "").strip():
-                freezing = [wave["name"] for wave in waves if wave["freeze"]] or ["the first wave"]
-                raise WaveError(
-                    f"change_id is required for the waves {', '.join(w['name'] for w in waves if not w['freeze'])} "
-                    f"(-e change_id=CHG-1234); run only {', '.join(freezing)} with rollout_run_waves to try a "
-                    "patch set without one"
-                )
-            matched = {wave["name"]: self._hosts(wave["hosts"], task_vars) for wave in waves}
-            limit = task_vars.get("ansible_limit")
-            if limit:  # --limit: the waves plan only the hosts the plays may run on
-                allowed = set(self._hosts(limit, task_vars))
-                matched = {name: [h for h in hosts if h in allowed] for name, hosts in matched.items()}
-            groups = task_vars.get("groups") or {}
-            core_members = set(groups.get(args["core_group"]) or ())
-            hostvars = task_vars.get("hostvars") or {}
-            core = set()
-            for host in {h for hosts in matched.values() for h in hosts}:
-                own = hostvars.get(host) or {}
-                in_group = [args["core_group"]] if host in core_members else []
-                if is_core(own.get("asset"), own, in_group, args["core_group"]):
-                    core.add(host)
-            core_serial = check_serial(args["core_serial"], "rollout_core_serial")
-            plan = plan_waves(waves, matched, core, args["allow_empty"])
-            for wave in plan:
-                wave["core_serial"] = core_serial
-            if args["slots"] and len(plan) > args["slots"]:
-                raise WaveError(
-                    f"rollout_waves: {len(plan)} waves to run, the rollout playbook has {args['slots']} wave slots; "
-                    "add an import_playbook line of wave.yml to playbooks/rollout.yml (see docs/rollouts.md)"
-                )
-            manifest = load_manifest(args["manifest_file"]) if args["manifest_file"] else {}
-        except (WaveError, PlanError) as exc:
-            return dict(result, failed=True, msg=str(exc))
-        now = dt.datetime.now(dt.UTC)
-        run_id = args["run_id"] or now.strftime("%Y%m%dT%H%M%SZ")
+    def act(self, args, task_vars):
+        waves = selected(check_waves(args["waves"]), args["run_waves"])
+        if needs_change_id(waves) and not (args["change_id"] or "").strip():
+            freezing = [wave["name"] for wave in waves if wave["freeze"]] or ["the first wave"]
+            raise WaveError(
+                f"change_id is required for the waves {', '.join(w['name'] for w in waves if not w['freeze'])} "
+                f"(-e change_id=CHG-1234); run only {', '.join(freezing)} with rollout_run_waves to try a "
+                "patch set without one"
+            )
+        matched = {wave["name"]: self._hosts(wave["hosts"], task_vars) for wave in waves}
+        limit = task_vars.get("ansible_limit")
+        if limit:  # --limit: the waves plan only the hosts the plays may run on
+            allowed = set(self._hosts(limit, task_vars))
+            matched = {name: [h for h in hosts if h in allowed] for name, hosts in matched.items()}
+        core_serial = check_serial(args["core_serial"], "rollout_core_serial")
+        plan = plan_waves(waves, matched, self._core(matched, args["core_group"], task_vars), args["allow_empty"])
+        for wave in plan:
+            wave["core_serial"] = core_serial
+        if args["slots"] and len(plan) > args["slots"]:
+            raise WaveError(
+                f"rollout_waves: {len(plan)} waves to run, the rollout playbook has {args['slots']} wave slots; "
+                "add an import_playbook line of wave.yml to playbooks/rollout.yml (see docs/rollouts.md)"
+            )
+        manifest = load_manifest(args["manifest_file"]) if args["manifest_file"] else {}
+        result = {}
         if manifest and any(wave["freeze"] for wave in plan):
             # a freezing wave of this run freezes the manifest afresh: the later waves install what it tested
             result["warnings"] = [f"rollout_manifest_file {args['manifest_file']} is not used: a freezing wave runs"]
             manifest = {}
+        now = dt.datetime.now(dt.UTC)
         result.update(
-            changed=False,
             waves=plan,
             msg="; ".join(_line(wave) for wave in plan),
             ansible_facts={
                 "rollout_wave_plan": plan,
                 "rollout_manifest": manifest,
-                "rollout_run_id": run_id,
+                "rollout_run_id": args["run_id"] or now.strftime("%Y%m%dT%H%M%SZ"),
                 "rollout_now": now.isoformat(timespec="seconds"),
             },
         )
         return result
+
+    @staticmethod
+    def _core(matched, core_group, task_vars):
+        """The planned hosts that are core devices (one at a time in every wave)."""
+        members = set((task_vars.get("groups") or {}).get(core_group) or ())
+        hostvars = task_vars.get("hostvars") or {}
+        core = set()
+        for host in {h for hosts in matched.values() for h in hosts}:
+            own = hostvars.get(host) or {}
+            if is_core(own.get("asset"), own, [core_group] if host in members else [], core_group):
+                core.add(host)
+        return core
 
     def _hosts(self, pattern, task_vars):
         lookup = lookup_loader.get("ansible.builtin.inventory_hostnames", loader=self._loader, templar=self._templar)

@@ -38,13 +38,8 @@ options:
     description: More fields of the decision (for example C(manifest), C(path), C(version)).
     type: dict
     default: {}
-attributes:
-  check_mode:
-    support: full
-    description: Records the decision in check mode too.
-  diff_mode:
-    support: none
-    description: Nothing changes.
+extends_documentation_fragment:
+  - everylayer.patch.rollout_action
 """
 
 EXAMPLES = r"""

@@ -54,13 +54,8 @@ options:
     description: Hosts whose rollbacks left open by earlier runs stop the gate; default O(hosts).
     type: list
     elements: str
-attributes:
-  check_mode:
-    support: full
-    description: Decides on the planned hosts.
-  diff_mode:
-    support: none
-    description: Nothing changes.
+extends_documentation_fragment:
+  - everylayer.patch.rollout_action
 seealso:
   - module: everylayer.patch.rollout_start
   - module: everylayer.patch.rollout_decision

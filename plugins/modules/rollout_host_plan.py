@@ -64,13 +64,8 @@ options:
     description: In a later wave, defer a device whose platform or component the freezing wave did not test.
     type: bool
     default: false
-attributes:
-  check_mode:
-    support: full
-    description: Only computes.
-  diff_mode:
-    support: none
-    description: Nothing changes.
+extends_documentation_fragment:
+  - everylayer.patch.rollout_action
 seealso:
   - module: everylayer.patch.rollout_decision
 """

@@ -53,13 +53,8 @@ options:
     description: The number of wave slots of the playbook; more waves to run than slots is an error. 0 for no limit.
     type: int
     default: 0
-attributes:
-  check_mode:
-    support: full
-    description: Only reads the inventory and the manifest file.
-  diff_mode:
-    support: none
-    description: Nothing changes.
+extends_documentation_fragment:
+  - everylayer.patch.rollout_action
 seealso:
   - module: everylayer.patch.rollout_gate
   - module: everylayer.patch.rollout_decision

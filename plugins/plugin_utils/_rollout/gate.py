@@ -73,6 +73,34 @@ def decide(wave, outcomes, min_success, open_rollbacks=(), source="evidence", al
     }
 
 
+class DecisionError(ValueError):
+    """A decision the rollout cannot record as asked."""
+
+
+def host_decision(kind, wave, host=None, reason=None, change_record=None, details=None):
+    """A decision to record (``everylayer.patch.rollout_decision``).
+
+    A ``rolled_back`` decision needs the change record that was undone; one that lists no change is recorded as
+    ``unchanged``: nothing was changed, so nothing was rolled back (the host failed before its first change).
+    """
+    decision = {"kind": kind, "wave": wave}
+    if host is not None:
+        decision["host"] = host
+    if kind == "rolled_back":
+        if change_record is None:
+            raise DecisionError("kind=rolled_back needs the change_record that was rolled back")
+        if not change_record.get("changes"):
+            decision["kind"] = "unchanged"
+            decision["note"] = "the failed change record lists no change: recorded as unchanged, not rolled back"
+    if reason is not None:
+        decision["reason"] = reason
+    clash = sorted(set(details or {}) & set(decision))
+    if clash:
+        raise DecisionError(f"details may not set {', '.join(clash)}")
+    decision.update(details or {})
+    return decision
+
+
 def message(decision):
     summary = _summary(decision["counts"])
     if decision["passed"]:

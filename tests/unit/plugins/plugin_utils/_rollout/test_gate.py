@@ -1,7 +1,13 @@
 """The gate between waves: one decision from the wave's outcomes, whichever source gave them."""
 
 import pytest
-from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.gate import decide, message, play_outcomes
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.gate import (
+    DecisionError,
+    decide,
+    host_decision,
+    message,
+    play_outcomes,
+)
 
 
 def test_a_clean_wave_passes():
@@ -46,3 +52,17 @@ def test_open_rollbacks_stop_the_gate():
 def test_play_outcomes(fact, outcome):
     hostvars = {"a": {"rollout_outcome": fact} if fact else {}}
     assert play_outcomes(["a"], hostvars) == {"a": outcome}
+
+
+def test_a_rolled_back_decision_needs_a_change_that_was_undone():
+    undone = host_decision("rolled_back", "staged", "h1", "postcheck failed", {"changes": [{"component": "a"}]})
+    assert undone == {"kind": "rolled_back", "wave": "staged", "host": "h1", "reason": "postcheck failed"}
+    # the host failed before its first change: recorded as unchanged, never as rolled back
+    nothing = host_decision("rolled_back", "staged", "h1", "download failed", {"changes": [], "failed": True})
+    assert nothing["kind"] == "unchanged" and "lists no change" in nothing["note"]
+    with pytest.raises(DecisionError, match="needs the change_record"):
+        host_decision("rolled_back", "staged", "h1")
+    with pytest.raises(DecisionError, match="details may not set kind"):
+        host_decision("deferred", "staged", "h1", details={"kind": "x"})
+    frozen = host_decision("manifest_frozen", "pilot", details={"manifest": {"apt": {"a": "1"}}})
+    assert frozen == {"kind": "manifest_frozen", "wave": "pilot", "manifest": {"apt": {"a": "1"}}}
