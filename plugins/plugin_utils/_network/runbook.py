@@ -119,7 +119,9 @@ class Runbook(ImageSteps):
         pending = []
         if target and not same_version(before["version"], target):
             pending.append(record.image_change(self.dest(), before["version"], target))
+        self.current = "snapshot"
         snapshot = self.p.snapshot(self.s) if self.o["postcheck"] else None
+        self.current = "members"
         units = self.p.members(self.s)
         if len(units) > 1:
             self.result["members"] = units

@@ -104,7 +104,8 @@ def test_host_key_checking_from_ansible_cfg_and_environment(device, tmp_path):
 
 @pytest.mark.parametrize("device", ["cisco_ios"], indirect=True)
 def test_already_current_boot_variable_goes_through_the_write_guard(device):
-    """The device runs the target but boots another image, with unsaved configuration: no silent save."""
+    """The device runs the target but boots another image, with unsaved configuration: no silent save.
+    Then (same run) a command that never answers: 'show switch', which only the scan reads."""
     from ansible_collections.everylayer.patch.plugins.plugin_utils._network.platforms import get_platform  # noqa: PLC0415
     from ansible_collections.everylayer.patch.plugins.plugin_utils._network.session import Session  # noqa: PLC0415
 
@@ -121,7 +122,13 @@ def test_already_current_boot_variable_goes_through_the_write_guard(device):
     s.close()
     saves, journal = d.sim.state()["saves"], len(d.sim.state()["journal"])
     args = {"state": "upgraded", "image": str(current), "version": d.old_version}
-    check, refused, allowed = d.play({**args, "_check": True}, args, {**args, "save_unsaved_config": True})
+    d.sim.fault("hang-command", "show", "switch")
+    check, refused, allowed, hung = d.play(
+        {**args, "_check": True},
+        args,
+        {**args, "save_unsaved_config": True},
+        {"state": "scanned", "command_timeout": 3},
+    )
     for res in (check, refused):
         assert res["failed"] is True and "unsaved changes" in res["msg"], res["msg"]
         assert res["changed"] is False and not {"boot", "save"} & {s["step"] for s in res["steps"]}
@@ -131,17 +138,11 @@ def test_already_current_boot_variable_goes_through_the_write_guard(device):
     assert state["saves"] == saves + 1 and state["boot"] == [d.old_file]  # one save: the consented one
     # what the device saw: each task's facts read the configuration once; only the consented task read it again
     # (its backup) and then saved; the refused and check-mode tasks took no backup and saved nothing
-    assert state["journal"][journal:] == ["config-read"] * 4 + ["save", "config-read"]
+    assert state["journal"][journal:][:6] == ["config-read"] * 4 + ["save", "config-read"]
     assert os.path.isfile(allowed["backup_path"])
     steps = [s["step"] for s in allowed["steps"]]
     assert steps.index("backup") < steps.index("save")
 
-
-@pytest.mark.parametrize("device", ["cisco_ios"], indirect=True)
-def test_a_command_that_never_answers_fails_after_command_timeout(device):
-    d = device
-    d.sim.fault("hang-command", "show", "boot")
-    (res,) = d.play({"state": "scanned", "command_timeout": 3})
-    validate(res)
-    assert res["failed"] is True and "'show boot' did not answer within 3s" in res["msg"], res["msg"]
-    assert res["step"] == "facts" and res["command"] == "show boot"
+    validate(hung)
+    assert hung["failed"] is True and "'show switch' did not answer within 3s" in hung["msg"], hung["msg"]
+    assert (hung["step"], hung["command"]) == ("members", "show switch")
