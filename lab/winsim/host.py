@@ -38,6 +38,9 @@ def module_invocation(stdin: bytes) -> tuple[str, dict] | None:
         params = action.get("params") or {}
         if params.get("ForModule") or "Script" in params:
             name = str(params.get("Script", "")).removesuffix(".ps1")
+            m = re.match(r"^ansible_collections\.(\w+)\.(\w+)\.plugins\.modules\.(\w+)$", name)
+            if m:
+                name = ".".join(m.groups())
             args = {}
             for var in params.get("Variables", []):
                 if var.get("Name") == "complex_args":

@@ -2,7 +2,8 @@
 
 State lives in one JSON file (``state.json``) so a test can set faults between runs and a "reboot" keeps it:
 a catalogue of updates (id, KB, title, categories, MSRC severity, release date, size, reboot behaviour,
-uninstallable, superseded_by, CVEs, package identity), what is downloaded and installed (installed updates
+uninstallable, superseded_by, requires (offered only once that update is installed and booted), CVEs,
+package identity), what is downloaded and installed (installed updates
 that need a reboot stay ``pending`` until one), the history, the pending-reboot flag, the boot id, and
 faults on demand:
 
@@ -133,6 +134,9 @@ class Model:
             if update["id"] in state["installed"]:
                 continue
             if update.get("superseded_by") in ids:
+                continue
+            needs = update.get("requires")  # a prerequisite (servicing stack before a cumulative update)
+            if needs and (needs not in state["installed"] or state["installed"][needs].get("pending")):
                 continue
             out.append(update)
         return out

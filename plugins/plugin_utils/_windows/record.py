@@ -1,0 +1,63 @@
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to everylayer.patch: may change without notice.
+"""The change record of windows_updates: layer ``windows``, kind ``update``, component = KB, rollback ``kb``."""
+
+from __future__ import annotations
+
+from ansible_collections.everylayer.patch.plugins.module_utils._change import change, diff, record, rollback
+
+MANAGER = "windows_update"
+
+
+def _kb(update: dict) -> str:
+    kbs = update.get("kb") or []
+    return kbs[0] if kbs else update["id"]
+
+
+def update_change(update: dict, *, removed: bool = False) -> dict:
+    """One change: installing (before null, after = update id) or removing (before = id, after null) a KB."""
+    version = f"{update['id']}.{update.get('revision', 0)}" if update.get("revision") is not None else update["id"]
+    advisories = [*update.get("kb", []), *update.get("cves", [])]
+    return change(
+        _kb(update),
+        "update",
+        version if removed else None,
+        None if removed else version,
+        advisories=advisories,
+        severity=update.get("msrc_severity"),
+        reboot_required=update.get("reboot_behavior", "never") != "never" or bool(update.get("reboot_required")),
+        details={"id": update["id"], "title": update.get("title"), "categories": update.get("categories", [])},
+    )
+
+
+def rollback_block(installed: list[dict]) -> dict:
+    """How to undo the installs: uninstallable KBs with their package identity; the others named as such."""
+    if not installed:
+        return rollback("none")
+    can = [u for u in installed if u.get("uninstallable")]
+    cannot = [u for u in installed if not u.get("uninstallable")]
+    return rollback(
+        "kb",
+        {
+            "manager": MANAGER,
+            "kbs": [_kb(u) for u in can],
+            "updates": {_kb(u): {"id": u["id"], "package_identity": u.get("package_identity")} for u in can},
+            "not_uninstallable": [_kb(u) for u in cannot],
+        },
+    )
+
+
+def build(
+    changes: list[dict], pending: list[dict], reboot_required: bool, rollback_data: dict, *, simulated: bool
+) -> dict:
+    result = record(
+        "windows",
+        changes,
+        pending=pending,
+        reboot_required=reboot_required,
+        rollback=rollback_data,
+        simulated=simulated,
+    )
+    result["diff"] = diff(changes, header="Windows updates")
+    return result
