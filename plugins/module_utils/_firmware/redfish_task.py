@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from .common import FirmwareError
 from .redfish_client import BmcUnreachable, RedfishHttpError
-from .redfish_parse import error_text, messages, progress_line, task, task_link
+from .redfish_parse import TASK_WAITING, error_text, messages, progress_line, task, task_link
 
 MAX_RETRY_AFTER = 60.0  # a service may ask for more; the deadline still bounds every wait
 GONE = (404, 410)
@@ -125,6 +125,7 @@ class TaskFollower:
         self.clock = clock
         # An unknown TaskState is followed while it shows progress; without progress it fails after this long.
         self.unknown_grace = min(float(timeout), max(5.0, 10.0 * float(interval)))
+        self.deferred = False
 
     def poll(self, probe, deadline, first_delay=None):
         return poll(
@@ -134,10 +135,15 @@ class TaskFollower:
     def _forget_session(self):
         self.client.token = None  # the BMC forgets sessions across a reset
 
-    def follow(self, first):
-        """Returns ``(final summary, reset_seen)``; the summary's verdict is done, failed or gone (outcome unknown)."""
-        if first["done"]:
-            return first, False
+    def follow(self, first, deferred=False):
+        """Returns ``(final summary, reset_seen)``; the summary's verdict is done, failed or gone (outcome unknown).
+
+        ``deferred`` (apply time OnReset...): a task that waits for the reset (Pending, Scheduled, Suspended, or an
+        AwaitToActivate/AwaitToUpdate message) ends the follow as done and staged: it would wait until the reset.
+        """
+        self.deferred = deferred
+        if first["done"] or self._waiting(first):
+            return self._staged(first) if self._waiting(first) else first, False
         uri = first.get("monitor") or first.get("uri")
         if not uri:  # nothing to follow (a 202 without Location or task): the inventory decides
             return dict(first, state="Unknown", verdict="gone", done=True, ok=None), False
@@ -193,11 +199,20 @@ class TaskFollower:
             summary = self._note(_bare("Completed", "done"))
         if summary["done"]:
             return summary
+        if self._waiting(summary):
+            return self._staged(summary)
         if summary["verdict"] == "unknown":
             self._check_unknown(summary)
         else:
             st["mark"] = None
         return Later(retry_after(headers))
+
+    def _waiting(self, summary):
+        return self.deferred and not summary["done"] and (summary["staged"] or summary["state"] in TASK_WAITING)
+
+    @staticmethod
+    def _staged(summary):
+        return dict(summary, verdict="done", done=True, ok=True, staged=True)
 
     def _note(self, summary):
         """Keep the summary as the last seen and its progress line (PercentComplete, last message) if new."""

@@ -52,7 +52,7 @@ class UpdateMixin:
             msg = f"{dev['id']} update to {target} scheduled for the maintenance window"
             return outcome(True, msg, devices=devices, pending=[change], scheduled=True, task=first, **common)
         try:
-            final, reset_seen = self._follower().follow(first)
+            final, reset_seen = self._follower().follow(first, deferred=apply_time in DEFERRED)
         except FirmwareError as exc:  # timed out, or an unknown state: the component may still have moved
             self._raise_if_moved(svc, dev, exc, rollback_data)
             raise

@@ -192,3 +192,21 @@ def test_supermicro_accepted_body_names_its_task():
     assert first["monitor"] == "/redfish/v1/TaskService/Tasks/1234" and first["verdict"] == "running"
     first = accepted(202, load("bmclib-redfishwrapper/updateservice_unexpected_response.json"), {"location": MONITOR})
     assert first["monitor"] == MONITOR
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        task_body("Scheduled", percent=0, Name="Firmware Update"),  # iDRAC: waits for the next reboot
+        task_body("Pending", percent=90),
+        task_body("Running", percent=90, messages=[msg("Update.1.0.AwaitToActivate", "awaiting reset")]),
+    ],
+    ids=["scheduled", "pending", "await-to-activate"],
+)
+def test_on_reset_task_waiting_for_the_reset_is_staged_without_waiting_for_the_timeout(body):
+    bmc = ScriptedBmc(versions=["1.0"])
+    bmc.route("POST", SIMPLE, ACCEPTED)
+    bmc.route("GET", MONITOR, (202, body, {}))
+    back = backend(bmc, timeout=1800)
+    out = back.update(update(apply_time="OnReset"))
+    assert out["staged"] is True and out["pending"][0]["after"] == "2.0" and back.fake_clock.now < 60
