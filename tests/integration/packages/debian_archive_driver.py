@@ -59,3 +59,15 @@ def cves_since(text: str, installed_source_version: str) -> set[str]:
             break
         ids.update(CVE_RE.findall(body))
     return ids
+
+
+def run_playbook(host, playbook: Path, extra_vars: dict, tmp_path: Path) -> subprocess.CompletedProcess:
+    """Run one of the collection's playbooks against the chroot host; fail the test with its output on error."""
+    extra = tmp_path / "playbook-extra.json"
+    extra.write_text(json.dumps(extra_vars))
+    argv = [str(REPO / ".venv/bin/ansible-playbook"), "-i", str(host.inventory()), str(playbook), "-e", f"@{extra}"]
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        pytest.fail(f"{playbook.name} failed (rc {proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-1000:]}")
+    return proc

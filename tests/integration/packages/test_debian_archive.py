@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from debian_archive_driver import CHANGELOG_PORT, CLOSED_PORT, cves_since, names, run_module
+from debian_archive_driver import CHANGELOG_PORT, CLOSED_PORT, REPO, cves_since, names, run_module, run_playbook
 
 from lab.realdeb.changelogs import ChangelogServer, collect
 from lab.realdeb.host import RealDebHost
@@ -145,9 +145,15 @@ def test_prestaged_set_installs_offline_then_rolls_back_exactly(host, tmp_path):
     assert selected <= {d["name"] for d in check["downloaded"] if d["fetched"]}
     assert not host.debs(sorted(selected)), "check mode downloaded something"
 
-    real = run_module(host, {"state": "downloaded", **args}, tmp_path)
-    assert not real.get("failed"), real["msg"]
-    assert real["changed"] is True and real["changes"] == [] and real["rollback"]["strategy"] == "none"
+    # The real download through playbooks/prestage.yml, with the frozen set as its manifest.
+    frozen = {n: v for n, (v, _s) in host.upgradable().items() if n in selected}
+    staged = run_playbook(
+        host,
+        REPO / "playbooks" / "prestage.yml",
+        {"prestage_hosts": host.name, "prestage_manifest": frozen, "prestage_update_cache": False},
+        tmp_path,
+    )
+    assert "nothing installed" in staged.stdout and "changed=1" in staged.stdout, staged.stdout[-2000:]
     assert {d.name.split("_")[0] for d in host.debs(sorted(selected))} == selected
     assert host.dpkg_list() == before, "downloaded installed something"
     again = run_module(host, {"state": "downloaded", **args}, tmp_path)
