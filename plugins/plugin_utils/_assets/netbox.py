@@ -14,9 +14,9 @@ import ipaddress
 import os
 import re
 
+from .errors import AssetInputError, Location
 from .fieldmap import FieldMap, field_path
 from .guard import COMMON_KEYS, read_policy
-from .record import AssetInputError, Location
 
 ENDPOINTS = ("dcim/devices", "virtualization/virtual-machines")
 # The host variables the oob_firmware rule sets (the BMC's URL from the device's out-of-band IP).

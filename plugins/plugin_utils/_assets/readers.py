@@ -15,8 +15,8 @@ import json
 
 import yaml
 
+from .errors import AssetInputError, Location
 from .guard import short
-from .record import AssetInputError, Location
 
 try:
     _FastLoader = yaml.CSafeLoader

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import AssetInputError, Location  # noqa: F401 - re-exported for the other modules
+from .errors import AssetInputError
 from .guard import MAX_TEXT, check_address, check_host_name, check_length, short
 
 LAYERS = ("os", "windows", "network", "firmware")

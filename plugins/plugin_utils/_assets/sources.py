@@ -17,10 +17,11 @@ import shutil
 import subprocess
 import sys
 
+from .errors import Location
 from .fieldmap import FieldMap
 from .guard import COMMON_KEYS, read_policy, short
 from .readers import FORMATS, format_of, read_csv, read_documents
-from .record import FIELDS, AssetInputError, Location
+from .record import FIELDS, AssetInputError
 
 _SOURCE_KEYS = COMMON_KEYS | {"path", "optional", "format", "ignore", "delimiter"}
 

@@ -1,8 +1,8 @@
 """Merging by identity, precedence and the conflict report."""
 
 import pytest
+from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.errors import AssetInputError, Location
 from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.merge import merge
-from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.record import AssetInputError, Location
 
 
 def stream(name, *records):

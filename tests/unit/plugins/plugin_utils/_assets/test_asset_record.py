@@ -1,11 +1,8 @@
 """The asset record: normalisation and every bad value, with the message it gives."""
 
 import pytest
-from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.record import (
-    AssetInputError,
-    Location,
-    normalize,
-)
+from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.errors import AssetInputError, Location
+from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.record import normalize
 
 WHERE = Location("cmdb.csv", 4, 3)
 
