@@ -1,0 +1,69 @@
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Governance filters: risk_rank (tier and SLA of each pending update), baseline_evaluate (what a rollout may
+install now and why the rest waits), compliance_summary (compliance and metrics from the evidence store).
+docs/governance.md describes them, the policy file and every metric."""
+
+from __future__ import annotations
+
+import os
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.baseline import evaluate
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.common import GovernanceError
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.exceptions import load_exceptions
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.feeds import Intel
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.policy import load_policy
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.risk import rank
+
+_INTEL = {}  # one read of the feeds per controller process, not per host: keyed by paths and their mtimes
+
+
+def _stamp(location):
+    return os.stat(location).st_mtime_ns if location and os.path.exists(location) else None
+
+
+def intel(osv=None, kev=None, epss=None):
+    osv = [osv] if isinstance(osv, str) else list(osv or [])
+    key = (tuple((p, _stamp(p)) for p in osv), (kev, _stamp(kev)), (epss, _stamp(epss)))
+    if key not in _INTEL:
+        _INTEL.clear()
+        _INTEL[key] = Intel(osv=osv, kev=kev, epss=epss)
+    return _INTEL[key]
+
+
+def _policy(policy):
+    return load_policy(path=policy) if isinstance(policy, str) else load_policy(data=policy)
+
+
+def _exceptions(exceptions):
+    if exceptions is None:
+        return None
+    return load_exceptions(path=exceptions) if isinstance(exceptions, str) else load_exceptions(data=exceptions)
+
+
+def risk_rank(pending, asset=None, policy=None, osv=None, kev=None, epss=None, now=None, first_seen=None, host=None):
+    """``{priority, groups, counts, kev, overdue, items}`` of a scan's change record (or its pending list).
+
+    ``asset`` is the asset map's ``asset`` variable (criticality, exposure, platform); ``host`` names it when the
+    asset has no name; ``policy`` a policy file path or mapping; ``osv`` (paths), ``kev``, ``epss`` the feeds."""
+    try:
+        asset = dict(asset or {})
+        asset.setdefault("name", host)
+        return rank(pending, asset, intel(osv, kev, epss), _policy(policy), now=now, first_seen=first_seen)
+    except GovernanceError as exc:
+        raise AnsibleFilterError(f"risk_rank: {exc}") from None
+
+
+def baseline_evaluate(ranked, policy=None, exceptions=None, now=None):
+    """``{approved, waiting, rejected, excepted, expiring, install}`` of risk_rank's result under the policy's
+    baselines and the exceptions (a file path or a list); an expired or unapproved exception fails the task."""
+    try:
+        return evaluate(ranked, _policy(policy), _exceptions(exceptions), now=now)
+    except GovernanceError as exc:
+        raise AnsibleFilterError(f"baseline_evaluate: {exc}") from None
+
+
+class FilterModule:
+    def filters(self):
+        return {"risk_rank": risk_rank, "baseline_evaluate": baseline_evaluate}
