@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from lab.bmcsim import pki
+
 from .wua import initial_state
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,6 +39,7 @@ class RunningHost:
     user: str
     password: str
     proc: subprocess.Popen
+    ca_path: Path | None = None
 
     @property
     def state_path(self) -> Path:
@@ -69,6 +72,17 @@ class RunningHost:
             "ansible_shell_type": "powershell",
         }
 
+    def https_hostvars(self) -> dict:
+        """Basic auth over HTTPS, the certificate checked against the lab CA (validation is on by default)."""
+        return {
+            **self.hostvars(),
+            "ansible_user": self.user,
+            "ansible_winrm_transport": "basic",
+            "ansible_winrm_scheme": "https",
+            "ansible_winrm_message_encryption": "auto",
+            "ansible_winrm_ca_trust_path": str(self.ca_path),
+        }
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -88,12 +102,18 @@ def start(
     user: str = "ansible",
     password: str = "Lab-Passw0rd!",  # noqa: S105,S107 - the lab host's own account
     reboot_seconds: float = 1.0,
+    tls: bool = False,
 ) -> RunningHost:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     state = initial_state(catalogue)
     state["reboot_seconds"] = reboot_seconds
     (directory / "state.json").write_text(json.dumps(state, indent=1))
+    tls_args, ca_path = [], None
+    if tls:
+        ca_path, ca_key = pki.ensure_ca(directory / "pki")
+        cert, key = pki.ensure_server_cert(directory / "pki", "winhost", ca_path, ca_key)
+        tls_args = ["--tls-cert", str(cert), "--tls-key", str(key)]
     for _attempt in range(5):
         port = free_port(first_port, last_port)
         log = (directory / "winsim.log").open("ab")
@@ -110,6 +130,7 @@ def start(
                 user,
                 "--password",
                 password,
+                *tls_args,
             ],
             cwd=REPO,
             stdout=log,
@@ -120,7 +141,7 @@ def start(
         while time.monotonic() < deadline and proc.poll() is None:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return RunningHost(directory, port, user, password, proc)
+                return RunningHost(directory, port, user, password, proc, ca_path)
             except OSError:
                 time.sleep(0.05)
         proc.kill()

@@ -67,3 +67,45 @@ def test_ansible_raw_over_winrm(winhost, tmp_path):
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "LAB-WIN-01" in run.stdout
+
+
+@pytest.fixture(scope="module")
+def tls_winhost(tmp_path_factory):
+    running = testing.start(tmp_path_factory.mktemp("winsim-tls"), tls=True)
+    yield running
+    running.stop()
+
+
+def _raw(hostvars, tmp_path):
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(testing.inventory_yaml({"lab-win-01": hostvars}))
+    return subprocess.run(
+        [str(REPO / ".venv/bin/ansible"), "all", "-i", str(inventory), "-m", "ansible.builtin.raw", "-a", "hostname"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_basic_over_https_with_certificate_validation(tls_winhost, tmp_path):
+    run = _raw(tls_winhost.https_hostvars(), tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "LAB-WIN-01" in run.stdout
+
+
+def test_https_certificate_from_an_unknown_ca_is_refused(tls_winhost, tmp_path):
+    hostvars = tls_winhost.https_hostvars()
+    del hostvars["ansible_winrm_ca_trust_path"]  # validation stays on: the lab CA is not trusted
+    run = _raw(hostvars, tmp_path)
+    assert run.returncode != 0
+    assert "CERTIFICATE_VERIFY_FAILED" in run.stdout + run.stderr
+
+
+def test_basic_is_not_offered_over_plain_http(winhost):
+    reply = requests.post(
+        f"http://127.0.0.1:{winhost.port}/wsman", data=b"<x/>", auth=("ansible", winhost.password), timeout=5
+    )
+    assert reply.status_code == 401
+    assert "Basic" not in reply.headers.get("WWW-Authenticate", "")
