@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: windows_updates
 short_description: Scan, pre-stage, install and uninstall Windows updates through the Windows Update Agent
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - The controller (action plugin) selects updates and runs reboot rounds; the PowerShell module on the host
     (C(windows_updates.ps1), Ansible.Basic) only calls the Windows Update Agent COM API -
