@@ -9,8 +9,11 @@ from __future__ import annotations
 import os
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import resolve_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError, open_store
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.baseline import evaluate
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.common import GovernanceError
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.compliance import compliance
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.exceptions import load_exceptions
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.feeds import Intel
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.policy import load_policy
@@ -64,6 +67,31 @@ def baseline_evaluate(ranked, policy=None, exceptions=None, now=None):
         raise AnsibleFilterError(f"baseline_evaluate: {exc}") from None
 
 
+def compliance_summary(
+    assets, store=None, policy=None, exceptions=None, osv=None, kev=None, epss=None, now=None, since=None
+):
+    """Compliance states, rates and metrics (docs/governance.md) from the evidence store (read only).
+
+    ``assets`` maps host names to their ``asset`` variable (e.g. ``hostvars | dict2items`` reduced, or a dict);
+    ``store`` is the evidence store (default: the evidence callback's setting)."""
+    try:
+        with open_store(resolve_store(store), readonly=True) as opened:
+            return compliance(
+                opened.records(since=since),
+                _policy(policy),
+                intel(osv, kev, epss),
+                assets or {},
+                _exceptions(exceptions),
+                now=now,
+            )
+    except (GovernanceError, EvidenceError) as exc:
+        raise AnsibleFilterError(f"compliance_summary: {exc}") from None
+
+
 class FilterModule:
     def filters(self):
-        return {"risk_rank": risk_rank, "baseline_evaluate": baseline_evaluate}
+        return {
+            "risk_rank": risk_rank,
+            "baseline_evaluate": baseline_evaluate,
+            "compliance_summary": compliance_summary,
+        }

@@ -1,0 +1,237 @@
+# Private to everylayer.patch: may change without notice.
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Compliance and metrics from the evidence store's records (read only; the store's schema is the evidence's).
+
+Scans (change records with ``scan: true``) say what each host/layer had pending and since when; applied changes
+say when it was fixed. docs/governance.md defines every state and metric computed here."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from .common import today
+from .risk import rank_item
+
+STATES = ("compliant", "due_soon", "overdue", "excepted", "unknown")
+
+
+def _day(stamp):
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).date()
+
+
+def _hours(start, end):
+    a = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    b = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    return (b - a).total_seconds() / 3600.0
+
+
+def _p90(values):
+    """The 90th percentile by the nearest-rank method (the smallest value with >= 90% of values at or below)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
+
+
+class _State:
+    """What the records say per (host, layer): the latest scan, what is pending now and since when."""
+
+    def __init__(self):
+        self.last_scan = {}  # (host, layer) -> recorded_at
+        self.pending = {}  # (host, layer) -> {component: entry}
+        self.first_seen = {}  # (host, layer, component) -> recorded_at
+        self.fixed = []  # [{host, layer, component, first_seen, fixed, entry}]
+        self.runs = {}  # (run_id, host) -> {"wave", "applied", "failed", "rolled_back"}
+
+    def scan(self, rec, data):
+        key = (rec.host, data.get("layer"))
+        entries = {e["component"]: e for e in data.get("pending") or [] if isinstance(e, dict) and e.get("component")}
+        for component in list(self.pending.get(key, {})):
+            if component not in entries:  # gone without a recorded patch: no longer pending, no clock running
+                self.first_seen.pop((*key, component), None)
+        for component in entries:
+            self.first_seen.setdefault((*key, component), rec.recorded_at)
+        self.pending[key] = entries
+        self.last_scan[key] = rec.recorded_at
+
+    def applied(self, rec, data):
+        key = (rec.host, data.get("layer"))
+        for change in data.get("changes") or []:
+            component = change.get("component")
+            entry = self.pending.get(key, {}).pop(component, None)
+            start = self.first_seen.pop((*key, component), None)
+            if start:
+                self.fixed.append(
+                    {
+                        "host": rec.host,
+                        "layer": key[1],
+                        "component": component,
+                        "first_seen": start,
+                        "fixed": rec.recorded_at,
+                        "entry": entry or change,
+                    }
+                )
+
+    def run(self, rec, data, waves):
+        run = self.runs.setdefault(
+            (rec.run_id, rec.host),
+            {"wave": (waves or {}).get(rec.host), "applied": False, "failed": False, "rolled_back": False},
+        )
+        if data.get("wave"):
+            run["wave"] = data["wave"]
+        return run
+
+
+def _replay(records, waves):
+    state = _State()
+    for rec in records:
+        if not rec.host or rec.kind not in ("change", "rollback", "failure", "unreachable"):
+            continue
+        data = rec.data
+        if rec.kind == "change" and data.get("scan"):
+            if not data.get("simulated") and not data.get("failed") and data.get("layer"):
+                state.scan(rec, data)
+            continue
+        run = state.run(rec, data, waves)
+        if rec.kind == "rollback":
+            run["rolled_back"] = True
+        elif rec.kind == "unreachable" or (rec.kind == "failure" and not data.get("ignored")):
+            run["failed"] = True
+        elif not data.get("simulated"):
+            if data.get("failed"):
+                run["failed"] = True
+            elif data.get("changes"):
+                run["applied"] = True
+                state.applied(rec, data)
+    return state
+
+
+def compliance(records, policy, intel=None, assets=None, exceptions=None, now=None, waves=None):
+    """The compliance overview and metrics (a JSON-able dict) from evidence records, as of ``now``."""
+    day = today(now)
+    assets = assets or {}
+    waves = waves or {host: (a or {}).get("wave") for host, a in assets.items()}  # the asset map's wave
+    state = _replay(records, waves)
+    rows = []
+    keys = set(state.last_scan) | {(h, layer) for h, a in assets.items() for layer in (a or {}).get("layers") or ()}
+    for host, layer in sorted(keys, key=lambda k: (str(k[0]), str(k[1]))):
+        asset = dict(assets.get(host) or {}, name=host)
+        scanned = state.last_scan.get((host, layer))
+        row = {"host": host, "layer": layer, "last_scan": scanned, "items": [], "overdue_by_tier": {}}
+        if scanned is None or (day - _day(scanned)).days > policy["unknown_after_days"]:
+            rows.append(dict(row, state="unknown"))
+            continue
+        worst = "compliant"
+        for component, entry in sorted(state.pending.get((host, layer), {}).items()):
+            first = state.first_seen.get((host, layer, component))
+            item = rank_item(entry, asset, intel, policy, layer, now, first and _day(first))
+            exc = exceptions.match(host, component, item["advisories"]) if exceptions else None
+            deadline = datetime.fromisoformat(item["deadline"]).date()
+            status = (
+                "excepted"
+                if exc
+                else "overdue"
+                if day > deadline
+                else "due_soon"
+                if (deadline - day).days <= policy["due_soon_days"]
+                else "compliant"
+            )
+            row["items"].append(dict(item, status=status, exception=exc and exc["id"]))
+            if status == "overdue":
+                row["overdue_by_tier"][item["tier"]] = row["overdue_by_tier"].get(item["tier"], 0) + 1
+            order = ("compliant", "excepted", "due_soon", "overdue")
+            worst = max(worst, status, key=order.index)
+        rows.append(dict(row, state=worst))
+    return {
+        "as_of": day.isoformat(),
+        "assets": rows,
+        "summary": _summary(rows),
+        "remediation": _remediation(state.fixed, assets, intel, policy, now),
+        "deployments": _deployments(state.runs),
+        "exceptions_expiring": exceptions.expiring(policy["exceptions_expiring_days"], now) if exceptions else [],
+    }
+
+
+def _summary(rows):
+    counts = {s: sum(1 for r in rows if r["state"] == s) for s in STATES}
+    good = counts["compliant"] + counts["due_soon"] + counts["excepted"]
+    overdue_by_tier = {}
+    for row in rows:
+        for tier, n in row["overdue_by_tier"].items():
+            overdue_by_tier[tier] = overdue_by_tier.get(tier, 0) + n
+    kev = sorted(
+        {(r["host"], i["component"]) for r in rows for i in r["items"] if i["kev"] and i["status"] != "excepted"}
+    )
+    return {
+        "counts": counts,
+        "total": len(rows),
+        "compliance_rate": round(good / len(rows), 4) if rows else None,
+        "overdue_by_tier": dict(sorted(overdue_by_tier.items())),
+        "kev_exposure": len(kev),
+        "kev_open": [f"{h}:{c}" for h, c in kev],
+    }
+
+
+def _remediation(fixed, assets, intel, policy, now):
+    per_severity, met, missed = {}, 0, 0
+    items = []
+    for fix in fixed:
+        asset = dict(assets.get(fix["host"]) or {}, name=fix["host"])
+        first = _day(fix["first_seen"])
+        item = rank_item(fix["entry"], asset, intel, policy, fix["layer"], now, first)
+        days = _hours(fix["first_seen"], fix["fixed"]) / 24.0
+        within = _day(fix["fixed"]) <= first + timedelta(days=item["sla_days"])
+        met, missed = met + within, missed + (not within)
+        per_severity.setdefault(item["severity"], []).append(days)
+        items.append(
+            {k: fix[k] for k in ("host", "layer", "component", "first_seen", "fixed")}
+            | {
+                "days": round(days, 3),
+                "severity": item["severity"],
+                "tier": item["tier"],
+                "sla_days": item["sla_days"],
+                "within_sla": within,
+            }
+        )
+    return {
+        "per_severity": {
+            sev: {"count": len(v), "mean_days": round(sum(v) / len(v), 3), "p90_days": round(_p90(v), 3)}
+            for sev, v in sorted(per_severity.items())
+        },
+        "sla_attainment": round(met / (met + missed), 4) if met + missed else None,
+        "within_sla": met,
+        "missed_sla": missed,
+        "items": items,
+    }
+
+
+def _deployments(runs):
+    """Per host and run one outcome: rolled_back (counted once, whatever failed before it), failed, succeeded."""
+    per_wave, per_host = {}, {}
+    for (_run_id, host), run in sorted(runs.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
+        outcome = (
+            "rolled_back"
+            if run["rolled_back"]
+            else "failed"
+            if run["failed"]
+            else ("succeeded" if run["applied"] else None)
+        )
+        if outcome is None:
+            continue
+        wave = str(run["wave"] or "unknown")
+        for table, key in ((per_wave, wave), (per_host, host)):
+            counts = table.setdefault(key, {"succeeded": 0, "failed": 0, "rolled_back": 0})
+            counts[outcome] += 1
+    for table in (per_wave, per_host):
+        for counts in table.values():
+            total = sum(counts.values())
+            counts["hosts" if table is per_wave else "runs"] = total
+            counts["success_rate"] = round(counts["succeeded"] / total, 4)
+    total = {k: sum(c[k] for c in per_host.values()) for k in ("succeeded", "failed", "rolled_back")}
+    n = sum(total.values())
+    return {
+        "per_wave": per_wave,
+        "per_host": per_host,
+        "totals": total,
+        "success_rate": round(total["succeeded"] / n, 4) if n else None,
+    }

@@ -1,0 +1,180 @@
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Compliance and metrics from a small evidence store recorded here (real SQLite store, real hash chain, times
+pinned), checked against values computed by hand in the comments."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence import store as store_module
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.compliance import compliance
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.exceptions import load_exceptions
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.feeds import Intel
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.policy import load_policy
+
+FIX = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "advisories")
+INTEL = Intel(kev=os.path.join(FIX, "kev", "known_exploited_vulnerabilities_slice.json"))
+# P2 in 5 days and P4 in 10 make an overdue and a due-soon item inside a ten-day story
+POLICY = load_policy(data={"tiers": {"P1": 7, "P2": 5, "P3": 60, "P4": 10}})
+ASSETS = {
+    "web01": {"criticality": "high", "exposure": "internet", "wave": "pilot"},
+    "app01": {"criticality": "medium", "exposure": "internal", "wave": "pilot"},
+    "db01": {"criticality": "medium", "exposure": "internal", "wave": "staged"},
+    "web02": {"criticality": "medium", "exposure": "internal", "wave": "staged"},
+    "old01": {"wave": "full"},
+    "never01": {"layers": ["os"], "wave": "full"},  # in the asset map, never scanned
+}
+EXCEPTIONS = load_exceptions(
+    data=[
+        {
+            "id": "EXC-9",
+            "assets": ["db01"],
+            "packages": ["tzdata"],
+            "reason": "frozen",
+            "owner": "dba",
+            "approver": "cab",
+            "expires": "2026-12-20",
+        }
+    ]
+)
+
+
+def p(component, severity, advisories=()):
+    return {
+        "component": component,
+        "kind": "package",
+        "before": "1",
+        "after": "2",
+        "severity": severity,
+        "advisories": list(advisories),
+    }
+
+
+def scan(*pending):
+    return {
+        "task": "scan",
+        "layer": "os",
+        "scan": True,
+        "simulated": False,
+        "failed": False,
+        "changes": [],
+        "pending": list(pending),
+    }
+
+
+def patch(*components, failed=False):
+    return {
+        "task": "patch",
+        "layer": "os",
+        "simulated": False,
+        "failed": failed,
+        "changed": not failed,
+        "changes": [p(c, None) for c in components] if not failed else [],
+        "pending": [],
+    }
+
+
+STORY = [  # (recorded_at, run_id, kind, host, data)
+    ("2026-11-01T00:00:00.000000Z", "scan-0", "change", "old01", scan(p("x", "low"))),
+    (
+        "2026-12-01T00:00:00.000000Z",
+        "scan-1",
+        "change",
+        "web01",
+        scan(p("openssl", "high", ["CVE-2014-0160"]), p("vim", "low")),
+    ),
+    ("2026-12-01T00:00:00.000000Z", "scan-1", "change", "db01", scan(p("tzdata", "medium"), p("bash", "high"))),
+    ("2026-12-01T00:00:00.000000Z", "scan-1", "change", "app01", scan(p("curl", "critical", ["CVE-2021-4034"]))),
+    ("2026-12-01T00:00:00.000000Z", "scan-1", "change", "web02", scan(p("nginx", "high"))),
+    # a check-mode forecast changes nothing and fixes nothing
+    ("2026-12-01T06:00:00.000000Z", "plan-1", "change", "db01", dict(patch("tzdata"), simulated=True)),
+    ("2026-12-02T12:00:00.000000Z", "patch-1", "change", "web01", patch("openssl")),
+    # app01: three failed tasks and then a clean rollback: one host rolled back, not three failures
+    *[
+        ("2026-12-02T12:00:00.000000Z", "patch-1", "failure", "app01", {"task": f"step {i}", "msg": "boom"})
+        for i in range(3)
+    ],
+    ("2026-12-02T12:30:00.000000Z", "patch-1", "rollback", "app01", {"layer": "os", "changes": [p("curl", None)]}),
+    ("2026-12-05T00:00:00.000000Z", "patch-2", "change", "db01", patch("bash")),
+    ("2026-12-05T00:00:00.000000Z", "patch-2", "change", "web02", patch("nginx", failed=True)),
+    ("2026-12-08T00:00:00.000000Z", "scan-2", "change", "web01", scan(p("vim", "low"))),
+    ("2026-12-08T00:00:00.000000Z", "scan-2", "change", "db01", scan(p("tzdata", "medium"))),
+    ("2026-12-08T00:00:00.000000Z", "scan-2", "change", "app01", scan(p("curl", "critical", ["CVE-2021-4034"]))),
+    ("2026-12-09T00:00:00.000000Z", "patch-3", "change", "web02", patch("nginx")),
+]
+
+
+@pytest.fixture
+def recorded_store(tmp_path, monkeypatch):
+    stamps = iter([s[0] for s in STORY])
+    monkeypatch.setattr(store_module, "utcnow", lambda: next(stamps))
+    store = open_store(str(tmp_path / "evidence.sqlite"))
+    for index, (_at, run_id, kind, host, data) in enumerate(STORY):
+        store.append(run_id, index + 1, kind, host, data)
+    monkeypatch.undo()
+    store.verify()
+    yield store
+    store.close()
+
+
+def test_compliance_states_and_rate(recorded_store):
+    result = compliance(recorded_store.records(), POLICY, INTEL, ASSETS, EXCEPTIONS, now="2026-12-10")
+    states = {r["host"]: r["state"] for r in result["assets"]}
+    # web01: vim low -> P4 10 days from 12-01 -> due 12-11, 1 day left <= 7: due soon
+    # db01: tzdata excepted (EXC-9); app01: curl is KEV (CVE-2021-4034), internal -> P1 7 days -> 12-08: overdue
+    # web02: last scan 12-01 is 9 days old (> 7): unknown; old01: scanned 11-01: unknown; never01: never: unknown
+    assert states == {
+        "web01": "due_soon",
+        "db01": "excepted",
+        "app01": "overdue",
+        "web02": "unknown",
+        "old01": "unknown",
+        "never01": "unknown",
+    }
+    summary = result["summary"]
+    assert summary["counts"] == {"compliant": 0, "due_soon": 1, "overdue": 1, "excepted": 1, "unknown": 3}
+    assert summary["compliance_rate"] == round(2 / 6, 4)  # due soon + excepted of six asset-layers
+    assert summary["overdue_by_tier"] == {"P1": 1}
+    assert summary["kev_exposure"] == 1 and summary["kev_open"] == ["app01:curl"]
+    assert result["exceptions_expiring"] == [{"id": "EXC-9", "owner": "dba", "expires": "2026-12-20", "days_left": 10}]
+
+
+def test_time_to_remediate_and_sla_attainment(recorded_store):
+    rem = compliance(recorded_store.records(), POLICY, INTEL, ASSETS, EXCEPTIONS, now="2026-12-10")["remediation"]
+    fixed = {i["component"]: (i["days"], i["tier"], i["sla_days"], i["within_sla"]) for i in rem["items"]}
+    # openssl 12-01 00:00 -> 12-02 12:00 = 1.5 d, KEV on internet -> P1 in 2 d: met
+    # bash 12-01 -> 12-05 = 4 d, high internal -> P2 in 5 d: met; nginx 12-01 -> 12-09 = 8 d, P2 in 5 d: missed
+    assert fixed == {"openssl": (1.5, "P1", 2, True), "bash": (4.0, "P2", 5, True), "nginx": (8.0, "P2", 5, False)}
+    # tzdata's check-mode forecast fixed nothing
+    assert "tzdata" not in fixed
+    # mean (1.5 + 4 + 8) / 3 = 4.5; p90 nearest rank: ceil(0.9 * 3) = 3rd of [1.5, 4, 8] = 8
+    assert rem["per_severity"] == {"high": {"count": 3, "mean_days": 4.5, "p90_days": 8.0}}
+    assert (rem["within_sla"], rem["missed_sla"], rem["sla_attainment"]) == (2, 1, round(2 / 3, 4))
+
+
+def test_deployment_success_per_host_and_wave(recorded_store):
+    dep = compliance(recorded_store.records(), POLICY, INTEL, ASSETS, EXCEPTIONS, now="2026-12-10")["deployments"]
+    # pilot: web01 succeeded, app01 rolled back once (its three failed tasks are not three failures)
+    assert dep["per_wave"]["pilot"] == {"succeeded": 1, "failed": 0, "rolled_back": 1, "hosts": 2, "success_rate": 0.5}
+    # staged: db01 succeeded, web02 failed in patch-2 and succeeded in patch-3 (two runs, two outcomes)
+    assert dep["per_wave"]["staged"] == {
+        "succeeded": 2,
+        "failed": 1,
+        "rolled_back": 0,
+        "hosts": 3,
+        "success_rate": round(2 / 3, 4),
+    }
+    assert dep["per_host"]["app01"]["rolled_back"] == 1 and dep["per_host"]["app01"]["failed"] == 0
+    assert dep["totals"] == {"succeeded": 3, "failed": 1, "rolled_back": 1} and dep["success_rate"] == 0.6
+
+
+def test_a_scan_within_the_window_is_not_unknown(recorded_store):
+    policy = load_policy(data={"tiers": {"P1": 7, "P2": 5, "P3": 60, "P4": 10}, "unknown_after_days": 10})
+    states = {
+        r["host"]: r["state"]
+        for r in compliance(recorded_store.records(), policy, INTEL, ASSETS, EXCEPTIONS, now="2026-12-10")["assets"]
+    }
+    assert states["web02"] == "compliant"  # scanned 12-01, nginx patched 12-09: nothing pending
