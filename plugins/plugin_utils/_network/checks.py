@@ -17,6 +17,27 @@ _STATUS_WORDS = re.compile(
 _BGP_STATES = {"idle", "active", "connect", "opensent", "openconfirm", "established", "estab", "establ"}
 _IP = re.compile(r"^[0-9a-fA-F.:]+$")
 
+#: what a snapshot holds for a check whose command answered nothing, or nothing its parser can read
+UNREADABLE = "unreadable"
+#: the table header (or summary line) an answer must hold before an empty parse means "no rows":
+#: an empty answer, or one without it, is unreadable, never "no interfaces / no neighbours"
+_READABLE = {
+    "interfaces": re.compile(r"^Port\s+Name\s+Status|^Interface\s+Admin\s+Link", re.M),
+    "lldp": re.compile(
+        r"^\s*Device ID\s+Local Intf|^Port\s+Neighbor Device ID|^Local Interface\s+Parent Interface", re.M
+    ),
+    "bgp": re.compile(
+        r"^\s*(?:Description\s+)?(?:Neighbor|Peer)\s+(?:V\s+)?AS\b|router identifier|^Groups:\s*\d+", re.M | re.I
+    ),
+}
+
+
+def readable(check: str, text: str) -> bool:
+    """Does ``text`` hold the table (or summary) that ``check`` reads? Empty output never does."""
+    pattern = _READABLE.get(check)
+    body = clean(text).strip()
+    return bool(body) and (pattern is None or bool(pattern.search(clean(text))))
+
 
 def _tokens(line: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group(0)) for m in re.finditer(r"\S+", line)]
@@ -167,12 +188,32 @@ def _is_address(word: str) -> bool:
     return bool(_IP.match(word)) and ("." in word or ":" in word)
 
 
-def compare(before: dict[str, dict[str, str]], after: dict[str, dict[str, str]]) -> list[dict]:
-    """Every item whose state changed, appeared or disappeared between two snapshots."""
+def compare(before: dict[str, dict[str, str] | str], after: dict[str, dict[str, str] | str]) -> list[dict]:
+    """Every item whose state changed, appeared or disappeared between two snapshots.
+
+    A check unreadable after the reload that had rows before is one difference (item ``*``, after
+    ``unreadable``): nothing compared is not a pass. A check unreadable before is compared with nothing
+    (see ``unread``)."""
     diffs = []
     for check in sorted(set(before) | set(after)):
         old, new = before.get(check) or {}, after.get(check) or {}
+        if old == UNREADABLE:
+            continue
+        if new == UNREADABLE:
+            if old:
+                diffs.append({"check": check, "item": "*", "before": f"{len(old)} rows", "after": UNREADABLE})
+            continue
         for item in sorted(set(old) | set(new)):
             if old.get(item) != new.get(item):
                 diffs.append({"check": check, "item": item, "before": old.get(item), "after": new.get(item)})
     return diffs
+
+
+def unread(before: dict, after: dict) -> list[str]:
+    """The checks that could not be compared because one side was unreadable (and had no rows to lose)."""
+    return sorted(
+        check
+        for check in set(before) | set(after)
+        if UNREADABLE in (before.get(check), after.get(check))
+        and not (after.get(check) == UNREADABLE and isinstance(before.get(check), dict) and before.get(check))
+    )

@@ -26,11 +26,9 @@ def handlers(runbook) -> dict:
 
 
 def package_runs(package: dict, version: str) -> bool:
-    """A package row names a version as 17.09.04a.0.6 (version, then build numbers)."""
-    if same_version(package.get("version"), version):
-        return True
-    want = normalize_version(version)
-    return normalize_version(package["name"])[: len(want)] == want
+    """Does an IMG row of 'show install summary' run ``version``? The parser reads the version from the row's name
+    (17.09.04a.0.6 -> 17.09.04a); a row whose version it cannot read matches nothing."""
+    return same_version(package.get("version"), version)
 
 
 def bundle_for(files: dict, version: str) -> str | None:

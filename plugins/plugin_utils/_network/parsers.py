@@ -335,7 +335,7 @@ def install_summary(text: str) -> dict:
         row = re.match(r"^\s*(IMG|SMU|APSP|APDP|PKG|SUBPKG)\s+([IUCD])\s+(\S+)\s*$", line)
         if row:
             name = row.group(3)
-            numbers = re.match(r"^(\d+\.\d+\.\d+)(?:\.\d+){1,2}$", name)
+            numbers = re.match(r"^(\d+\.\d+\.\d+[A-Za-z]*)(?:\.\d+){1,2}$", name)
             packages.append(
                 {
                     "name": name,

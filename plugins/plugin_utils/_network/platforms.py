@@ -112,7 +112,9 @@ class Platform:
         return parsers.dir_listing(s.send(f"dir {self.prefix}"))
 
     def config_saved(self, s) -> bool:
-        return _config_body(s.send("show running-config")) == _config_body(s.send("show startup-config"))
+        running = self.answer(s, "show running-config", what="the running configuration")
+        startup = self.answer(s, "show startup-config", what="the startup configuration")
+        return _config_body(running) == _config_body(startup)
 
     def facts(self, s) -> dict:
         facts = self.version(s)
@@ -155,13 +157,29 @@ class Platform:
             outputs[command] = "" if self.device_error(text, head_only=True) else text
         return stack.members(self.name, outputs)
 
-    def snapshot(self, s) -> dict[str, dict[str, str]]:
-        """Operational state per check; a check the device cannot answer (no BGP configured) is left out."""
-        out = {}
+    def snapshot(self, s) -> dict[str, dict[str, str] | str]:
+        """Operational state per check. A check the device refuses (an error: no BGP configured) is left out;
+        one whose command answered nothing, or no table its parser reads, is ``checks.UNREADABLE`` (never an
+        empty table that would pass the comparison); ``unreadable`` (check -> command) says which."""
+        out: dict[str, dict[str, str] | str] = {}
         for name, (cmd, parse) in self.snapshot_commands.items():
             text = s.send(cmd, check=False)
-            if self.device_error(text, head_only=True) is None:
-                out[name] = parse(text)
+            if self.device_error(text, head_only=True) is not None:
+                continue
+            out[name] = parse(text) if checks.readable(name, text) else checks.UNREADABLE
+        return out
+
+    def answer(self, s, command: str, marker: str | None = None, what: str = "") -> str:
+        """``command``'s output; an empty answer, or one without ``marker`` (what every real answer holds),
+        fails naming the command: it is never read as 'nothing set'."""
+        out = s.send(command)
+        text = parsers.clean(out)
+        if not text.strip() or (marker and not re.search(marker, text, re.M | re.I)):
+            head = " / ".join(line.strip() for line in text.splitlines() if line.strip())[:300]
+            raise NetworkImageError(
+                f"{command!r} answered {'with ' + repr(head) if head else 'nothing'}: could not read {what or 'it'}",
+                command=command,
+            )
         return out
 
 
@@ -190,7 +208,7 @@ class CiscoIos(Platform):
             )
 
     def boot(self, s) -> list[str]:
-        return parsers.ios_boot(s.send("show boot"))
+        return parsers.ios_boot(self.answer(s, "show boot", r"^\s*BOOT (?:path-list|variable)", "the boot variable"))
 
 
 class CiscoNxos(Platform):
@@ -220,7 +238,7 @@ class CiscoNxos(Platform):
             )
 
     def boot(self, s) -> list[str]:
-        return parsers.nxos_boot(s.send("show boot"))
+        return parsers.nxos_boot(self.answer(s, "show boot", r"Boot Variables|variable\s*=", "the boot variables"))
 
     def md5(self, s, filename: str, timeout: float) -> tuple[str | None, str]:
         out = s.send(f"show file {self.path(filename)} md5sum", read_timeout=timeout, check=False)
@@ -252,7 +270,7 @@ class AristaEos(Platform):
         return self.read_version(s, parsers.eos_version)
 
     def boot(self, s) -> list[str]:
-        return parsers.eos_boot(s.send("show boot-config"))
+        return parsers.eos_boot(self.answer(s, "show boot-config", r"^Software image:", "the boot image"))
 
     def set_boot(self, s, images: list[str]) -> None:
         s.config([f"boot system {self.path(images[0])}"])

@@ -86,9 +86,13 @@ class Session:
             username=self.username,
             password=self.password,
             secret=self.secret or "",
+            # every stage of the login waits at most connect_timeout: TCP connect, SSH banner, authentication, and
+            # each read of netmiko's session preparation (prompt, terminal width, paging: 10-20 s each by default,
+            # which made a 5 s connect_timeout wait 10 s); connect() lifts the override once logged in
             conn_timeout=self.connect_timeout,
             auth_timeout=self.connect_timeout,
             banner_timeout=self.connect_timeout,
+            read_timeout_override=self.connect_timeout,
             allow_agent=self.allow_agent,
             use_keys=bool(self.key_file),
             key_file=self.key_file,
@@ -111,8 +115,10 @@ class Session:
                 "set known_hosts (or UserKnownHostsFile in ansible_ssh_common_args), or host_key_checking=false"
             )
         where = f"{self.host}:{self.port}"
+        started = time.monotonic()
         try:
             self.conn = netmiko.ConnectHandler(**self._params())
+            self.conn.read_timeout_override = None  # commands wait command_timeout / hash_timeout from here on
         except NetmikoAuthenticationException as exc:
             raise NetworkImageError(f"authentication to {where} as {self.username} failed: {exc}") from exc
         except SSHException as exc:  # pylint: disable=duplicate-except
@@ -124,8 +130,11 @@ class Session:
                 hint = f" (the device's host key is not in {self.known_hosts}: add it, or set host_key_checking=false)"
             raise NetworkImageError(f"SSH to {where} failed: {exc}{hint}") from exc
         except (ReadTimeout, NetmikoTimeoutException) as exc:  # pylint: disable=duplicate-except
+            waited = time.monotonic() - started
             raise NetworkImageError(
-                f"SSH to {where}: no usable prompt within connect_timeout={self.connect_timeout:g}s ({_words(exc)})"
+                f"SSH to {where}: no usable prompt after {waited:.1f}s (connect_timeout={self.connect_timeout:g}s "
+                f"bounds each login stage) ({_words(exc)})",
+                waited=round(waited, 1),
             ) from exc
         except (OSError, EOFError, ValueError) as exc:
             raise NetworkImageError(f"SSH to {where} failed while logging in: {_words(exc)}") from exc

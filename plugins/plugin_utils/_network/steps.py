@@ -129,14 +129,35 @@ class ImageSteps:
             )
 
     def postcheck(self, snapshot: dict | None, **record_details: object) -> None:
-        """Compare with the pre-reload snapshot; ``record_details`` (the change made) join a failure."""
+        """Compare with the pre-reload snapshot; ``record_details`` (the change made) join a failure.
+
+        A check that had rows before and is unreadable now (its command answered nothing it can read) fails the
+        post-check whatever ``fail_on_postcheck_diff`` says: nothing was compared, so nothing passed."""
         if snapshot is None:
             return
         self.current = "postcheck"
         now = self.p.snapshot(self.s)
         diffs = checks.compare(snapshot, now)
-        self.result["postcheck"] = {"before": snapshot, "after": now, "differences": diffs}
-        self.step("postcheck", differences=len(diffs))
+        unread = checks.unread(snapshot, now)
+        self.result["postcheck"] = {"before": snapshot, "after": now, "differences": diffs, "unreadable": unread}
+        self.step("postcheck", differences=len(diffs), unreadable=len(unread))
+        commands = {name: cmd for name, (cmd, _parse) in self.p.snapshot_commands.items()}
+        if unread:
+            names = ", ".join(f"{c} ({commands.get(c, c)!r})" for c in unread)
+            self.warnings.append(f"post-check not compared for {names}: the device's answer held no table to read")
+        lost = [d for d in diffs if d["after"] == checks.UNREADABLE]
+        if lost:
+            text = "; ".join(
+                f"{d['check']}: {commands.get(d['check'], d['check'])!r} answered nothing it can read "
+                f"(before: {d['before']})"
+                for d in lost
+            )
+            raise NetworkImageError(
+                f"post-check unreadable after the reload: {text}",
+                changed=True,
+                command=commands.get(lost[0]["check"]),
+                **record_details,
+            )
         if diffs:
             text = "; ".join(f"{d['check']} {d['item']}: {d['before']} -> {d['after']}" for d in diffs[:10])
             if self.o["fail_on_postcheck_diff"]:

@@ -108,7 +108,8 @@ def test_iosxe_controller_mode_is_refused():
 
 
 def test_package_names_and_bundles_match_versions():
-    assert install.package_runs({"name": "17.09.04a.0.6", "version": None}, "17.9.4a")
+    assert install.package_runs({"name": "17.09.04a.0.6", "version": "17.09.04a"}, "17.9.4a")
+    assert not install.package_runs({"name": "17.09.04a.0.6", "version": None}, "17.9.4a")  # unread is no match
     assert install.package_runs({"name": "17.12.03.0.1", "version": "17.12.3"}, "17.12.03")
     assert not install.package_runs({"name": "17.12.03.0.1", "version": None}, "17.12.04")
     files = {"cat9k_iosxe.17.09.04a.SPA.bin": 1, "cat9k_iosxe.17.12.03.SPA.bin": 1, "packages.conf": 1}

@@ -492,3 +492,34 @@ def test_ios_xe_3x_without_version_table_is_still_install_mode():
 )
 def test_display_version(raw_version, reads):
     assert parsers.display_version(raw_version) == reads
+
+
+#: 'show install summary' of a C9300 stack on 17.9.4a with 17.12.3 added: the capture's shape is
+#: genie_golden_output_5.txt's (same headers, CRLF, per-switch blocks); Cisco names 17.9.4a's package 17.09.04a.0.6
+C9300_17_9_4A = "\r\n".join(
+    [
+        "[ Switch 1 2 ] Installed Package(s) Information:",
+        "State (St): I - Inactive, U - Activated & Uncommitted,",
+        "            C - Activated & Committed, D - Deactivated & Uncommitted",
+        "-" * 80,
+        "Type  St   Filename/Version",
+        "-" * 80,
+        "IMG   I    17.12.03.0.3752",
+        "IMG   C    17.09.04a.0.6",
+        "",
+        "-" * 80,
+        "Auto abort timer: inactive",
+        "-" * 80,
+    ]
+)
+
+
+def test_install_summary_reads_rebuild_letters_in_the_version():
+    packages = parsers.install_summary(C9300_17_9_4A)["packages"]
+    assert [(p["name"], p["state"], p["version"]) for p in packages] == [
+        ("17.12.03.0.3752", "inactive", "17.12.03"),
+        ("17.09.04a.0.6", "committed", "17.09.04a"),
+    ]
+    # IOS-XE 3.x names its releases with a letter too (03.06.05E)
+    old = C9300_17_9_4A.replace("17.09.04a.0.6", "03.06.05E.0.1")
+    assert parsers.install_summary(old)["packages"][1]["version"] == "03.06.05E"

@@ -2,8 +2,38 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from ansible_collections.everylayer.patch.plugins.plugin_utils._network import NetworkImageError, platforms, settings
+from ansible_collections.everylayer.patch.plugins.plugin_utils._network import (
+    NetworkImageError,
+    checks,
+    platforms,
+    settings,
+)
+
+FIX = Path(__file__).parents[4] / "fixtures" / "network"
+
+
+def capture(rel: str) -> str:
+    """A real capture from the corpus (tests/fixtures/network, SOURCES.md)."""
+    return (FIX / rel).read_bytes().decode("utf-8")
+
+
+#: what each platform's boot command answers on real gear (corpus captures)
+BOOT_ANSWERS = {
+    "cisco_ios": ("show boot", "cisco_ios/show_boot/cisco_ios_show_boot.raw"),
+    "cisco_nxos": ("show boot", "cisco_nxos/show_boot/genie_golden_output.txt"),
+    "arista_eos": ("show boot-config", "arista_eos/show_boot-config/arista_eos_show_boot-config.raw"),
+}
+
+
+def real_answers(name: str) -> dict[str, str]:
+    answers = {"show running-config": "hostname sw1\n", "show startup-config": "hostname sw1\n"}
+    if name in BOOT_ANSWERS:
+        command, rel = BOOT_ANSWERS[name]
+        answers[command] = capture(rel)
+    return answers
 
 
 class FakeSession:
@@ -84,7 +114,7 @@ PLANS = {
 def test_command_plan(name):
     plan = PLANS[name]
     p = platforms.get_platform(name)
-    s = FakeSession({plan["md5"]: f"verify /md5 (x) = {MD5}", "show version": VERSIONS[name]})
+    s = FakeSession({plan["md5"]: f"verify /md5 (x) = {MD5}", "show version": VERSIONS[name], **real_answers(name)})
     p.facts(s)
     assert s.sent == plan["facts"]
     s.sent.clear()
@@ -207,3 +237,80 @@ def test_connection_errors_name_the_variable(missing, message):
     variables.pop(missing)
     with pytest.raises(NetworkImageError, match=message):
         settings.connection(_args(), variables.get, "sw1", env={})
+
+
+# -- empty answers are never data ------------------------------------------------------------------
+SNAPSHOT_CAPTURES = {
+    "cisco_ios": {
+        "show interfaces status": "cisco_ios/show_interfaces_status/cisco_ios_show_interfaces_status.raw",
+        "show lldp neighbors": "cisco_ios/show_lldp_neighbors/cisco_ios_show_lldp_neighbors.raw",
+        "show ip bgp summary": "cisco_ios/show_ip_bgp_summary/cisco_ios_show_ip_bgp_summary.raw",
+    },
+    "arista_eos": {
+        "show interfaces status": "arista_eos/show_interfaces_status/arista_eos_show_interfaces_status.raw",
+        "show lldp neighbors": "arista_eos/show_lldp_neighbors/arista_eos_show_lldp_neighbors.raw",
+        "show ip bgp summary": "arista_eos/show_ip_bgp_summary/arista_eos_show_ip_bgp_summary3.raw",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_snapshot_of_empty_answers_is_unreadable_not_empty_tables(name):
+    p = platforms.get_platform(name)
+    snap = p.snapshot(FakeSession({}))
+    assert snap == {check: checks.UNREADABLE for check in p.snapshot_commands}
+
+
+def test_snapshot_of_an_answer_without_its_table_is_unreadable():
+    p = platforms.get_platform("cisco_ios")
+    snap = p.snapshot(FakeSession({"show lldp neighbors": "LLDP is not enabled here, see the docs\n"}))
+    assert snap["lldp"] == checks.UNREADABLE
+
+
+@pytest.mark.parametrize("name", sorted(SNAPSHOT_CAPTURES))
+def test_snapshot_of_real_captures_reads_every_table(name):
+    p = platforms.get_platform(name)
+    answers = {cmd: capture(rel) for cmd, rel in SNAPSHOT_CAPTURES[name].items()}
+    snap = p.snapshot(FakeSession(answers))
+    assert set(snap) == {"interfaces", "lldp", "bgp"}
+    assert all(isinstance(rows, dict) and rows for rows in snap.values()), snap
+
+
+def test_snapshot_header_without_rows_is_readable_and_empty():
+    """An LLDP table with its header and no neighbour is a real 'no neighbours' (not unreadable)."""
+    p = platforms.get_platform("cisco_ios")
+    text = (
+        "Capability codes:\n    (R) Router, (B) Bridge\n\n"
+        "Device ID           Local Intf     Hold-time  Capability      Port ID\n\nTotal entries displayed: 0\n"
+    )
+    assert p.snapshot(FakeSession({"show lldp neighbors": text}))["lldp"] == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "command"), [("cisco_ios", "show boot"), ("cisco_nxos", "show boot"), ("arista_eos", "show boot-config")]
+)
+def test_an_empty_boot_answer_fails_naming_the_command(name, command):
+    """Empty 'show boot' is not 'no boot variable': the step fails with the command."""
+    p = platforms.get_platform(name)
+    with pytest.raises(NetworkImageError, match="answered nothing") as info:
+        p.boot(FakeSession({}))
+    assert info.value.details["command"] == command
+
+
+def test_a_boot_answer_without_a_boot_line_fails():
+    p = platforms.get_platform("cisco_ios")
+    with pytest.raises(NetworkImageError, match="could not read the boot variable"):
+        p.boot(FakeSession({"show boot": "some banner text\n"}))
+
+
+def test_an_empty_startup_config_answer_fails_the_save_check():
+    p = platforms.get_platform("cisco_ios")
+    with pytest.raises(NetworkImageError, match="'show startup-config' answered nothing"):
+        p.config_saved(FakeSession({"show running-config": "hostname sw1\n"}))
+
+
+def test_compare_unreadable_after_rows_is_a_difference():
+    before = {"lldp": {"Gi1/0/1": "core-1"}, "bgp": checks.UNREADABLE, "interfaces": {}}
+    after = {"lldp": checks.UNREADABLE, "bgp": {"10.0.0.1": "Established"}, "interfaces": checks.UNREADABLE}
+    assert checks.compare(before, after) == [{"check": "lldp", "item": "*", "before": "1 rows", "after": "unreadable"}]
+    assert checks.unread(before, after) == ["bgp", "interfaces"]

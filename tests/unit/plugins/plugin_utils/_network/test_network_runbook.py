@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from ansible_collections.everylayer.patch.plugins.plugin_utils._network import NetworkImageError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.platforms import CiscoIos
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.runbook import Runbook
 from helpers.change_record import validate
@@ -160,3 +161,53 @@ def test_scan_reports_pending_and_snapshot(tmp_path):
     validate(res)
     assert res["changed"] is False and res["pending"][0]["component"] == "new.bin"
     assert res["snapshot"] == {"interfaces": {"Gi1/0/1": "connected"}}
+
+
+class AnswersNothingAfterReload(FakePlatform):
+    """The real snapshot code (Platform.snapshot) over a session whose answers change at the reload."""
+
+    def __init__(self, facts, answers):
+        super().__init__(facts)
+        self.answers = answers
+
+    def snapshot(self, s):
+        return CiscoIos.snapshot(self, AnswerSession(self.answers))
+
+
+class AnswerSession(FakeSession):
+    def __init__(self, answers):
+        super().__init__()
+        self.answers = answers
+
+    def send(self, command, read_timeout=None, check=True, minimum=0):
+        return self.answers.get(command, "")
+
+
+LLDP = (
+    "Capability codes:\n    (R) Router, (B) Bridge\n\n"
+    "Device ID           Local Intf     Hold-time  Capability      Port ID\n"
+    "core-01             Gi1/0/1        120        B,R             Gi0/1\n\nTotal entries displayed: 1\n"
+)
+
+
+def test_postcheck_fails_when_a_check_with_rows_answers_nothing_after_the_reload(tmp_path):
+    """Before: an LLDP neighbour. After: 'show lldp neighbors' answers nothing. Comparing {} with {} used to pass;
+    it fails naming the command, even with fail_on_postcheck_diff false."""
+    answers = {"show lldp neighbors": LLDP}
+    p = AnswersNothingAfterReload(facts(), answers)
+    rb = Runbook(p, FakeSession(), options(tmp_path), check_mode=False)
+    before = p.snapshot(None)
+    assert before["lldp"] == {"Gi1/0/1": "core-01"}
+    answers.clear()
+    with pytest.raises(NetworkImageError, match=r"'show lldp neighbors' answered nothing") as info:
+        rb.postcheck(before, changes=[{"component": "x"}])
+    assert info.value.details["command"] == "show lldp neighbors"
+    assert rb.result["postcheck"]["after"]["lldp"] == "unreadable"
+
+
+def test_postcheck_unreadable_on_both_sides_warns_and_names_the_commands(tmp_path):
+    p = AnswersNothingAfterReload(facts(), {"show lldp neighbors": LLDP})
+    rb = Runbook(p, FakeSession(), options(tmp_path), check_mode=False)
+    rb.postcheck(p.snapshot(None))
+    assert rb.result["postcheck"]["unreadable"] == ["bgp", "interfaces"]
+    assert any("'show ip bgp summary'" in w and "not compared" in w for w in rb.warnings)

@@ -139,8 +139,25 @@ def test_read_timeout_at_login_is_a_clear_failure(monkeypatch, tmp_path):
     s = _session(
         monkeypatch, tmp_path, Conn(), connect_error=ReadTimeout("Pattern not detected: 'sw1#'"), connect_timeout=7
     )
-    with pytest.raises(NetworkImageError, match=r"no usable prompt within connect_timeout=7s"):
+    with pytest.raises(NetworkImageError, match=r"no usable prompt after \d+\.\ds \(connect_timeout=7s") as info:
         s.connect()
+    assert "within connect_timeout" not in str(info.value)  # it states the measured wait, not the option
+    assert isinstance(info.value.details["waited"], float)
+
+
+def test_every_login_stage_is_bounded_by_connect_timeout_and_commands_are_not(monkeypatch, tmp_path):
+    """netmiko's banner/auth/session-preparation reads default to 10-20 s each: all get connect_timeout, and the
+    session-preparation override is lifted once logged in (commands wait command_timeout)."""
+    conn = Conn()
+    s = _session(monkeypatch, tmp_path, conn, connect_timeout=5, command_timeout=40)
+    s.connect()
+    timeouts = {
+        k: conn.params.get(k) for k in ("conn_timeout", "auth_timeout", "banner_timeout", "read_timeout_override")
+    }
+    assert timeouts == dict.fromkeys(timeouts, 5)
+    assert conn.read_timeout_override is None
+    s.send("show clock")
+    assert conn.sent[-1] == ("show clock", 40)
 
 
 def test_a_command_that_never_answers_waits_once_and_says_how_long(monkeypatch, tmp_path):
