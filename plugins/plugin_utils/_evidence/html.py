@@ -36,6 +36,7 @@ def render(report, title="everylayer.patch change evidence") -> str:
         '<section id="verification">',
         f'<p class="{"ok" if ver.get("ok") else "bad"}" id="chain-status">{escape(ver.get("summary") or "chain not verified")}</p>',
         "</section>",
+        _compliance(report.get("compliance")),
         '<div class="tiles">',
         _tile("Changes", totals["changes"], "tile-changes"),
         _tile("Succeeded", totals["succeeded"], "tile-succeeded"),
@@ -43,6 +44,7 @@ def render(report, title="everylayer.patch change evidence") -> str:
         _tile("Rollbacks", totals["rollbacks"], "tile-rollbacks"),
         _tile("Hosts", totals["hosts"], "tile-hosts"),
         _tile("Success rate", "-" if rate is None else f"{rate * 100:.1f}%", "tile-success-rate"),
+        _tile("Planned (check mode)", totals.get("simulated", 0), "tile-planned"),
         "</div>",
         '<div class="charts">',
         f'<div class="chart"><h3>Changes per layer</h3>{bar_chart(report["per_layer"], "chart-layers")}</div>',
@@ -126,12 +128,52 @@ def _changes(report) -> str:
             out.append(
                 _table(
                     grouped[layer][host],
-                    ("recorded_at", "kind", "component", "before", "after", "severity", "advisories", "failed"),
+                    ("recorded_at", "status", "component", "before", "after", "severity", "advisories"),
                     None,
                 )
             )
     out.append("</div>")
     return "".join(out)
+
+
+def _compliance(overview) -> str:
+    """Governance's compliance overview (docs/governance.md), first on the page when the report carries one."""
+    if not overview:
+        return ""
+    summary = overview["summary"]
+    rate = summary["compliance_rate"]
+    counts = summary["counts"]
+    rows = [dict(r, overdue=sum(r["overdue_by_tier"].values()), pending=len(r["items"])) for r in overview["assets"]]
+    rem = overview["remediation"]
+    return "\n".join(
+        [
+            '<section id="compliance">',
+            f"<h2>Compliance as of {escape(overview['as_of'])}</h2>",
+            '<div class="tiles">',
+            _tile("Compliance rate", "-" if rate is None else f"{rate * 100:.1f}%", "compliance-rate"),
+            *(_tile(state.replace("_", " ").capitalize(), counts[state], f"compliance-{state}") for state in counts),
+            _tile("KEV exposure", summary["kev_exposure"], "compliance-kev"),
+            _tile(
+                "SLA attainment",
+                "-" if rem["sla_attainment"] is None else f"{rem['sla_attainment'] * 100:.1f}%",
+                "compliance-sla",
+            ),
+            "</div>",
+            f'<div class="chart"><h3>Overdue by tier</h3>{bar_chart(summary["overdue_by_tier"], "chart-overdue")}</div>',
+            _table(rows, ("host", "layer", "state", "last_scan", "pending", "overdue"), "compliance-assets"),
+            _table(
+                [dict(v, severity=k) for k, v in rem["per_severity"].items()],
+                ("severity", "count", "mean_days", "p90_days"),
+                "compliance-ttr",
+            ),
+            _table(
+                overview.get("exceptions_expiring") or [],
+                ("id", "owner", "expires", "days_left"),
+                "compliance-expiring",
+            ),
+            "</section>",
+        ]
+    )
 
 
 def _interrupted(report) -> str:

@@ -17,6 +17,7 @@ CSV_FIELDS = (
     "seq",
     "host",
     "kind",
+    "status",
     "layer",
     "component",
     "change_kind",
@@ -33,8 +34,10 @@ def _parse(ts):
     return datetime.strptime(ts.replace("Z", ""), "%Y-%m-%dT%H:%M:%S.%f") if ts else None
 
 
-def build(records, verification=None) -> dict:
-    """The report as one JSON-able dict (the JSON output, and the input of the CSV and HTML renderers)."""
+def build(records, verification=None, compliance=None) -> dict:
+    """The report as one JSON-able dict (the JSON output, and the input of the CSV and HTML renderers).
+
+    ``compliance`` (governance: plugin_utils/_governance/compliance.py) is carried as is; the HTML shows it first."""
     runs, rows, failures, rollbacks, decisions, withheld = [], [], [], [], [], 0
     first_seen = {}
     for rec in records:
@@ -146,6 +149,7 @@ def build(records, verification=None) -> dict:
         "failures": failures,
         "rollbacks": rollbacks,
         "decisions": decisions,
+        **({"compliance": compliance} if compliance is not None else {}),
     }
 
 
@@ -166,8 +170,18 @@ def _row(rec, data, change):
         "published": change.get("published"),
         "failed": bool(data.get("failed")),
         "simulated": bool(data.get("simulated")),
+        # what a reader of any format must not confuse: a check-mode forecast is a plan, not an installed change
+        "status": _status(rec, data),
         "task": data.get("task"),
     }
+
+
+def _status(rec, data):
+    if data.get("simulated"):
+        return "planned"
+    if data.get("failed"):
+        return "failed"
+    return "rolled back" if rec.kind == "rollback" else "applied"
 
 
 def _count(rows, key):
