@@ -162,6 +162,11 @@ def _compliance(overview) -> str:
             f'<div class="chart"><h3>Overdue by tier</h3>{bar_chart(summary["overdue_by_tier"], "chart-overdue")}</div>',
             _table(rows, ("host", "layer", "state", "last_scan", "pending", "overdue"), "compliance-assets"),
             _table(
+                [dict(v, wave=k) for k, v in overview["deployments"]["per_wave"].items()],
+                ("wave", "hosts", "succeeded", "failed", "rolled_back", "success_rate"),
+                "compliance-waves",
+            ),
+            _table(
                 [dict(v, severity=k) for k, v in rem["per_severity"].items()],
                 ("severity", "count", "mean_days", "p90_days"),
                 "compliance-ttr",
