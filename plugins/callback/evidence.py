@@ -113,6 +113,33 @@ options:
     ini:
       - section: everylayer_evidence
         key: intent_actions
+  signing_key_file:
+    description:
+      - A key file that signs each run (docs/evidence.md, "Signed runs and receipts"). A PEM Ed25519 private key
+        signs with Ed25519 (through the C(cryptography) library); any other content of at least 16 bytes is an
+        HMAC-SHA256 secret. The file must not be readable by group or others.
+      - Instead of a file, the key itself can come from the environment variable E(EVERYLAYER_EVIDENCE_SIGNING_KEY)
+        (what the collection's AWX credential type injects); the file wins when both are set.
+      - The C(run_end) record then carries a signature over every record of the run, and the receipt is signed.
+        The key never reaches the store, the receipt or a log - only its C(key_id), a digest of it.
+    type: path
+    env:
+      - name: EVERYLAYER_EVIDENCE_SIGNING_KEY_FILE
+    ini:
+      - section: everylayer_evidence
+        key: signing_key_file
+  receipt_log:
+    description:
+      - An append-only file (created 0600) outside the store that gets one JSON line per run, the (signed) receipt
+        with the run id, the head hash and seq and the run's signed digest.
+        M(everylayer.patch.evidence_verify) with O(everylayer.patch.evidence_verify#module:receipt_log) checks the
+        store against it, which catches a rewrite of the store even when the records were re-hashed.
+    type: path
+    env:
+      - name: EVERYLAYER_EVIDENCE_RECEIPT_LOG
+    ini:
+      - section: everylayer_evidence
+        key: receipt_log
   approver_vars:
     description: Extra vars that name the approver, first non-empty wins.
     type: list
@@ -132,7 +159,7 @@ import time
 from ansible import context
 from ansible.executor.stats import AggregateStats
 from ansible.plugins.callback import CallbackBase
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence import config
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence import config, signing
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.metadata import run_metadata
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.recorder import EvidenceIncomplete, Recorder
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.redact import (
@@ -171,7 +198,15 @@ class CallbackModule(CallbackBase):
         except Exception as exc:  # ansible-core's own type/choice errors, before our checks
             self._refuse(config.first_bad_option(exc))
         self._intent_actions = frozenset(values["intent_actions"])
+        try:
+            signer = signing.key_from(path=values["signing_key_file"])
+        except signing.SigningError as exc:
+            self._refuse(f"everylayer.patch.evidence: option 'signing_key_file': {exc}")
+        if signer is not None and not signer.can_sign:
+            self._refuse("everylayer.patch.evidence: the signing key is an Ed25519 public key, which cannot sign")
         self.recorder = Recorder(
+            signer=signer,
+            receipt_log=values["receipt_log"],
             target=values["store"],
             fail_closed=values["on_error"] != "warn",
             retention_days=values["retention_days"],
@@ -258,6 +293,7 @@ class CallbackModule(CallbackBase):
             host: {key: stats.summarize(host).get(key, 0) for key in _STAT_KEYS} for host in sorted(stats.processed)
         }
         self._guarded(self.recorder.run_end, hosts)
+        self._guarded(self.recorder.publish_receipt)
         self._display.display(self.recorder.receipt_line())
         artifacts = os.environ.get("AWX_ISOLATED_DATA_DIR")
         if artifacts and os.path.isdir(artifacts):

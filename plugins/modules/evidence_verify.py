@@ -18,6 +18,11 @@ description:
     with no records.
   - Strict. Opens the store read-only (SQLite C(mode=ro), a PostgreSQL read-only session) and never creates or
     migrates it; a store that does not exist or lacks a table is a failure.
+  - With a key (O(signing_key_file), O(signing_key) or the callback's own signing key), checks each run's signature
+    in its C(run_end) record against the run's stored records, so an edit that re-hashed the chain is caught; with
+    O(require_signature=true) a run without a valid signature is a problem too.
+  - With published receipts (O(receipt_log), O(receipt)), checks that each receipt's head is still the same record
+    of the same run in the store, and the receipt's signature when a key is given.
   - Fails the task on any problem unless O(fail_on_mismatch=false), which only reports (RV(verified), RV(problems)).
   - Runs on the controller (action plugin); the store is never written.
 author:
@@ -41,6 +46,35 @@ options:
     description: Accept a store with no records (a problem by default, since a run was expected to write some).
     type: bool
     default: false
+  signing_key_file:
+    description:
+      - The key file that checks run signatures and receipts. An HMAC secret (the same file the callback signs
+        with), or for Ed25519 the PEM public key (or the private key).
+      - Default the environment variable E(EVERYLAYER_EVIDENCE_SIGNING_KEY) (the key itself), then the callback's
+        C(signing_key_file) setting (E(EVERYLAYER_EVIDENCE_SIGNING_KEY_FILE) or C([everylayer_evidence]) in ansible.cfg).
+      - A key file readable by group or others is refused, except a public key.
+    type: path
+  signing_key:
+    description:
+      - The key itself instead of a file (from a credential or vault). Never logged or returned.
+    type: str
+  require_signature:
+    description:
+      - Make every run in scope (all runs, or O(run_id)) need a valid signature; a run without one (signed with no
+        key, or interrupted before its C(run_end)) is a problem C(unsigned), and a signed run with no key to check
+        it is a problem C(signature).
+    type: bool
+    default: false
+  receipt_log:
+    description:
+      - The append-only receipt log the callback writes (its C(receipt_log) setting, the default). Every receipt in
+        it (or the one of O(run_id)) must match the store.
+    type: path
+  receipt:
+    description:
+      - One published receipt (the callback's C(evidence) custom stats from AWX or ansible-runner artifacts, or
+        C(evidence_receipt.json)) - a dict with C(run_id), C(head), C(head_seq) and, when signed, C(signature).
+    type: dict
 attributes:
   check_mode:
     support: full
@@ -68,6 +102,17 @@ EXAMPLES = r"""
   everylayer.patch.evidence_verify:
     store: "postgresql://evidence@db.example.com/evidence?sslmode=verify-full"
     expected_head: "{{ receipt_head }}"
+
+- name: Verify signatures and the receipt log; every run must be signed
+  everylayer.patch.evidence_verify:
+    signing_key_file: /etc/everylayer/evidence.key
+    receipt_log: /var/log/everylayer/receipts.jsonl
+    require_signature: true
+
+- name: Verify a run against the receipt a previous workflow node published
+  everylayer.patch.evidence_verify:
+    run_id: "{{ evidence.run_id }}"
+    receipt: "{{ evidence }}"
 """
 
 RETURN = r"""
@@ -101,7 +146,9 @@ problems:
       description:
         - C(edited), C(deleted), C(inserted), C(reordered), C(head), C(anchor), C(interrupted) (a run without
           C(run_end)), C(unknown) (an intent without outcome), C(empty), C(missing_run) or C(store) (the store is
-          missing, unreadable or lacks a table).
+          missing, unreadable or lacks a table); C(signature) (a run's signature does not hold for its records, or
+          is made with another key), C(unsigned) (signing required, run not signed), C(receipt) (a published receipt's
+          head is not that record in the store, or its signature does not hold).
       type: str
     seq:
       description: The record where the problem shows.
@@ -130,4 +177,28 @@ backend:
   description: C(sqlite) or C(postgresql).
   returned: success
   type: str
+signed_runs:
+  description: Runs whose signature was checked and holds.
+  returned: success
+  type: list
+  elements: str
+unsigned_runs:
+  description: Runs without a signature (no C(run_end), or recorded without a key).
+  returned: success
+  type: list
+  elements: str
+receipts_checked:
+  description: Number of published receipts checked against the store.
+  returned: success
+  type: int
+key_id:
+  description: The verifying key's id (a digest of the key, never the key), or null without a key.
+  returned: success
+  type: str
+receipt:
+  description:
+    - When the store verified and the key can sign, a signed statement of the verified head (C(run_id) is O(run_id)
+      or null, C(head), C(head_seq), C(records), C(signature)), ready to pass to C(ansible.builtin.set_stats).
+  returned: when verified with a signing key
+  type: dict
 """

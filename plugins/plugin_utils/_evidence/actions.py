@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from . import config, html, report
+from . import attest, config, html, report, signing
 from .intents import runs_state
 from .redact import redact, redact_text
 from .store import EvidenceError, open_store
@@ -31,18 +31,47 @@ def current_run():
     return marker.get("run_id") if marker else None
 
 
-def verify_store(store=None, expected_head=None, run_id=None, allow_empty=False) -> dict:
-    """Verify the chain read-only, then the write-ahead rules: every run ended, every intent has its outcome."""
+def verify_store(store=None, expected_head=None, run_id=None, allow_empty=False, keyed=None) -> dict:
+    """Verify the chain read-only, then the write-ahead rules: every run ended, every intent has its outcome.
+
+    ``keyed`` (optional): ``signer``, ``require_signature``, ``receipts`` for the run signatures and the published
+    receipts (attest.check).
+    """
+    keyed = keyed or {}
     with open_store(resolve_store(store), readonly=True) as db:
         verification = db.verify(expected_head=expected_head, run_id=run_id)
         runs = runs_state(db.records(), current_run())
         run_found = run_id is None or next(iter(db.records(run_id=run_id)), None) is not None
         backend = db.backend
+        signed = attest.check(
+            db,
+            verification,
+            keyed.get("signer"),
+            keyed.get("require_signature", False),
+            run_id,
+            keyed.get("receipts", ()),
+            current_run(),
+        )
     strict_checks(verification, runs, run_id, run_found, allow_empty)
-    result = dict(verification.as_dict(), backend=backend)
+    result = dict(verification.as_dict(), backend=backend, **signed)
     result["verified"] = result["ok"]
     result["interrupted_runs"], result["unknown_hosts"] = interrupted(runs)
     return result
+
+
+def keyed_options(signing_key_file=None, signing_key=None, require_signature=False, receipt_log=None, receipt=None):
+    """The verifying key and the published receipts: task options first, then the callback's own settings."""
+    try:
+        key_file = signing_key_file or (None if signing_key else config.callback_setting("signing_key_file"))
+        log = receipt_log or config.callback_setting("receipt_log")
+    except config.EvidenceConfigError as exc:
+        raise EvidenceError(str(exc)) from None
+    try:
+        signer = signing.key_from(path=key_file, value=signing_key)
+        receipts = attest.receipts_from(log, receipt)
+    except signing.SigningError as exc:
+        raise EvidenceError(str(exc)) from None
+    return {"signer": signer, "require_signature": require_signature, "receipts": receipts}
 
 
 def strict_checks(verification, runs, run_id=None, run_found=True, allow_empty=False):

@@ -95,7 +95,17 @@ def describe_error(name, exc) -> str:
     return f"everylayer.patch.evidence: option {name!r} (from {_raw_origin(name)}) is invalid: {text}"
 
 
-OPTION_NAMES = ("store", "on_error", "retention_days", "synchronous", "ticket_vars", "approver_vars", "intent_actions")
+OPTION_NAMES = (
+    "store",
+    "on_error",
+    "retention_days",
+    "synchronous",
+    "ticket_vars",
+    "approver_vars",
+    "intent_actions",
+    "signing_key_file",
+    "receipt_log",
+)
 
 
 def first_bad_option(exc) -> str:

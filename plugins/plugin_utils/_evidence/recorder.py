@@ -16,6 +16,7 @@ import uuid
 from .config import DEFAULT_INTENT_ACTIONS
 from .intents import FORMAT, reconcile_entry
 from .redact import CENSORED, redact, redact_rollback
+from .signing import append_receipt, content_hash, sign_receipt, sign_run
 from .store import EvidenceError, open_store
 
 DECISION_KEY = "everylayer_decision"
@@ -28,7 +29,17 @@ class EvidenceIncomplete(Exception):
 
 
 class Recorder:
-    def __init__(self, target=None, fail_closed=True, retention_days=0, synchronous="normal", run_id=None, store=None):
+    def __init__(
+        self,
+        target=None,
+        fail_closed=True,
+        retention_days=0,
+        synchronous="normal",
+        run_id=None,
+        store=None,
+        signer=None,
+        receipt_log=None,
+    ):
         self.target = target
         self.fail_closed = fail_closed
         self.retention_days = int(retention_days or 0)
@@ -38,6 +49,11 @@ class Recorder:
         self.written = 0
         self.lost = 0
         self.head = None
+        self.head_seq = None
+        self.signer = signer  # signing.Signer: run_end carries a signature over the run's records (docs/evidence.md)
+        self.receipt_log = receipt_log  # append-only file outside the store that gets the signed receipt
+        self.digest = None
+        self._written = []  # (seq, content hash) of every record this run appended, for the run's signature
         self.errors = []
         self.busy_seconds = 0.0  # time the callback spent recording, reported in the receipt
         self._open = {}  # (host, task_uuid) -> loop items recorded so far, for intents awaiting their outcome
@@ -86,6 +102,9 @@ class Recorder:
         data = {"hosts": redact(host_stats or {}), "records": self.written + 1, "lost": self.lost}
         if self._open:
             data["open_intents"] = sorted(f"{host} {uuid}" for host, uuid in self._open)
+        if self.signer is not None:
+            data["signature"] = sign_run(self.signer, self.run_id, self._written)
+            self.digest = data["signature"]["digest"]
         return self._append("run_end", None, data)
 
     def _task_records(self, host, task, action, result, status, no_log, task_args, uuid, secrets, items_done):
@@ -173,7 +192,8 @@ class Recorder:
             self.lost += 1
             return None
         self.written += 1
-        self.head = rec.hash
+        self.head, self.head_seq = rec.hash, rec.seq
+        self._written.append((rec.seq, content_hash(rec)))
         return rec
 
     def _guard(self, action):
@@ -190,6 +210,7 @@ class Recorder:
             "run_id": self.run_id,
             "records": self.written,
             "head": self.head,
+            "head_seq": self.head_seq,
             "store": getattr(self.store, "backend", None),
             "complete": self.lost == 0 and not self.errors,
             "callback_seconds": round(self.busy_seconds, 3),
@@ -198,6 +219,9 @@ class Recorder:
             data["lost"] = self.lost
         if host_stats:
             data["hosts"] = host_stats
+        if self.signer is not None and self.head:
+            data["digest"] = self.digest
+            data = sign_receipt(self.signer, data)
         return data
 
     def receipt_line(self) -> str:
@@ -213,6 +237,18 @@ class Recorder:
         with os.fdopen(fd, "w") as handle:
             json.dump(self.receipt(), handle, sort_keys=True)
         return path
+
+    def publish_receipt(self):
+        """Append the signed receipt to the receipt log (outside the store); the path, or None without a log."""
+        if not self.receipt_log or not self.head:
+            return None
+        try:
+            return append_receipt(self.receipt_log, self.receipt())
+        except OSError as exc:
+            self.errors.append(f"the receipt log {self.receipt_log} cannot be written: {exc.strerror}")
+            if self.fail_closed:
+                raise EvidenceIncomplete(f"evidence incomplete: {self.errors[-1]}") from exc
+            return None
 
     def close(self):
         if self.store is not None:
