@@ -28,7 +28,8 @@ say "Resetting the lab's Linux hosts and network devices to their baseline"
 for device in $NET_DEVICES; do "$PY" -m lab fault netdev baseline "$device"; done
 
 say "Scan: pending updates per host (nothing changes)"
-"$VENV/bin/ansible-playbook" -i "$INVENTORY" playbooks/scan.yml
+# Recorded in the evidence: a scan is when an update was first seen pending, where time to remediate starts.
+ANSIBLE_CALLBACKS_ENABLED=everylayer.patch.evidence "$VENV/bin/ansible-playbook" -i "$INVENTORY" playbooks/scan.yml
 
 say "Fault: the maintainer script of lab-agent fails on $FAULT_HOST (a staged host)"
 "$PY" -m lab fault fail-script "$FAULT_HOST" lab-agent:upgrade
