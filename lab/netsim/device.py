@@ -90,6 +90,8 @@ class Device:
             "boot": ["packages.conf"],
             "running_boot": ["packages.conf"],
             "packages": [{"version": version, "file": image, "state": "C"}],
+            # every commit saves a rollback point (show install rollback); the first boot's set is point 1
+            "rollback_points": [{"id": 1, "version": version, "file": image}],
         }
 
     def note(self, event: str) -> None:

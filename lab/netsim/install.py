@@ -5,6 +5,11 @@ inactive (I) package set, ``install activate`` reloads into (activated, uncommit
 makes committed (C) and ``install rollback to committed`` abandons (reload back into C). ``install remove
 inactive`` deletes the inactive sets' files. Each package keeps the bundle file it came from, so a
 rolled-back set can be added again while that file is on flash.
+
+Every commit saves a rollback point (``show install rollback`` / ``show install rollback id N``, shaped after
+genieparser's ShowInstallRollback / ShowInstallRollbackId captures); ``install rollback to id N`` reloads into
+that point's package set and commits it, as long as its package is still on flash (``install remove inactive``
+deletes it, and the rollback then fails like the device's, with a FAILED line).
 """
 
 from __future__ import annotations
@@ -30,13 +35,25 @@ def boot_install(device: Any) -> tuple[str, str, str, list[str]]:
         if pkg is committed:
             return "packages.conf", committed["version"], "ok", [committed["file"]]
         if bootable and not device.take_fault("boot-fail"):
-            pkg["state"] = "U"
+            if st.pop("rollback_commit", False):  # install rollback to id: the point's set comes back committed
+                for other in st["packages"]:
+                    if other["state"] == "C":
+                        other["state"] = "I"
+                pkg["state"] = "C"
+                _save_point(st, pkg)
+            else:
+                pkg["state"] = "U"
             return "packages.conf", pkg["version"], "ok", [pkg["file"]]
         pkg["state"] = "I"
         st.pop("abort_timer", None)
         return "packages.conf", committed["version"], "fallback", [pkg["file"]]
     running = next((p for p in st["packages"] if p["state"] == "U"), committed)
     return "packages.conf", running["version"], "ok", [running["file"]]
+
+
+def _save_point(st: dict, pkg: dict) -> None:
+    points = st.setdefault("rollback_points", [])
+    points.append({"id": max((p["id"] for p in points), default=0) + 1, "version": pkg["version"], "file": pkg["file"]})
 
 
 def _stamp(op: str, verdict: str = "SUCCESS") -> str:
@@ -54,6 +71,9 @@ class IosXeMixin:
         ("exec", r"install commit", "install_commit"),
         ("exec", r"install (?:rollback to committed|abort)", "install_rollback"),
         ("exec", r"install remove inactive", "install_remove"),
+        ("exec", r"show install rollback id (\d+)", "show_install_rollback_id"),
+        ("exec", r"show install rollback", "show_install_rollback"),
+        ("exec", r"install rollback to id (\d+)(?: prompt-level none)?", "install_rollback_id"),
         ("exec", r"show switch", "show_switch"),
     ]
 
@@ -128,6 +148,7 @@ class IosXeMixin:
             if p["state"] == "C":
                 p["state"] = "I"
         activated["state"] = "C"
+        _save_point(self.device.state, activated)
         self.device.state.pop("abort_timer", None)
         self.device.save()
         return f"install_commit: START\n{_stamp('install_commit')}"
@@ -142,6 +163,56 @@ class IosXeMixin:
             if not answer.lower().startswith("y"):
                 return _stamp("install_rollback", "FAILED") + " : aborted by user"
             activated["state"] = "I"
+            self.device.state.pop("abort_timer", None)
+            self.device.save()
+            return self.request_reload()
+
+        self.confirm = Confirm(
+            "install_rollback: START\nThis operation may require a reload of the system. Do you want to proceed? [y/n]",
+            proceed,
+        )
+        return ""
+
+    def _point(self, number: str) -> dict | None:
+        return next((p for p in self.device.state.get("rollback_points", []) if p["id"] == int(number)), None)
+
+    def show_install_rollback(self) -> str:
+        if not self._install_mode():
+            return "% install mode is not configured: the device boots a bundle"
+        rows = "\n".join(
+            f"{p['id']:<8}No Label                         No Description"
+            for p in sorted(self.device.state.get("rollback_points", []), key=lambda p: -p["id"])
+        )
+        return f"\nID      Label                            Description\n{'-' * 55}\n{rows}"
+
+    def show_install_rollback_id(self, number: str) -> str:
+        point = self._point(number)
+        if point is None:
+            return f"FAILED: Rollback id {number} does not exist"
+        when = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime())
+        return (
+            f"\nRollback id - {point['id']} (Created on {when})\nLabel: No Label\nDescription: No Description\n"
+            "Reload required: YES\nState (St): I - Inactive, U - Activated & Uncommitted,\n"
+            "            C - Activated & Committed, D - Deactivated & Uncommitted\n"
+            f"{'-' * 80}\nType  St   Filename/Version\n{'-' * 80}\n"
+            f"IMG   C    {point['version']}.0.{len(point['file']) % 97}"
+        )
+
+    def install_rollback_id(self, number: str) -> str:
+        point = self._point(number)
+        packages = self.device.state.get("packages", [])
+        pkg = next((p for p in packages if point and p["version"] == point["version"]), None)
+        if point is None or pkg is None or not (self.device.flash / pkg["file"]).exists():
+            why = "does not exist" if point is None else "needs a package that is no longer on flash"
+            return f"install_rollback: START\n{_stamp('install_rollback', 'FAILED')} : rollback id {number} {why}"
+        if pkg["state"] == "C":
+            return f"install_rollback: START\nThe rollback point is the committed set\n{_stamp('install_rollback')}"
+
+        def proceed(answer: str) -> str:
+            if not answer.lower().startswith("y"):
+                return _stamp("install_rollback", "FAILED") + " : aborted by user"
+            self.device.state["install_pending"] = pkg["version"]
+            self.device.state["rollback_commit"] = True
             self.device.state.pop("abort_timer", None)
             self.device.save()
             return self.request_reload()

@@ -15,8 +15,9 @@ description:
     (C(cisco_ios) for IOS and IOS-XE in bundle and install mode, C(cisco_nxos), C(arista_eos), C(juniper_junos)).
   - IOS-XE in install mode (the device boots C(packages.conf)) is staged with C(install add file), upgraded with
     C(install activate auto-abort-timer) and, once the version, the stack members and the post-checks are right,
-    C(install commit); it is rolled back with C(install rollback to committed) (before the commit) or by adding the
-    previous bundle again. C(install remove inactive) frees space when it is short.
+    C(install commit); it is rolled back with C(install rollback to committed) (before the commit), after the commit
+    with C(install rollback to id N) (the newest rollback point of C(show install rollback) that runs the previous
+    version), else by adding the previous bundle again. C(install remove inactive) frees space when it is short.
   - Refused with a clear message - NX-OS in ACI mode (managed by the APIC), IOS-XE in controller (SD-WAN) mode, and a
     login that stays in user mode without O(enable_secret) / C(ansible_become).
   - The device's own error messages (C(% Invalid input), C(% Incomplete command), C(No such command),
@@ -174,7 +175,9 @@ options:
         cannot know.
     type: bool
   connect_timeout:
-    description: Seconds for the SSH connection, authentication and the first prompt.
+    description:
+      - Seconds each stage of the login may wait - TCP connect, SSH banner, authentication, and each read of the
+        session preparation (prompt, terminal width, paging). A failed login states the wait it measured.
     type: int
     default: 30
 attributes:
@@ -255,7 +258,11 @@ transfer:
   returned: when an image was staged
   type: dict
 postcheck:
-  description: Snapshots before and after the reload and their C(differences) (check, item, before, after).
+  description:
+    - Snapshots before and after the reload and their C(differences) (check, item, before, after).
+    - A check whose command answered nothing, or no table it can read, is V(unreadable) in a snapshot (never an
+      empty table); C(unreadable) lists the checks not compared. Unreadable after the reload when it had rows
+      before fails the task, naming the command.
   returned: after a reload with O(postcheck=true)
   type: dict
 members:
@@ -273,6 +280,10 @@ command:
   description: The last command sent to the device when the task failed.
   returned: on failure
   type: str
+waited:
+  description: Seconds the login waited before failing for want of a usable prompt.
+  returned: when the login found no usable prompt
+  type: float
 backup_path:
   description: Path on the controller of the running-configuration backup.
   returned: when a backup was taken

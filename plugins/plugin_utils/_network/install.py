@@ -7,7 +7,10 @@ Boot variables and ``write memory`` play no part: the runbook stages with ``inst
 ``install activate auto-abort-timer`` (the device reloads; the timer rolls it back by itself if nobody
 commits), checks version, stack members and post-checks, then ``install commit``. A failed check abandons
 the activation with ``install rollback to committed``. Space is freed with ``install remove inactive``.
-Rolling back a committed upgrade adds the previous bundle again (add, activate, commit), while it is on flash.
+Rolling back a committed upgrade uses the device's rollback points: the newest point of ``show install rollback``
+whose package set (``show install rollback id N``) runs the previous version, by ``install rollback to id N``
+(committed if the device leaves it activated only). Without such a point, the previous bundle is added again
+(add, activate, commit) while it is on flash.
 """
 
 from __future__ import annotations
@@ -187,12 +190,19 @@ class InstallMode:
         committed = next((p for p in summary["packages"] if p["state"] == "committed" and p["type"] == "IMG"), None)
         uncommitted = bool(summary["activated"]) and committed is not None and package_runs(committed, version)
         bundle = data.get("file") if data.get("file", "").endswith(".bin") else bundle_for(before["files"], version)
-        if not uncommitted and (not bundle or bundle not in before["files"]):
+        point = None if uncommitted else self.rollback_point(summary, version)
+        if point is None and not uncommitted and (not bundle or bundle not in before["files"]):
             raise NetworkImageError(
-                f"cannot roll back to {version}: it is not the committed package set and its bundle "
-                f"({bundle or 'unknown'}) is no longer on flash (install remove inactive deletes it)"
+                f"cannot roll back to {version}: it is not the committed package set, no rollback point "
+                f"(show install rollback) runs it, and its bundle ({bundle or 'unknown'}) is no longer on flash "
+                "(install remove inactive deletes it)"
             )
-        how = "install rollback to committed" if uncommitted else f"install add file {self.rb.p.path(bundle)}"
+        if uncommitted:
+            how = "install rollback to committed"
+        elif point is not None:
+            how = f"install rollback to id {point}"
+        else:
+            how = f"install add file {self.rb.p.path(bundle)}"
         if self.rb.check_mode:
             return self.rb.forecast(f"would roll back to {version} ({how})", before, change, rollback)
         self.rb.backup()
@@ -210,5 +220,48 @@ class InstallMode:
                 changes=[change],
                 rollback=rollback,
             )
+        if point is not None:
+            return self.roll_back_to_point(before, version, point, how, change, rollback)
         self.install(how, "install_add")
         return self.activate(before, version, rollback, bundle)
+
+    def rollback_point(self, summary: dict, version: str) -> int | None:
+        """The newest rollback point whose committed image runs ``version``; None when the device lists none, or
+        when that version's package is no longer installed (``install remove inactive`` removed it: the point
+        cannot be rolled back to)."""
+        if not any(p["type"] == "IMG" and package_runs(p, version) for p in summary["packages"]):
+            return None
+        self.rb.current = "install_rollback_points"
+        listing = self.s.send("show install rollback", check=False)
+        if self.rb.p.device_error(listing, head_only=True):
+            return None
+        for number in parsers.install_rollback_points(listing):
+            detail = parsers.install_summary(self.s.send(f"show install rollback id {number}", check=False))
+            if any(p["type"] == "IMG" and package_runs(p, version) for p in detail["packages"]):
+                return number
+        return None
+
+    def roll_back_to_point(
+        self, before: dict, version: str, point: int, how: str, change: dict, rollback: dict
+    ) -> dict:
+        """``install rollback to id N`` reloads into the point's set; commit it if the device left it uncommitted."""
+        after = self.reload_into(how, "install_rollback_id", before)
+        if not same_version(after["version"], version):
+            raise NetworkImageError(
+                f"{how!r} did not take: the device runs {after['version']}, not {version}",
+                command=how,
+                changed=True,
+                pending=[change],
+                rollback=rollback,
+            )
+        summary = self.summary()
+        if any(package_runs(p, version) for p in summary["packages"] if p["state"] == "activated"):
+            self.install("install commit", "install_commit")
+        return record.result(
+            True,
+            f"rolled back {before['version']} -> {after['version']} ({how}, committed)",
+            before=before,
+            after=after,
+            changes=[change],
+            rollback=rollback,
+        )

@@ -357,3 +357,9 @@ def install_summary(text: str) -> dict:
         "auto_abort": timer.group(1) if timer else None,
         "rollback_in": remaining.group(1) if remaining else None,
     }
+
+
+def install_rollback_points(text: str) -> list[int]:
+    """IOS-XE 'show install rollback': the rollback point IDs, newest (highest) first, without repeats."""
+    ids = re.findall(r"^\s*(\d+)\s+\S.*$", clean(text), re.M)
+    return sorted({int(i) for i in ids}, reverse=True)

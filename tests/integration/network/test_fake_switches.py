@@ -3,22 +3,26 @@
 The peer runs in its own virtualenv (lab/peers/fake_switches.py; `make setup` installs it, the fixture
 installs it when missing) on 127.0.0.1 ports 3300-3399. What it answers, and what it does not, is listed
 in docs/network.md ("Tested against"): its Cisco models log in at '>' and, once enabled, answer
-'show version' and configuration; they have no 'dir', 'verify', SCP or 'reload', so every scan ends
-at 'dir flash:' with the peer's own 'No such command' -- the project's simulator covers the rest.
+'show version' and configuration; 'show boot', 'show startup-config', 'show interfaces status', 'show lldp
+neighbors' and 'show ip bgp summary' answer with NOTHING, so every scan ends at 'show boot' (an empty answer
+is not 'no boot variable') and its post-check snapshot is 'unreadable'; they have no 'dir', 'verify', SCP or
+'reload' -- the project's simulator covers the rest.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from ansible_collections.everylayer.patch.plugins.plugin_utils._network import NetworkImageError, parsers, stack
+from ansible_collections.everylayer.patch.plugins.plugin_utils._network import NetworkImageError, checks, parsers, stack
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.platforms import get_platform
+from ansible_collections.everylayer.patch.plugins.plugin_utils._network.runbook import Runbook
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.session import Session
 
 from lab.peers.fake_switches import FakeSwitch, ensure_venv, free_port
@@ -149,11 +153,15 @@ def test_user_mode_is_refused(results):
     assert "ansible_become" in res["msg"]  # says how to fix it
 
 
-def test_become_enables_then_the_missing_dir_fails_naming_the_command(results):
-    """enable succeeds (ansible_become_password), 'show version' and 'show boot' are read; the peer has no 'dir'."""
+EMPTY_BOOT = "'show boot' answered nothing: could not read the boot variable"
+
+
+def test_become_enables_then_the_empty_show_boot_fails_naming_the_command(results):
+    """enable succeeds (ansible_become_password), 'show version' is read; the peer answers 'show boot' with nothing,
+    which is not 'no boot variable set': the scan fails there, naming the command."""
     res = results["become"]
     assert res["failed"] is True
-    assert "'dir flash:'" in res["msg"] and "No such command" in res["msg"]
+    assert EMPTY_BOOT in res["msg"] and res["command"] == "show boot"
     assert "user mode" not in res["msg"]
 
 
@@ -170,20 +178,20 @@ def test_bad_login_password_fails_cleanly(results):
     assert "bad-pw-7x" not in json.dumps(res)
 
 
-def test_auto_enabled_scan_reads_then_stops_at_dir(results):
+def test_auto_enabled_scan_reads_then_stops_at_the_empty_show_boot(results):
     res = results["enabled"]
-    assert res["failed"] is True and "'dir flash:'" in res["msg"] and "No such command" in res["msg"]
+    assert res["failed"] is True and EMPTY_BOOT in res["msg"] and res["command"] == "show boot"
 
 
 @pytest.mark.parametrize("host", ["c6500", "c2960"])
 def test_the_other_cisco_models_answer_the_same_way(results, host):
     res = results[host]
-    assert res["failed"] is True and "'dir flash:'" in res["msg"] and "No such command" in res["msg"]
+    assert res["failed"] is True and EMPTY_BOOT in res["msg"]
 
 
 def test_check_mode_forecasts_nothing_from_facts_it_could_not_read(results):
     res = results["enabled-check"]
-    assert res["failed"] is True and "'dir flash:'" in res["msg"]
+    assert res["failed"] is True and EMPTY_BOOT in res["msg"]
     assert not res.get("changed") and "would" not in res["msg"]
 
 
@@ -197,6 +205,9 @@ def test_arista_model_fails_at_connect_clearly(results):
     """fake-switches' Arista model never answers netmiko's session preparation (documented peer limit)."""
     res = results["arista"]
     assert res["failed"] is True and "127.0.0.1" in res["msg"] and "Traceback" not in res["msg"]
+    # the message states the wait it measured (every login stage bounded by connect_timeout), not the option alone
+    assert re.search(r"no usable prompt after \d+\.\ds \(connect_timeout=5s", res["msg"]), res["msg"]
+    assert "within connect_timeout" not in res["msg"] and isinstance(res["waited"], float)
 
 
 # -- below the module: the session and parsers on the peer's own output ---------------------------
@@ -239,5 +250,43 @@ def test_configuration_the_peer_refuses_is_an_error_naming_the_lines(peers):
         with pytest.raises(NetworkImageError, match=r"configuration \['boot system flash:x.bin'\]") as info:
             s.config(["boot system flash:x.bin"])
         assert "exit configuration mode" in str(info.value)
+    finally:
+        s.close()
+
+
+CAPTURES = REPO / "tests" / "fixtures" / "network" / "cisco_ios"
+
+
+def test_the_peers_empty_tables_are_unreadable_and_fail_a_postcheck_that_had_rows(peers, tmp_path):
+    """The peer answers 'show interfaces status', 'show lldp neighbors' and 'show ip bgp summary' with nothing:
+    the snapshot says 'unreadable' (it used to say {} and {} == {} passed). Against a pre-check read from real
+    captures (a switch with interfaces, neighbours and BGP peers), the post-check on the peer fails naming the
+    commands; it fails even with fail_on_postcheck_diff false."""
+    p = get_platform("cisco_ios")
+    s = session(peers["enabled"])
+    try:
+        s.connect()
+        snap = p.snapshot(s)
+        assert snap == dict.fromkeys(("interfaces", "lldp", "bgp"), checks.UNREADABLE)
+        before = {
+            "interfaces": checks.interfaces_status(
+                (CAPTURES / "show_interfaces_status/cisco_ios_show_interfaces_status.raw").read_text()
+            ),
+            "lldp": checks.lldp_neighbors(
+                (CAPTURES / "show_lldp_neighbors/cisco_ios_show_lldp_neighbors.raw").read_text()
+            ),
+            "bgp": checks.bgp_neighbors(
+                (CAPTURES / "show_ip_bgp_summary/cisco_ios_show_ip_bgp_summary.raw").read_text()
+            ),
+        }
+        assert all(before.values())
+        rb = Runbook(p, s, {"fail_on_postcheck_diff": False}, check_mode=False)
+        with pytest.raises(NetworkImageError, match=r"post-check unreadable after the reload") as info:
+            rb.postcheck(before)
+        assert "'show interfaces status' answered nothing" in str(info.value)
+        assert "'show ip bgp summary' answered nothing" in str(info.value)
+        assert (
+            info.value.details["command"] == "show ip bgp summary"
+        )  # the first in check order (bgp, interfaces, lldp)
     finally:
         s.close()

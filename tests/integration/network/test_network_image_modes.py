@@ -1,5 +1,6 @@
 """IOS-XE install mode and stacks against the simulator: add / activate / commit, a stack member left on the old
-image (not committed: rolled back to the committed set), roll back, clean up inactive packages when space is short."""
+image (not committed: rolled back to the committed set), roll back after the commit through the device's rollback
+point (install rollback to id N), clean up inactive packages when space is short."""
 
 from __future__ import annotations
 
@@ -54,11 +55,20 @@ def test_install_mode_stack(device, tmp_path):
     assert state["saves"] == 0  # install mode never saves the configuration: no boot variable to persist
     assert up["rollback"]["data"]["mode"] == "install" and up["rollback"]["data"]["file"] == d.old_file
 
-    (back,) = d.play({"state": "rolled_back", "rollback": up["rollback"]["data"], "reload_poll_interval": 1})
+    # after the commit: the device's own rollback point of the old set (show install rollback), not a re-add
+    check_back, back = d.play(
+        {"state": "rolled_back", "rollback": up["rollback"]["data"], "reload_poll_interval": 1, "_check": True},
+        {"state": "rolled_back", "rollback": up["rollback"]["data"], "reload_poll_interval": 1},
+    )
+    _ok(check_back)
+    assert "install rollback to id 1" in check_back["msg"], check_back["msg"]
     _ok(back)
     state = d.sim.state()
     assert state["version"] == d.old_version and _states(state) == {d.old_version: "C", d.new_version: "I"}
     assert [(c["before"], c["after"]) for c in back["changes"]] == [(d.new_version, d.old_version)]
+    steps = [s["step"] for s in back["steps"]]
+    assert "install_rollback_id" in steps and "install_add" not in steps and "install_activate" not in steps
+    assert "install rollback to id 1" in back["msg"]
 
     # short of space: 'install remove inactive' (the new set, inactive again) before the transfer
     third = images.make_image(tmp_path / "cat9k_iosxe.17.15.01.SPA.bin", "cisco_ios", "17.15.01")

@@ -7,7 +7,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from ansible_collections.everylayer.patch.plugins.plugin_utils._network import NetworkImageError, install
+from ansible_collections.everylayer.patch.plugins.plugin_utils._network import NetworkImageError, install, parsers
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.platforms import get_platform
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.runbook import Runbook
 from helpers.change_record import validate
@@ -133,3 +133,50 @@ def test_a_standby_on_another_version_fails_the_check_with_the_record(tmp_path):
         rb.check_members("17.12.3", changes=["c"])
     assert err.value.details == {"changed": True, "changes": ["c"]}
     assert any("member 3" in w for w in rb.warnings)
+
+
+class _Answers:
+    def __init__(self, answers):
+        self.answers, self.sent = answers, []
+
+    def send(self, command, **kw):
+        self.sent.append(command)
+        return self.answers.get(command, "% Invalid input detected at '^' marker.")
+
+
+class _Rb:
+    def __init__(self, answers):
+        self.s, self.p, self.current = _Answers(answers), get_platform("cisco_ios"), None
+
+
+ROLLBACK = (FIXTURES / "cisco_ios" / "show_install_rollback" / "genie_golden_output.txt").read_text()
+POINT_5 = (FIXTURES / "cisco_ios" / "show_install_rollback_id" / "genie_golden_output.txt").read_text()
+POINT_4 = POINT_5.replace("id 5", "id 4").replace("id - 5", "id - 4").replace("17.08.01.0.148528", "17.06.01.0.1234")
+SUMMARY_AFTER_COMMIT = SUMMARY.replace(
+    "IMG   C    03.06.05E.0.1", "IMG   I    17.06.01.0.1234\nIMG   C    17.08.01.0.148528"
+)
+
+
+def test_rollback_after_commit_picks_the_newest_point_that_runs_the_version():
+    """'show install rollback' (real capture: points 5, 4) and each point's package set: 17.6.1 is point 4."""
+    rb = _Rb(
+        {
+            "show install rollback": ROLLBACK,
+            "show install rollback id 5": POINT_5,
+            "show install rollback id 4": POINT_4,
+        }
+    )
+    flow = install.InstallMode(rb)
+    summary = parsers.install_summary(SUMMARY_AFTER_COMMIT)
+    assert flow.rollback_point(summary, "17.6.1") == 4
+    assert rb.s.sent == ["show install rollback", "show install rollback id 5", "show install rollback id 4"]
+    assert flow.rollback_point(summary, "17.8.1") == 5
+    # a version whose package is no longer installed (install remove inactive): no point is used, nothing is asked
+    rb.s.sent.clear()
+    assert flow.rollback_point(summary, "16.12.5") is None and rb.s.sent == []
+
+
+def test_rollback_after_commit_without_rollback_points_falls_back():
+    """A release without 'show install rollback' answers with an error: no point (the bundle is added again)."""
+    flow = install.InstallMode(_Rb({}))
+    assert flow.rollback_point(parsers.install_summary(SUMMARY_AFTER_COMMIT), "17.6.1") is None
