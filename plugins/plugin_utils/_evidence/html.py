@@ -159,7 +159,17 @@ def _compliance(overview) -> str:
                 "compliance-sla",
             ),
             "</div>",
+            '<div class="charts">',
             f'<div class="chart"><h3>Overdue by tier</h3>{bar_chart(summary["overdue_by_tier"], "chart-overdue")}</div>',
+            '<div class="chart"><h3>Compliance rate per scan day</h3>'
+            + bar_chart(
+                {p["date"]: (p["compliance_rate"] or 0) * 100 for p in overview.get("trend") or []},
+                "chart-trend",
+                unit="%",
+                maximum=100,
+            )
+            + "</div>",
+            "</div>",
             _table(rows, ("host", "layer", "state", "last_scan", "pending", "overdue"), "compliance-assets"),
             _table(
                 [dict(v, wave=k) for k, v in overview["deployments"]["per_wave"].items()],

@@ -106,9 +106,15 @@ def _replay(records, waves):
     return state
 
 
-def compliance(records, policy, intel=None, assets=None, exceptions=None, now=None, waves=None):
-    """The compliance overview and metrics (a JSON-able dict) from evidence records, as of ``now``."""
+def compliance(records, policy, intel=None, assets=None, exceptions=None, now=None, waves=None, trend=True):
+    """The compliance overview and metrics (a JSON-able dict) from evidence records, as of ``now``.
+
+    An expired exception is an error (exceptions.check), as everywhere. ``trend``: the summary as of each day a
+    scan was recorded, from the records up to that day."""
     day = today(now)
+    records = list(records)
+    if exceptions is not None and trend:
+        exceptions.check(now)
     assets = assets or {}
     waves = waves or {host: (a or {}).get("wave") for host, a in assets.items()}  # the asset map's wave
     state = _replay(records, waves)
@@ -125,7 +131,7 @@ def compliance(records, policy, intel=None, assets=None, exceptions=None, now=No
         for component, entry in sorted(state.pending.get((host, layer), {}).items()):
             first = state.first_seen.get((host, layer, component))
             item = rank_item(entry, asset, intel, policy, layer, now, first and _day(first))
-            exc = exceptions.match(host, component, item["advisories"]) if exceptions else None
+            exc = exceptions.match(host, component, item["advisories"], day) if exceptions else None
             deadline = datetime.fromisoformat(item["deadline"]).date()
             status = (
                 "excepted"
@@ -146,10 +152,29 @@ def compliance(records, policy, intel=None, assets=None, exceptions=None, now=No
         "as_of": day.isoformat(),
         "assets": rows,
         "summary": _summary(rows),
+        "trend": _trend(records, policy, intel, assets, exceptions, waves, day) if trend else [],
         "remediation": _remediation(state.fixed, assets, intel, policy, now),
         "deployments": _deployments(state.runs),
         "exceptions_expiring": exceptions.expiring(policy["exceptions_expiring_days"], now) if exceptions else [],
     }
+
+
+def _trend(records, policy, intel, assets, exceptions, waves, day):
+    """``[{date, compliance_rate, overdue, kev_exposure}]`` as of the end of each day a scan was recorded."""
+    days = sorted({_day(r.recorded_at) for r in records if r.kind == "change" and r.data.get("scan")})
+    points = []
+    for when in [d for d in days if d <= day]:
+        upto = [r for r in records if _day(r.recorded_at) <= when]
+        summary = compliance(upto, policy, intel, assets, exceptions, when, waves, trend=False)["summary"]
+        points.append(
+            {
+                "date": when.isoformat(),
+                "compliance_rate": summary["compliance_rate"],
+                "overdue": summary["counts"]["overdue"],
+                "kev_exposure": summary["kev_exposure"],
+            }
+        )
+    return points
 
 
 def _summary(rows):

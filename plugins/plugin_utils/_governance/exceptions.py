@@ -32,9 +32,13 @@ class Exceptions:
                 )
         return self
 
-    def match(self, asset, component, advisories):
-        """The first exception covering this asset's update (every scope it names must match), or None."""
+    def match(self, asset, component, advisories, day=None):
+        """The first exception covering this asset's update (every scope it names must match), or None.
+
+        With ``day``, only exceptions not expired by then count (a compliance trend looks at past days)."""
         for entry in self.entries:
+            if day is not None and entry["expires"] < day:
+                continue
             if entry["assets"] and not any(fnmatchcase(str(asset), p) for p in entry["assets"]):
                 continue
             if entry["packages"] and not any(fnmatchcase(str(component), p) for p in entry["packages"]):

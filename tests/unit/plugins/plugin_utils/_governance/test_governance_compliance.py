@@ -10,6 +10,7 @@ import os
 import pytest
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence import store as store_module
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.common import GovernanceError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.compliance import compliance
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.exceptions import load_exceptions
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.feeds import Intel
@@ -178,3 +179,24 @@ def test_a_scan_within_the_window_is_not_unknown(recorded_store):
         for r in compliance(recorded_store.records(), policy, INTEL, ASSETS, EXCEPTIONS, now="2026-12-10")["assets"]
     }
     assert states["web02"] == "compliant"  # scanned 12-01, nginx patched 12-09: nothing pending
+
+
+def test_trend_per_scan_day(recorded_store):
+    trend = compliance(recorded_store.records(), POLICY, INTEL, ASSETS, EXCEPTIONS, now="2026-12-10")["trend"]
+    # scans on 11-01, 12-01 and 12-08. As of 11-01 the asset-layers known are old01 (scanned: x, low, P4 in 10 days,
+    # due 11-11: compliant) and never01 (declared in the asset map, never scanned: unknown) -> 1 of 2;
+    # as of 12-01: web01 (openssl KEV on internet: P1 in 2 days, due soon), db01 (bash P2 in 5: due soon),
+    # app01 (curl KEV internal: P1 in 7, due soon), web02 (nginx P2: due soon), old01 unknown (30 days), never01
+    # unknown: 4 of 6; as of 12-08: web01 vim due 12-11 (due soon), db01 excepted, app01 curl due 12-08 (not yet
+    # past), web02 scanned 12-01 (7 days: not unknown yet) with nginx due 12-06: overdue -> 3 of 6
+    assert [(p["date"], p["compliance_rate"], p["overdue"]) for p in trend] == [
+        ("2026-11-01", 0.5, 0),
+        ("2026-12-01", round(4 / 6, 4), 0),
+        ("2026-12-08", round(3 / 6, 4), 1),
+    ]
+    assert [p["kev_exposure"] for p in trend] == [0, 2, 1]
+
+
+def test_expired_exception_is_an_error_in_compliance(recorded_store):
+    with pytest.raises(GovernanceError, match="exception EXC-9 expired on 2026-12-20"):
+        compliance(recorded_store.records(), POLICY, INTEL, ASSETS, EXCEPTIONS, now="2026-12-21")

@@ -56,6 +56,7 @@ def test_compliance_overview_comes_first(tmp_path):
     assert page.index('id="compliance"') < page.index('id="tile-changes"')
     assert re.search(r'id="compliance-rate"><b>100.0%</b>', page)
     assert "<td>web1</td><td>os</td>" in page
+    assert '<svg id="chart-trend"' in page and "100%</text>" in page
     # per wave, one outcome per host: web1 applied, web3 failed (web2's plan is no deployment)
     assert re.search(
         r'id="compliance-waves">.*<td>unknown</td><td>2</td><td>1</td><td>1</td><td>0</td><td>0.5</td>', page
