@@ -170,17 +170,21 @@ def _compliance(overview) -> str:
             )
             + "</div>",
             "</div>",
+            "<h3>Per host and layer</h3>",
             _table(rows, ("host", "layer", "state", "last_scan", "pending", "overdue"), "compliance-assets"),
+            "<h3>Deployments per wave (one outcome per host and run)</h3>",
             _table(
                 [dict(v, wave=k) for k, v in overview["deployments"]["per_wave"].items()],
                 ("wave", "hosts", "succeeded", "failed", "rolled_back", "success_rate"),
                 "compliance-waves",
             ),
+            "<h3>Time to remediate per severity (days)</h3>",
             _table(
                 [dict(v, severity=k) for k, v in rem["per_severity"].items()],
                 ("severity", "count", "mean_days", "p90_days"),
                 "compliance-ttr",
             ),
+            "<h3>Exceptions expiring soon</h3>",
             _table(
                 overview.get("exceptions_expiring") or [],
                 ("id", "owner", "expires", "days_left"),
