@@ -169,7 +169,7 @@ class Run:
                 self._do_reboot()
                 entry["rebooted"] = True
             if number == self.max_rounds:
-                rest, _ = self.selection.split(self._search()["updates"])
+                rest = self.selection.split(self._search()["updates"])[0]
                 self.selected = rest
                 if rest:
                     self.messages.append(f"max_rounds ({self.max_rounds}) reached with {len(rest)} update(s) left")

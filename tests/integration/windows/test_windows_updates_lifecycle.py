@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers.change_record import problems
 from winsim_driver import run_playbook
 
 pytestmark = pytest.mark.slow
@@ -76,3 +77,10 @@ def test_rollback_check_then_rollback_and_verify(results):
     assert rollback["changed"] is True and rollback["rebooted"] == 1
     assert all(c["after"] is None for c in rollback["changes"])
     assert kbs(results["after"]["pending"]) == ["KB4470788", "KB4487038", "KB5099001"]
+
+
+def test_every_result_keeps_the_change_record_contract(results):
+    for name, result in results.items():
+        if name == "raw":
+            continue
+        assert problems(result) == [], name

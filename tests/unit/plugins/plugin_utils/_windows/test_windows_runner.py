@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from ansible_collections.everylayer.patch.plugins.plugin_utils._windows.runner import Run
 from ansible_collections.everylayer.patch.plugins.plugin_utils._windows.selection import Selection
+from helpers.change_record import problems
 
 CU = "d4e5f607-0809-4aab-9bcd-e01234567806"  # KB5099001, released 2 days ago in the catalogue
 SSU = "8f1e6f3b-1a40-4c3c-9b0d-6a3f2a1c0b01"  # KB4470788, reboot always
@@ -220,3 +222,15 @@ def test_search_failure_names_the_hresult(target):
     target.faults(search_fail="0x8024402C")
     result = run(target, "scanned")
     assert result["failed"] and "WU_E_PT_WINHTTP_NAME_NOT_RESOLVED" in result["msg"]
+
+
+@pytest.mark.parametrize("state", ["scanned", "downloaded", "patched"])
+def test_results_keep_the_change_record_contract(target, state):
+    target.faults(install_fail={"KB4470788": "0x80070070"})
+    assert problems(run(target, state, reboot=True)) == []
+    assert problems(run(target, state, check_mode=True)) == []
+
+
+def test_rollback_result_keeps_the_change_record_contract(target):
+    run(target, reboot=True)
+    assert problems(run(target, "rolled_back", kbs=["KB4470788", "KB890830"])) == []
