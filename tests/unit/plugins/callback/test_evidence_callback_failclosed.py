@@ -242,3 +242,23 @@ def test_a_package_named_like_a_secret_does_not_blank_its_version_everywhere(mak
     # the rollback block must still undo the change: package names are data, not credential fields
     assert change["rollback"]["data"]["packages"] == {"libsecret-1-0": "0.20.5-3", "pass": "1.7.4-6"}
     assert change["rollback"]["data"]["token"] == "********"
+
+
+def test_a_signing_key_that_cannot_be_used_ends_the_run_naming_it(make_callback, capsys, tmp_path, monkeypatch):
+    """Signing required but impossible must not become a run with unsigned evidence."""
+    loose = tmp_path / "loose.key"
+    loose.write_text("a-long-enough-hmac-secret-0123456789")
+    loose.chmod(0o644)
+    with pytest.raises(SystemExit) as exc:
+        make_callback(signing_key_file=str(loose))
+    assert exc.value.code == 16
+    err = capsys.readouterr().err
+    assert "signing_key_file" in err and "readable by other users" in err and "0123456789" not in err
+    monkeypatch.delenv("EVERYLAYER_EVIDENCE_SIGNING_KEY_FILE")
+    with pytest.raises(SystemExit) as exc:
+        make_callback(signing_key="short")
+    assert exc.value.code == 16 and "shorter than 16 bytes" in capsys.readouterr().err
+    monkeypatch.delenv("EVERYLAYER_EVIDENCE_SIGNING_KEY")
+    loose.chmod(0o600)
+    plugin = make_callback(signing_key_file=str(loose), receipt_log=str(tmp_path / "receipts.jsonl"))
+    assert plugin.recorder.signer.alg == "hmac-sha256" and plugin.recorder.receipt_log.endswith("receipts.jsonl")
