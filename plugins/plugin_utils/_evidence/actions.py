@@ -66,6 +66,8 @@ def keyed_options(signing_key_file=None, signing_key=None, require_signature=Fal
         log = receipt_log or config.callback_setting("receipt_log")
     except config.EvidenceConfigError as exc:
         raise EvidenceError(str(exc)) from None
+    if not receipt_log and log and not os.path.exists(os.path.expanduser(log)):
+        log = None  # the callback's log before any run has ended; a log named in the task must exist
     try:
         signer = signing.key_from(path=key_file, value=signing_key)
         receipts = attest.receipts_from(log, receipt)

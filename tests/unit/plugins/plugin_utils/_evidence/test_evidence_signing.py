@@ -166,3 +166,13 @@ def test_bad_keys_and_logs_are_named(tmp_path):
     with pytest.raises(signing.SigningError, match="line 2 is not JSON"):
         signing.read_receipts(str(log))
     assert signing.key_from(environ={signing.KEY_ENV: SECRET}).alg == "hmac-sha256"
+
+
+def test_the_callbacks_receipt_log_may_not_exist_yet_but_a_named_one_must(tmp_path, monkeypatch):
+    absent = str(tmp_path / "none" / "receipts.jsonl")
+    monkeypatch.setenv("EVERYLAYER_EVIDENCE_RECEIPT_LOG", absent)
+    assert keyed_options()["receipts"] == []  # no run has ended yet: nothing published to check
+    from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError
+
+    with pytest.raises(EvidenceError, match="cannot be read"):
+        keyed_options(receipt_log=absent)
