@@ -43,6 +43,7 @@ class ModuleFail(Exception):
 
 class Model:
     def __init__(self, directory: Path, *, hostname: str = "LAB-WIN-01", user: str = "ansible"):
+        Path(directory).mkdir(parents=True, exist_ok=True)
         self.path = Path(directory) / "state.json"
         self.log_path = Path(directory) / "calls.log"
         self.hostname, self.user = hostname, user
