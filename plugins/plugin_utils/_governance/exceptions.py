@@ -19,7 +19,7 @@ KNOWN = set(REQUIRED) | set(SCOPES) | {"approved", "ticket"}
 class Exceptions:
     def __init__(self, entries=(), where=None):
         self.entries = list(entries)
-        self._where = where or (lambda *keys: "exceptions")
+        self._where = where or _where_in_list
 
     def check(self, now=None):
         """Raise on the first expired exception; the caller decides when (before any decision is made)."""
@@ -90,17 +90,24 @@ def _entry(raw, index, where):
     return entry
 
 
+def _where_in_list(*keys):
+    return f"exceptions[{keys[0]}]" if keys else "exceptions"
+
+
 def load_exceptions(path=None, data=None) -> Exceptions:
     """Exceptions of a YAML file (``exceptions:`` list) or of a list (e.g. an asset-map field)."""
     if path:
         source = load_yaml(path, "exceptions")
         raw = source.data.get("exceptions")
-        where = lambda *keys: source.where("exceptions", *keys)  # noqa: E731
+
+        def where(*keys):
+            return source.where("exceptions", *keys)
+
         if not isinstance(raw, list):
             raise GovernanceError(f"exceptions: {source.where('exceptions')}: needs a list 'exceptions'")
     else:
         raw = data or []
-        where = lambda *keys: f"exceptions[{keys[0]}]" if keys else "exceptions"  # noqa: E731
+        where = _where_in_list
         if not isinstance(raw, list):
             raise GovernanceError("exceptions: must be a list of exceptions")
     entries = [_entry(item, index, where) for index, item in enumerate(raw)]
