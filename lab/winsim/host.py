@@ -70,6 +70,14 @@ class Host:
         self.model = model
         self.log: list[str] = []
 
+    def slow(self, command: str, args: list[str], stdin: bytes) -> bool:
+        """Downloads and installs outlast one Receive: the first answers OperationTimeout."""
+        invocation = module_invocation(stdin)
+        if invocation and invocation[1].get("operation") in ("download", "install", "uninstall"):
+            self.model.note(f"receive OperationTimeout for {invocation[1].get('operation')}")
+            return True
+        return False
+
     def down(self) -> bool:
         return self.model.is_down()
 

@@ -75,8 +75,11 @@ def _fault(fault: SoapFault, relates_to: str) -> bytes:
 class Shells:
     """The host's open shells and their commands; ``runner(command, args, stdin) -> (rc, out, err)``."""
 
-    def __init__(self, runner):
+    def __init__(self, runner, slow=None):
         self.runner = runner
+        #: slow(command, args, stdin) -> True: the first Receive answers OperationTimeout, as a real listener does
+        #: when a command runs longer than the request's OperationTimeout (the client must Receive again)
+        self.slow = slow or (lambda command, args, stdin: False)
         self.lock = threading.Lock()
         self.shells: dict[str, dict] = {}
 
@@ -139,6 +142,12 @@ class Shells:
                 raise SoapFault(INVALID_SELECTOR, "The command id is not valid for this shell.", "w:InvalidSelectors")
             if cmd["result"] is None:
                 cmd["result"] = self.runner(cmd["command"], cmd["args"], cmd["stdin"])
+                if self.slow(cmd["command"], cmd["args"], cmd["stdin"]):
+                    raise SoapFault(
+                        TIMEOUT_FAULT,
+                        "The WS-Management service cannot complete the operation within the time specified in "
+                        "OperationTimeout.",
+                    )
             rc, out, err = cmd["result"]
             cid = wanted.get("CommandId")
             streams = "".join(
@@ -278,7 +287,7 @@ class WsmanServer(ThreadingHTTPServer):
     def __init__(self, address, host, *, tls_context=None, basic_users=None):
         super().__init__(address, Handler)
         self.host = host
-        self.shells = Shells(host.run)
+        self.shells = Shells(host.run, host.slow)
         self.boot_seen = host.model.boot_id()
         self.tls = tls_context is not None
         self.basic_users = dict(basic_users or {})

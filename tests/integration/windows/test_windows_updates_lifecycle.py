@@ -63,6 +63,8 @@ def test_patch_installs_reboots_and_records(results, winhost):
     cu = next(c for c in patch["changes"] if c["component"] == "KB5099001")
     assert cu["advisories"] == ["KB5099001", "CVE-2026-21001"] and cu["severity"] == "high"
     assert any("shutdown.exe /r" in line for line in winhost.calls())
+    # the install outlasted one Receive (OperationTimeout fault) and ansible's winrm plugin received again
+    assert "receive OperationTimeout for install" in winhost.calls()
 
 
 def test_patch_again_is_idempotent(results):
