@@ -14,6 +14,7 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store i
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.baseline import evaluate
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.common import GovernanceError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.compliance import compliance
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.compliance import pending_since as _since
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.exceptions import load_exceptions
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.feeds import Intel
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.policy import load_policy
@@ -88,10 +89,21 @@ def compliance_summary(
         raise AnsibleFilterError(f"compliance_summary: {exc}") from None
 
 
+def pending_since(host, layer=None, store=None):
+    """``{component: "YYYY-MM-DD"}`` first seen pending on ``host`` by the scans in the evidence store (read only),
+    for risk_rank's ``first_seen``: the SLA clock then starts at the first scan, not today."""
+    try:
+        with open_store(resolve_store(store), readonly=True) as opened:
+            return _since(opened.records(host=host), host, layer)
+    except (GovernanceError, EvidenceError) as exc:
+        raise AnsibleFilterError(f"pending_since: {exc}") from None
+
+
 class FilterModule:
     def filters(self):
         return {
             "risk_rank": risk_rank,
             "baseline_evaluate": baseline_evaluate,
             "compliance_summary": compliance_summary,
+            "pending_since": pending_since,
         }

@@ -106,6 +106,19 @@ def _replay(records, waves):
     return state
 
 
+def pending_since(records, host, layer=None):
+    """``{component: "YYYY-MM-DD"}``: since when each update still pending on ``host`` was first seen pending
+    (by the scans in ``records``), the start of its SLA clock for risk_rank's ``first_seen``."""
+    state = _replay([r for r in records if r.host == host], None)
+    return {
+        component: _day(state.first_seen[(h, lay, component)]).isoformat()
+        for (h, lay), entries in state.pending.items()
+        if layer is None or lay == layer
+        for component in entries
+        if (h, lay, component) in state.first_seen
+    }
+
+
 def compliance(records, policy, intel=None, assets=None, exceptions=None, now=None, waves=None, trend=True):
     """The compliance overview and metrics (a JSON-able dict) from evidence records, as of ``now``.
 

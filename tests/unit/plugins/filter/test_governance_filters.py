@@ -9,8 +9,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.everylayer.patch.plugins.filter.governance import (
     baseline_evaluate,
     compliance_summary,
+    pending_since,
     risk_rank,
 )
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence import store as store_module
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
 
 
@@ -45,3 +47,21 @@ def test_compliance_summary_from_a_store(tmp_path):
     assert result["summary"]["compliance_rate"] == 0.5
     with pytest.raises(AnsibleFilterError, match="compliance_summary: "):
         compliance_summary({}, store=str(tmp_path / "missing.sqlite"))
+
+
+def test_pending_since_starts_the_clock_at_the_first_scan(tmp_path, monkeypatch):
+    path = str(tmp_path / "e.sqlite")
+    stamps = iter(f"2026-12-0{day}T08:00:00.000000Z" for day in range(1, 9))
+    monkeypatch.setattr(store_module, "utcnow", lambda: next(stamps))
+    with open_store(path) as store:
+        for seq, pending in enumerate((["vim", "curl"], ["vim", "curl", "zsh"], ["vim", "zsh"]), start=1):
+            data = {"layer": "os", "scan": True, "changes": [], "pending": [{"component": c} for c in pending]}
+            store.append(f"r{seq}", 1, "change", "h1", data)
+        store.append("r9", 1, "change", "h2", {"layer": "os", "scan": True, "pending": [{"component": "vim"}]})
+    monkeypatch.undo()
+    # vim since the first scan (12-01), zsh since the second (12-02); curl left the list (no clock); h2 is another host
+    assert pending_since("h1", store=path) == {"vim": "2026-12-01", "zsh": "2026-12-02"}
+    assert pending_since("h1", layer="network", store=path) == {}
+    since = pending_since("h1", store=path)
+    ranked = risk_rank([{"component": "vim"}], host="h1", first_seen=since, now="2027-03-15")
+    assert ranked["items"][0]["deadline"] == "2027-03-01" and ranked["items"][0]["overdue"] is True  # P4: 90 days
