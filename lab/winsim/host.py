@@ -11,6 +11,7 @@ unknown command (rc 1, "is not recognized") or, for a module, a failed result na
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 
@@ -27,6 +28,19 @@ def decode_command(command: str, args: list[str]) -> str:
         if flag.lower() in ("-encodedcommand", "-enc", "-e"):
             return base64.b64decode(value).decode("utf-16-le")
     return " ".join([command, *args])
+
+
+def module_script(stdin: bytes) -> tuple[str, bytes, list[str]] | None:
+    """(script name, script bytes, C# module_utils) of the module the exec-wrapper payload carries."""
+    if NUL_SEPARATOR not in stdin:
+        return None
+    manifest = json.loads(stdin.split(NUL_SEPARATOR, 1)[1])
+    for action in manifest.get("actions", []):
+        params = action.get("params") or {}
+        name = params.get("Script")
+        if name and name in manifest.get("scripts", {}):
+            return name, base64.b64decode(manifest["scripts"][name]["script"]), list(params.get("CSharpModules") or [])
+    return None
 
 
 def module_invocation(stdin: bytes) -> tuple[str, dict] | None:
@@ -87,6 +101,10 @@ class Host:
         if invocation is not None:
             name, margs = invocation
             self.model.note(f"module {name} {json.dumps(margs, sort_keys=True)}")
+            shipped = module_script(stdin)
+            if shipped:
+                digest = hashlib.sha256(shipped[1]).hexdigest()
+                self.model.note(f"script {shipped[0]} sha256 {digest} csharp {','.join(shipped[2])}")
             handler = MODULES.get(name) or MODULES.get(name.rsplit(".", 1)[-1])
             if handler is None:
                 return (

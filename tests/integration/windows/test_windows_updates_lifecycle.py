@@ -3,11 +3,12 @@ check mode, diff, reboot rounds, idempotence, rollback and verification in one p
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 from helpers.change_record import problems
-from winsim_driver import run_playbook
+from winsim_driver import REPO, run_playbook
 
 pytestmark = pytest.mark.slow
 
@@ -29,6 +30,14 @@ def kbs(entries):
 
 def test_raw_runs_over_sealed_ntlm(results):
     assert results["raw"]["stdout"].strip() == "LAB-WIN-01"
+
+
+def test_the_real_ps1_is_shipped_with_ansible_basic(results, winhost):
+    """The exec wrapper carried plugins/modules/windows_updates.ps1 itself (not the .py) and the Ansible.Basic util."""
+    digest = hashlib.sha256((REPO / "plugins/modules/windows_updates.ps1").read_bytes()).hexdigest()
+    shipped = [line for line in winhost.calls() if line.startswith("script ") and " sha256 " in line]
+    assert shipped and all(f"sha256 {digest}" in line for line in shipped)
+    assert all("Ansible.Basic" in line.split(" csharp ")[1] for line in shipped)
 
 
 def test_scan_check_mode_and_filters(results):
