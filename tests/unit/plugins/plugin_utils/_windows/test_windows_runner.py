@@ -234,3 +234,9 @@ def test_results_keep_the_change_record_contract(target, state):
 def test_rollback_result_keeps_the_change_record_contract(target):
     run(target, reboot=True)
     assert problems(run(target, "rolled_back", kbs=["KB4470788", "KB890830"])) == []
+
+
+def test_rollback_without_kbs_fails_instead_of_succeeding_on_nothing(target):
+    result = run(target, "rolled_back", kbs=[])
+    assert result["failed"] and "needs kbs" in result["msg"]
+    assert target.ops() == []
