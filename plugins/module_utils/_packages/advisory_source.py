@@ -98,7 +98,7 @@ def _from_osv(records, origin, host):
     for record in records:
         if not _is_osv(record):
             raise PackagesError(f"advisory_source: {origin}: an entry is not an OSV record (id and affected)")
-        ids = [record["id"]] + [a for a in (record.get("aliases") or []) + (record.get("upstream") or [])]
+        ids = [record["id"], *(record.get("aliases") or []), *(record.get("upstream") or [])]
         ids = [i for i in ids if isinstance(i, str) and not i.startswith(("DEBIAN-CVE-", "UBUNTU-CVE-"))]
         severity = _osv_severity(record)
         for affected in record["affected"]:

@@ -112,19 +112,40 @@ class AptBackend:
         return parsers.apt_simulation(out)
 
     def _changelogs(self, sources, timeout):
-        """({source: changelog}, {source: apt's words}) from one ``apt-get changelog`` call, bounded by ``timeout``.
+        """({source: changelog}, {source: apt's words}) from ``apt-get changelog``, each call bounded by ``timeout``.
 
         ``sources`` maps each source package to one of its binaries (apt looks changelogs up by binary name and
-        answers with the source's changelog, whose entries carry the source name).
+        answers with the source's changelog, whose entries carry the source name). One call for all; when it fails
+        without timing out (apt prints nothing for any package once one changelog cannot be fetched), one call per
+        source for those it did not return, stopping at the first call that times out (the server hangs: the rest
+        would too), so one missing changelog leaves the others known.
         """
         if not sources:
             return {}, {}
+        logs, failed, rc = self._changelog_call(sources, timeout)
+        rest = {s: b for s, b in sources.items() if s in failed}
+        if rc in (0, 124, 137) or len(rest) < 2:
+            return logs, failed
+        for index, source in enumerate(sorted(rest)):
+            found, words, rc = self._changelog_call({source: rest[source]}, timeout)
+            logs.update(found)
+            failed.pop(source, None)
+            failed.update(words)
+            if rc in (124, 137):
+                for other in sorted(rest)[index + 1 :]:
+                    failed[other] = f"not tried: the changelog call for {source} did not finish within {int(timeout)} s"
+                break
+        return logs, failed
+
+    def _changelog_call(self, sources, timeout):
+        """({source: changelog}, {source: apt's words}, its exit code) of one ``apt-get changelog`` call."""
         names = sorted(set(sources.values()))
         wait = str(int(timeout))
         argv = ["timeout", "-k", "5", wait, "apt-get", "-q", "-o", f"Acquire::http::Timeout={wait}"]
         argv += ["-o", f"Acquire::https::Timeout={wait}", "changelog", *names]
         rc, out, err = self.module.run_command(argv, environ_update=ENV)
-        logs = split_changelogs(out) if out else {}
+        found = split_changelogs(out) if out else {}
+        logs = {s: found[s] for s in sources if s in found}
         failed = {}
         lines = [line.strip() for line in ((out or "") + "\n" + (err or "")).splitlines() if line.strip()]
         for source in sorted(sources):
@@ -134,7 +155,7 @@ class AptBackend:
                 failed[source] = f"apt-get changelog did not finish within {wait} s (changelog_timeout)"
                 continue
             failed[source] = _changelog_error(source, lines, rc)
-        return logs, failed
+        return logs, failed, rc
 
     def _advisory_index(self, params):
         location = params.get("advisory_source")
@@ -254,14 +275,16 @@ class AptBackend:
         )
 
     def restore(self, versions, data=None):
-        # Packages that did not exist before are purged (NAME_), not removed: no conffiles left behind.
+        # Packages that did not exist before are purged, not removed: no conffiles left behind. One transaction:
+        # --purge turns every NAME- removal into a purge (apt 2.6 has no NAME_ form: "Unable to locate package").
         self._run(
             self._apt_get(
                 "install",
                 "-y",
+                "--purge",
                 "--allow-downgrades",
                 "--allow-change-held-packages",
-                *_install_args(versions, purge=True),
+                *_install_args(versions),
             ),
             "apt-get install (rollback)",
         )
@@ -344,12 +367,9 @@ def _changelog_error(source, lines, rc):
     return errors[-1] if errors else f"no changelog in the output of apt-get changelog (rc {rc})"
 
 
-def _install_args(versions, purge=False):
-    """apt-get install arguments: NAME=VERSION to install that version, NAME- to remove (NAME_ to purge)."""
-    gone = "_" if purge else "-"
-    return [
-        f"{name}={version}" if version is not None else f"{name}{gone}" for name, version in sorted(versions.items())
-    ]
+def _install_args(versions):
+    """apt-get install arguments: NAME=VERSION to install that version, NAME- to remove (purged with --purge)."""
+    return [f"{name}={version}" if version is not None else f"{name}-" for name, version in sorted(versions.items())]
 
 
 def _policy_candidates(text):

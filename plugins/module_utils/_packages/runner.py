@@ -152,6 +152,17 @@ class Runner:
             self.backend.mark_reboot(sorted(asking))
         return sorted(asking)
 
+    def _planned_reboot_names(self, plan):
+        """Check mode: the planned installs/updates (packages new in the plan too, e.g. the linux-image-<abi> a
+        kernel metapackage pulls in) that the shared reboot rules name; the backend's own judgement for those
+        already installed. Writes no marker."""
+        names = sorted(n for n, (_b, a) in plan.items() if a is not None)
+        asking = {n for n in names if reboot.needs_reboot(n)}
+        installed = [n for n in names if plan[n][0] is not None]
+        if installed and hasattr(self.backend, "reboot_names"):
+            asking |= set(self.backend.reboot_names(installed))
+        return asking
+
     def _restarts(self, names):
         """Services shipped by changed packages that need no reboot: restarting them is enough."""
         if not names or not hasattr(self.backend, "files"):
@@ -232,7 +243,8 @@ class Runner:
             )
         if self.check_mode:
             plan = self.backend.simulate(targets)
-            changes = [self._change_entry(n, b, a) for n, (b, a) in sorted(plan.items())]
+            asking = self._planned_reboot_names(plan)
+            changes = [self._change_entry(n, b, a, n in asking) for n, (b, a) in sorted(plan.items())]
             rollback = self._rollback_block({n: b for n, (b, a) in plan.items()}, {n: a for n, (b, a) in plan.items()})
             pending = state.not_also_changed(pending, changes)
             return self._result(f"would update {_plural(len(changes), 'package')}", changes, pending, rollback)

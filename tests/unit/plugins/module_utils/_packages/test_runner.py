@@ -304,3 +304,19 @@ def test_rollback_of_a_half_configured_package_is_not_refused():
     assert result["changed"] is True and b.state["lab-web"] == "1.0-1"
     with pytest.raises(PackagesError, match="package state is broken"):
         Runner(backend(problems=[INTERRUPTED]), params(state="rolled_back", rollback=block)).rolled_back()
+
+
+def test_a_package_new_in_the_plan_gets_the_reboot_rules_in_check_mode_and_the_real_run():
+    def kernel_backend():
+        return FakeBackend(
+            {"linux-image-amd64": "6.1.158-1", "lab-web": "1.0-1"},
+            {"linux-image-amd64": ["6.1.158-1", "6.1.170-1"], "lab-web": ["1.0-1", "1.2-1"]},
+            depends={"linux-image-amd64": {"linux-image-6.1.0-57-amd64": "6.1.170-1"}},
+        )
+
+    check = validate(Runner(kernel_backend(), params(), check_mode=True).patched())
+    real = validate(Runner(kernel_backend(), params()).patched())
+    for result in (check, real):
+        flags = {c["component"]: c["reboot_required"] for c in result["changes"]}
+        assert flags == {"lab-web": False, "linux-image-6.1.0-57-amd64": True, "linux-image-amd64": True}
+    assert check["simulated"] is True and real["reboot_required"] is True
