@@ -139,14 +139,14 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Set the BMC connection once for every Redfish task of a play
-  hosts: bmcs
+# module_defaults on a block (or a play) sets the BMC connection once for every Redfish task in it
+- name: Read the BMC's firmware inventory with the connection set once
   module_defaults:
     group/everylayer.patch.redfish:
       baseuri: "{{ bmc_address }}"
       username: "{{ bmc_user }}"
       password: "{{ bmc_password }}"
-  tasks:
+  block:
     - name: Read the BMC's firmware inventory
       everylayer.patch.firmware:
         backend: redfish
