@@ -62,6 +62,12 @@ options:
     description:
       - Wave placement of assets that no source gives a wave. C(pilot_share) (default 0.05) and C(staged_share)
         (default 0.25) are fractions of each platform's assets; C(seed) (default empty) changes the stable hash.
+      - >-
+        C(list) names the waves and their shares in order instead, for example
+        C([{name: canary, share: 0.01}, {name: pilot, share: 0.05}, {name: staged, share: 0.25}, {name: full}]): the
+        same names as the rollout's C(rollout_waves); every wave but the last has a C(share) from 0 to 1, the last
+        takes the rest. A source that gives a wave outside the list is an error naming the asset. Give either
+        C(list) or C(pilot_share)/C(staged_share), not both.
     type: dict
     default: {}
   identity:
