@@ -116,29 +116,31 @@ class AptBackend:
 
         ``sources`` maps each source package to one of its binaries (apt looks changelogs up by binary name and
         answers with the source's changelog, whose entries carry the source name). One call for all; when it fails
-        without timing out (apt prints nothing for any package once one changelog cannot be fetched), one call per
-        source for those it did not return, stopping at the first call that times out (the server hangs: the rest
-        would too), so one missing changelog leaves the others known.
+        without timing out, apt prints no changelog at all once one cannot be fetched, so each source it neither
+        returned nor named in an error of its own is asked for alone, stopping at the first call that times out
+        (the server hangs: the rest would too). One missing changelog leaves the others known; an unreachable
+        server (apt names every source) costs no more calls.
         """
         if not sources:
             return {}, {}
-        logs, failed, rc = self._changelog_call(sources, timeout)
-        rest = {s: b for s, b in sources.items() if s in failed}
-        if rc in (0, 124, 137) or len(rest) < 2:
+        logs, failed, rc, named = self._changelog_call(sources, timeout)
+        if rc in (0, 124, 137):
             return logs, failed
-        for index, source in enumerate(sorted(rest)):
-            found, words, rc = self._changelog_call({source: rest[source]}, timeout)
+        rest = sorted(s for s in sources if s in failed and s not in named)
+        for index, source in enumerate(rest):
+            found, words, rc, _named = self._changelog_call({source: sources[source]}, timeout)
             logs.update(found)
             failed.pop(source, None)
             failed.update(words)
             if rc in (124, 137):
-                for other in sorted(rest)[index + 1 :]:
+                for other in rest[index + 1 :]:
                     failed[other] = f"not tried: the changelog call for {source} did not finish within {int(timeout)} s"
                 break
         return logs, failed
 
     def _changelog_call(self, sources, timeout):
-        """({source: changelog}, {source: apt's words}, its exit code) of one ``apt-get changelog`` call."""
+        """({source: changelog}, {source: apt's words}, exit code, {sources apt's errors name}) of one
+        ``apt-get changelog`` call."""
         names = sorted(set(sources.values()))
         wait = str(int(timeout))
         argv = ["timeout", "-k", "5", wait, "apt-get", "-q", "-o", f"Acquire::http::Timeout={wait}"]
@@ -148,6 +150,7 @@ class AptBackend:
         logs = {s: found[s] for s in sources if s in found}
         failed = {}
         lines = [line.strip() for line in ((out or "") + "\n" + (err or "")).splitlines() if line.strip()]
+        named = {s for s in sources if any(f"for {s}=" in line for line in lines)}
         for source in sorted(sources):
             if source in logs:
                 continue
@@ -155,7 +158,7 @@ class AptBackend:
                 failed[source] = f"apt-get changelog did not finish within {wait} s (changelog_timeout)"
                 continue
             failed[source] = _changelog_error(source, lines, rc)
-        return logs, failed, rc
+        return logs, failed, rc, named
 
     def _advisory_index(self, params):
         location = params.get("advisory_source")
