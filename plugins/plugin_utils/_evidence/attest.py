@@ -28,7 +28,7 @@ def check(db, verification, signer=None, require_signature=False, run_id=None, r
             started.setdefault(rec.run_id, rec.seq)
         elif rec.kind == "run_end":
             ended.setdefault(rec.run_id, []).append(rec)
-    signed, unsigned = [], []
+    signed, unsigned, covered = [], [], {}
     for rid in sorted(set(started) | set(ended), key=lambda r: started.get(r, 0)):
         ends = ended.get(rid, [])
         if not ends and rid == current:
@@ -56,6 +56,8 @@ def check(db, verification, signer=None, require_signature=False, run_id=None, r
                 verification.problem("signature", end.seq, f"run {rid} (run_end record {end.seq}): {why}")
             else:
                 signed.append(rid)
+                covered.setdefault(rid, {end.seq}).update(signing.expand(sig["seqs"]))
+    _uncovered(verification, by_seq, covered, pruned_through)
     checked = 0
     for where, receipt in receipts:
         if run_id is not None and receipt.get("run_id") != run_id:
@@ -68,6 +70,19 @@ def check(db, verification, signer=None, require_signature=False, run_id=None, r
         "receipts_checked": checked,
         "key_id": signer.key_id if signer else None,
     }
+
+
+def _uncovered(verification, by_seq, covered, pruned_through):
+    """A record of a signed run that none of the run's signatures lists: appended afterwards, or written by a slice
+    of the same run id that never reached its run_end."""
+    for seq in sorted(by_seq):
+        rec = by_seq[seq]
+        if rec.run_id in covered and seq not in covered[rec.run_id] and rec.kind != "prune" and seq > pruned_through:
+            msg = (
+                f"record {seq} ({rec.kind}, host {rec.host or '-'}) of run {rec.run_id} is not among the records the "
+                "run signed: added after signing, or written by a job of the same run id that never ended"
+            )
+            verification.problem("unsigned", seq, msg)
 
 
 def _signature(rec):

@@ -176,3 +176,17 @@ def test_the_callbacks_receipt_log_may_not_exist_yet_but_a_named_one_must(tmp_pa
 
     with pytest.raises(EvidenceError, match="cannot be read"):
         keyed_options(receipt_log=absent)
+
+
+def test_a_record_appended_to_a_signed_run_is_named(store_target, signer):
+    """The chain links it and the receipt's head is still there: only the run's signature can tell."""
+    from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+
+    receipt = record_run(store_target, signer, None, run_id="r1")
+    with open_store(store_target) as db:  # an attacker with the formula appends a record claiming run r1
+        forged = db.append("r1", 3, "change", "web2", dict(CHANGE, task="Patch"))
+    assert verify_store(store_target)["verified"]  # unkeyed: a valid link at the head
+    receipts = [("log", receipt)]
+    assert verify_store(store_target, keyed={"receipts": receipts})["verified"]  # the head is still in the store
+    result = verify_store(store_target, keyed={"signer": signer, "receipts": receipts})
+    assert kinds(result) == ["unsigned"] and f"record {forged.seq} (change, host web2)" in result["problems"][0]["msg"]
