@@ -56,7 +56,7 @@ def check(db, verification, signer=None, require_signature=False, run_id=None, r
                 verification.problem("signature", end.seq, f"run {rid} (run_end record {end.seq}): {why}")
             else:
                 signed.append(rid)
-                covered.setdefault(rid, {end.seq}).update(signing.expand(sig["seqs"]))
+                covered.setdefault(rid, set()).update([end.seq, *signing.expand(sig["seqs"])])
     _uncovered(verification, by_seq, covered, pruned_through)
     checked = 0
     for where, receipt in receipts:

@@ -190,3 +190,16 @@ def test_a_record_appended_to_a_signed_run_is_named(store_target, signer):
     assert verify_store(store_target, keyed={"receipts": receipts})["verified"]  # the head is still in the store
     result = verify_store(store_target, keyed={"signer": signer, "receipts": receipts})
     assert kinds(result) == ["unsigned"] and f"record {forged.seq} (change, host web2)" in result["problems"][0]["msg"]
+
+
+def test_slices_sharing_a_run_id_verify_and_a_slice_that_never_ended_is_named(store_target, signer):
+    record_run(store_target, signer, None, run_id="rollout-1")
+    record_run(store_target, signer, None, run_id="rollout-1", approver="alice")
+    assert verify_store(store_target, keyed={"signer": signer, "require_signature": True})["verified"]
+    killed = Recorder(target=store_target, signer=signer, run_id="rollout-1")
+    killed.start({"approver": "alice"})
+    killed.intent("web3", "Patch", "everylayer.patch.packages", "u9", state="latest")
+    killed.close()  # the controller of this slice died: no run_end, no signature
+    result = verify_store(store_target, keyed={"signer": signer})
+    unsigned = [p for p in result["problems"] if p["problem"] == "unsigned"]
+    assert kinds(result) == ["unknown", "unsigned"] and len(unsigned) == 2  # its run_start and its intent
