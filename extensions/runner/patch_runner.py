@@ -65,8 +65,8 @@ def prepare(private_data_dir, inventory, store, envvars=None, ssh_key=None) -> P
 def run(private_data_dir, playbook, ident, extravars=None, limit=None, timeout=None):
     """Run one playbook of the collection (`everylayer.patch.scan`, `.rollout`, `.report`) as one runner job.
 
-    `ident` names the job's artifact directory (artifacts/<ident>); the playbooks write their files (frozen
-    manifest, scan and evidence reports) there when no directory is given in the extra vars.
+    `ident` names the job's artifact directory (artifacts/<ident>). Give the playbooks' output directories
+    (rollout_manifest_dir, scan_report_dir, report_dest) under it to keep a job's files with the job.
     """
     return ansible_runner.run(
         private_data_dir=str(private_data_dir),
