@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / ".collections"))
 
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store  # noqa: E402
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.gate import host_outcomes  # noqa: E402
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store  # noqa: E402
 
 WAVES = ("pilot", "staged", "full")
 

@@ -188,7 +188,7 @@ def pending(data: dict, hosts: list[str]) -> dict[str, int]:
 def evidence_figures(store: Path) -> dict:
     sys.path.insert(0, str(REPO / ".collections"))
     from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import verify_store
-    from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+    from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 
     per_host: dict[str, int] = {}
     held_back: dict[str, int] = {}  # newer than the frozen manifest (published after pilot): left pending on purpose

@@ -37,7 +37,7 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions
     keyed_options,
     verify_store,
 )
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store  # noqa: E402
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store  # noqa: E402
 from helpers.postgres import PostgresServer  # noqa: E402
 from helpers.runner_stream import slices, stream_jobs  # noqa: E402
 

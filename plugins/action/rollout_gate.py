@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import resolve_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.gate import host_outcomes, open_rollbacks
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError, open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.action_base import RolloutAction, RolloutError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.gate import decide, message, play_outcomes
 

@@ -10,7 +10,8 @@ import os
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import resolve_store
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError, open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.baseline import evaluate
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.common import GovernanceError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.compliance import compliance

@@ -94,8 +94,9 @@ _raw:
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import resolve_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.gate import gate_view
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError, open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError
 
 
 class LookupModule(LookupBase):

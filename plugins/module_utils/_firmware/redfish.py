@@ -11,6 +11,7 @@ from . import redfish_inventory
 from .common import FirmwareError, compare_versions
 from .record import component_change, outcome
 from .redfish_parse import odata_id, update_service
+from .redfish_task import wait_until
 from .redfish_update import UpdateMixin
 
 
@@ -95,7 +96,7 @@ class RedfishBackend(UpdateMixin):
             # Empty while the BMC starts up; the old version until the reset has taken effect.
             return {"other": version} if version and version != dev["version"] else None
 
-        found, reset_seen = self.client.wait_until(probe, deadline, self.poll_interval, self.sleep, self.clock)
+        found, reset_seen = wait_until(self.client, probe, deadline, self.poll_interval, self.sleep, self.clock)
         if isinstance(found, list):
             return found, reset_seen
         now = seen.get("devices")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import http.client
 import json
 import ssl
-import time
 from urllib.error import HTTPError, URLError
 
 from ansible.module_utils.urls import open_url, prepare_multipart
@@ -173,16 +172,3 @@ class RedfishClient:
             except (BmcUnreachable, FirmwareError):
                 pass
         self.token = None
-
-    # -- waiting ----------------------------------------------------------------------------------
-    def wait_until(self, probe, deadline, interval, sleep=time.sleep, clock=time.monotonic):
-        """Call ``probe()`` until it returns non-None, riding out BMC resets; returns (value, reset_seen).
-
-        The same poll loop as the task follower (redfish_task.poll); BmcUnreachable only counts against the deadline.
-        """
-        from .redfish_task import poll  # the task module builds on this client
-
-        def forget():
-            self.token = None  # the BMC forgets sessions across a reset
-
-        return poll(probe, deadline, interval, sleep, clock, forget)

@@ -50,6 +50,19 @@ def retry_after(headers):
     return max(1.0, min(seconds, MAX_RETRY_AFTER))
 
 
+def wait_until(client, probe, deadline, interval, sleep=time.sleep, clock=time.monotonic):
+    """Call ``probe()`` until it returns non-None, riding out BMC resets; returns (value, reset_seen).
+
+    The same poll loop as the task follower; a reset makes ``client`` forget its session (the BMC forgets it).
+    Here, not on the client: the task module builds on the client, never the other way round.
+    """
+
+    def forget():
+        client.token = None
+
+    return poll(probe, deadline, interval, sleep, clock, forget)
+
+
 def poll(probe, deadline, interval, sleep=time.sleep, clock=time.monotonic, on_reset=None, first_delay=None):
     """Call ``probe()`` until it returns a value (not None, not :class:`Later`) or ``deadline`` passes.
 

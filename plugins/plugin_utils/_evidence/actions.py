@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 
 from . import attest, config, html, report, signing
+from .backends import open_store
 from .intents import runs_state
 from .redact import redact, redact_text
-from .store import EvidenceError, open_store
+from .store import EvidenceError
 
 STORE_ENV = "EVERYLAYER_EVIDENCE_STORE"
 

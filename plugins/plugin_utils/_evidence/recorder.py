@@ -13,11 +13,12 @@ import json
 import os
 import uuid
 
+from .backends import open_store
 from .config import DEFAULT_INTENT_ACTIONS
 from .intents import FORMAT, reconcile_entry
 from .redact import CENSORED, redact, redact_rollback
 from .signing import append_receipt, content_hash, sign_receipt, sign_run
-from .store import EvidenceError, open_store
+from .store import EvidenceError
 
 DECISION_KEY = "everylayer_decision"
 ROLLBACK_STATES = ("rolled_back", "rollback")

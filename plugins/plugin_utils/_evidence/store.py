@@ -227,23 +227,3 @@ def chained(head, run_id, run_seq, kind, host, body) -> Record:
 
 def head_of(rows) -> tuple:
     return (rows[0], rows[1]) if rows else (0, GENESIS)
-
-
-def open_store(target: str | None = None, readonly: bool = False, **kwargs) -> EvidenceStore:
-    """``postgresql://...`` (or ``postgres://``, or a ``key=value`` DSN) opens PostgreSQL; anything else is a SQLite path.
-
-    ``readonly`` (every reader: verify, report, lookups, preflight) never creates, migrates or writes the store,
-    and fails on a store that does not exist or lacks a table.
-    """
-    target = target or DEFAULT_SQLITE_PATH
-    if readonly:
-        kwargs["readonly"] = True
-    if target.startswith(("postgresql://", "postgres://")) or ("=" in target and "dbname" in target):
-        from .postgres_store import PostgresStore
-
-        return PostgresStore(target, **kwargs)
-    from .sqlite_store import SQLiteStore
-
-    if target.startswith("sqlite://"):
-        target = target[len("sqlite://") :]
-    return SQLiteStore(target, **kwargs)

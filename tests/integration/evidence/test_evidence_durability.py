@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import pytest
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 from evidence_helpers import evidence_env, playbook_cmd, write_playbook
 
 pytestmark = pytest.mark.slow

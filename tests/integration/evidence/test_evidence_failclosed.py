@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 from evidence_helpers import ANSIBLE_PLAYBOOK, HERE, INVENTORY, REPO
 
 PLAYBOOK = """

@@ -5,7 +5,7 @@ import stat
 import subprocess
 
 import pytest
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 from evidence_helpers import ANSIBLE_PLAYBOOK, HERE, REPO, evidence_env, run_playbook
 
 SMOKE = HERE / "smoke.yml"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import keyed_options, verify_store
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 from evidence_helpers import HERE, REPO
 from helpers.runner_stream import slices, stream_jobs
 

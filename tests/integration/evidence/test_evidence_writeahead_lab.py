@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence import actions
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.gate import gate_view
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError, open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 

@@ -147,7 +147,7 @@ PATCHED = {"lab-agent": "1.2-1", "lab-cron": "1.1-1"}
 
 def evidence(store: Path) -> list[dict]:
     """Every record of the store as dicts (seq, run_id, kind, host, data)."""
-    from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+    from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 
     with open_store(str(store)) as db:
         return [

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from ansible import constants as C
 from ansible_collections.everylayer.patch.plugins.callback import evidence
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 
 NAME = "everylayer.patch.evidence"
 PROBE = "everylayer.patch.packages"

@@ -13,7 +13,7 @@ from ansible_collections.everylayer.patch.plugins.filter.governance import (
     risk_rank,
 )
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence import store as store_module
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 
 
 def test_risk_rank_names_the_host_and_fails_on_bad_input():

@@ -9,6 +9,7 @@ from ansible_collections.everylayer.patch.plugins.module_utils._firmware.common 
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware.record import to_result
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware.redfish import RedfishBackend
 from ansible_collections.everylayer.patch.plugins.module_utils._firmware.redfish_client import RedfishClient
+from ansible_collections.everylayer.patch.plugins.module_utils._firmware.redfish_task import wait_until
 from helpers.change_record import validate
 
 
@@ -107,8 +108,8 @@ def test_maintenance_window_schedules(bmc):
         )
     )
     assert out["scheduled"] and out["pending"] and bmc.version("NIC1") == "25.5.6"
-    value, _ = backend.client.wait_until(
-        lambda: True if bmc.version("NIC1") == "25.6.0" else None, backend.clock() + 20, 0.1
+    value, _ = wait_until(
+        backend.client, lambda: True if bmc.version("NIC1") == "25.6.0" else None, backend.clock() + 20, 0.1
     )
     assert value is True
 

@@ -1,7 +1,7 @@
 """Stores for the evidence unit tests: a SQLite file per test, and one real PostgreSQL server per session."""
 
 import pytest
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 from helpers.postgres_fixtures import postgres_dsn, postgres_server  # noqa: F401 (fixtures)
 
 

@@ -4,8 +4,8 @@ import os
 import stat
 
 import pytest
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.chain import GENESIS
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
 
 
 def fill(db, count=6, run="run-a"):

@@ -7,7 +7,7 @@ import re
 
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence import html, report
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import verify_store, write_report
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 
 
 def change(component, before, after, layer="os"):

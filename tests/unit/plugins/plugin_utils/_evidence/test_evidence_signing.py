@@ -71,7 +71,7 @@ def signing_receipts(log):
 
 
 def _run_end(target):
-    from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+    from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 
     with open_store(target, readonly=True) as db:
         return [rec.data for rec in db.records() if rec.kind == "run_end"]
@@ -180,7 +180,7 @@ def test_the_callbacks_receipt_log_may_not_exist_yet_but_a_named_one_must(tmp_pa
 
 def test_a_record_appended_to_a_signed_run_is_named(store_target, signer):
     """The chain links it and the receipt's head is still there: only the run's signature can tell."""
-    from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+    from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 
     receipt = record_run(store_target, signer, None, run_id="r1")
     with open_store(store_target) as db:  # an attacker with the formula appends a record claiming run r1

@@ -2,7 +2,7 @@
 
 import multiprocessing
 
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 
 WRITERS, EACH = 4, 40
 

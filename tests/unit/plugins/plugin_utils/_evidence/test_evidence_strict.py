@@ -9,10 +9,11 @@ import sqlite3
 
 import pytest
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence import actions, config
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.gate import gate_view
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.recorder import Recorder
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.report import to_csv
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError, open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError
 
 PATCH_ARGS = {"state": "patched"}
 PENDING = [

@@ -9,7 +9,7 @@ import os
 
 import pytest
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence import store as store_module
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.common import GovernanceError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.compliance import compliance
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.exceptions import load_exceptions

@@ -11,7 +11,7 @@ import json
 import re
 
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence import html, report
-from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.compliance import compliance
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.policy import load_policy
 
