@@ -10,7 +10,7 @@ PYTHON ?= $(if $(filter .venv-py3%,$(VENV)),$(shell scripts/find-python.sh $(pat
 PY := $(VENV)/bin/python
 MATRIX_VENVS := .venv-py312 .venv-py313
 PYTEST_UNIT_WORKERS ?= 2
-PYTHON_PATHS := plugins lab tests benchmarks scripts
+PYTHON_PATHS := plugins lab tests benchmarks scripts extensions
 
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
