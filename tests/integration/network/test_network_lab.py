@@ -35,10 +35,12 @@ def _lab_assets() -> dict[str, dict]:
 
 def test_lab_lists_every_network_device_with_its_platform():
     assets = _lab_assets()
+    port_base = json.loads((INVENTORY_DIR / "lab.json").read_text())["lab"]["port_base"]
+    first_port = 2300 + (port_base - 2200)
     for name, platform in DEVICES.items():
         asset = assets[name]
         assert asset["platform"]["network_os"] == platform and asset["layers"] == ["network"]
-        assert 2300 <= asset["port"] <= 2399
+        assert first_port <= asset["port"] < first_port + 100  # docs/lab.md: 2300 + (port_base - 2200) and up
         assert asset["vars"]["ansible_network_os"] == platform
         assert "UserKnownHostsFile=" in asset["vars"]["ansible_ssh_common_args"]  # host keys are verified
 
