@@ -64,6 +64,27 @@ options:
     description: In a later wave, defer a device whose platform or component the freezing wave did not test.
     type: bool
     default: false
+  baseline:
+    description:
+      - The governance baseline's settings (the rollout role's C(rollout_baseline)) - C(policy) (a policy file or
+        mapping with C(baselines), required), the advisory feeds C(osv), C(kev), C(epss), C(now) (decide as of this
+        day), C(first_seen) (read since when each update is pending from O(evidence_store), default true) and
+        C(scan) (more M(everylayer.patch.packages) options for the scan, such as C(advisory_source)).
+      - When set, an OS host that is not otherwise deferred is scanned now (M(everylayer.patch.packages)
+        C(state=scanned), one module call in this task), each pending update is ranked and decided under the
+        baseline and the exceptions (docs/governance.md); the approved updates become the plan's C(manifest) (in a
+        freezing wave the scan's candidate versions, in a later wave the frozen manifest's entries the baseline
+        approves). Nothing approved defers the host. Empty (the default) - no scan, nothing changes.
+    type: dict
+    default: {}
+  exceptions:
+    description:
+      - Exceptions (a file path or a list, docs/governance.md) honoured by O(baseline). An expired or unapproved
+        exception fails the task, naming the exception, file and field.
+    type: raw
+  evidence_store:
+    description: The evidence store to read since when updates are pending (the baseline's delay counts from then).
+    type: str
 extends_documentation_fragment:
   - everylayer.patch.rollout_action
 seealso:
@@ -85,7 +106,12 @@ plan:
   returned: success
   type: dict
 everylayer_decision:
-  description: The C(deferred) decision (C(kind), C(wave), C(host), C(reason)) when the host must wait.
-  returned: when the host is deferred
+  description:
+    - The C(deferred) decision (C(kind), C(wave), C(host), C(reason)) when the host must wait.
+    - With O(baseline), the C(baseline) decision of a host that is patched, or the C(deferred) one of a host whose
+      baseline approves nothing now; either carries C(baseline) - C(approved) (with C(version), C(expedited)),
+      C(waiting) (with C(approves_on)), C(rejected), C(excepted) (with C(exception)), each item with its C(reason),
+      and C(expiring) exceptions.
+  returned: when the host is deferred, or a baseline decided its updates
   type: dict
 """
