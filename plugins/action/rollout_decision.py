@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.action_base import RolloutAction
-from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.gate import host_decision
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.approvals import FIELDS as APPROVAL_FIELDS
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.gate import DecisionError, host_decision
 
+HOST_KINDS = ("deferred", "rolled_back", "unchanged", "baseline")
+WAVE_KINDS = ("manifest_frozen", "approval")  # about the wave, not a host
 ARGUMENT_SPEC = {
-    "kind": {"type": "str", "required": True, "choices": ["deferred", "rolled_back", "unchanged", "manifest_frozen"]},
+    "kind": {"type": "str", "required": True, "choices": [*HOST_KINDS, *WAVE_KINDS]},
     "wave": {"type": "str", "required": True},
     "reason": {"type": "str"},
     "change_record": {"type": "dict"},
@@ -20,10 +23,16 @@ class ActionModule(RolloutAction):
     argument_spec = ARGUMENT_SPEC
 
     def act(self, args, task_vars):
+        if args["kind"] == "approval":
+            missing = [f for f in APPROVAL_FIELDS if not str(args["details"].get(f) or "").strip()]
+            if missing:
+                raise DecisionError(
+                    f"kind=approval of wave {args['wave']} needs details {', '.join(missing)} (who, when, which change)"
+                )
         decision = host_decision(
             args["kind"],
             args["wave"],
-            None if args["kind"] == "manifest_frozen" else task_vars.get("inventory_hostname"),
+            None if args["kind"] in WAVE_KINDS else task_vars.get("inventory_hostname"),
             args["reason"],
             args["change_record"],
             args["details"],

@@ -4,7 +4,14 @@
 
 from __future__ import annotations
 
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import resolve_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.common import GovernanceError
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.compliance import pending_since
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout import baseline as governance
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.action_base import RolloutAction, RolloutError
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.gate import host_decision
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.maintenance import PolicyError, decide
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.plan import PlanError, host_plan
 
@@ -20,6 +27,9 @@ ARGUMENT_SPEC = {
     "targets": {"type": "dict", "default": {}},
     "host": {"type": "dict", "default": {}},
     "require_tested_target": {"type": "bool", "default": False},
+    "baseline": {"type": "dict", "default": {}},
+    "exceptions": {"type": "raw"},
+    "evidence_store": {"type": "str"},
 }
 
 
@@ -39,6 +49,8 @@ class ActionModule(RolloutAction):
                 args["host"],
                 args["require_tested_target"],
             )
+            if args["baseline"] and plan["layer"] == "os" and not plan["deferred"]:
+                self._baseline(args, plan, task_vars)
         except PolicyError as exc:
             raise RolloutError(f"window policy: {exc}") from None
         except PlanError as exc:
@@ -53,7 +65,39 @@ class ActionModule(RolloutAction):
                 "host": task_vars.get("inventory_hostname"),
                 "reason": plan["deferred"],
             }
+            if plan.get("baseline"):
+                result["everylayer_decision"]["baseline"] = plan["baseline"]
             result["msg"] = f"deferred: {plan['deferred']}"
         else:
             result["msg"] = f"{plan['layer']}: patch in wave {args['wave']}"
+            if plan.get("baseline"):
+                # what the baseline approved and why the rest waits: recorded like rollout_decision kind=baseline
+                summary = plan["baseline"]["summary"]
+                host = task_vars.get("inventory_hostname")
+                result["everylayer_decision"] = host_decision(
+                    "baseline", args["wave"], host, summary, None, {"baseline": plan["baseline"]}
+                )
+                result["msg"] += f" (baseline: {summary})"
         return result
+
+    def _baseline(self, args, plan, task_vars):
+        """Scan the host now, decide its pending updates under the baseline: the approved ones are its selection."""
+        gov = governance.load(args["baseline"], args["exceptions"] or None)
+        host = task_vars.get("inventory_hostname")
+        scan = self._execute_module(
+            module_name="everylayer.patch.packages", module_args=dict(gov.scan, state="scanned"), task_vars=task_vars
+        )
+        if scan.get("failed") or not isinstance(scan.get("pending"), list):
+            raise RolloutError(
+                f"baseline: the scan of {host} (everylayer.patch.packages state=scanned) failed: "
+                f"{scan.get('msg') or 'no pending list returned'}"
+            )
+        first_seen = {}
+        if gov.first_seen and args["evidence_store"]:
+            try:
+                with open_store(resolve_store(args["evidence_store"]), readonly=True) as store:
+                    first_seen = pending_since(store.records(host=host), host, "os")
+            except (EvidenceError, GovernanceError) as exc:
+                raise RolloutError(f"baseline: since when updates are pending on {host}: {exc}") from None
+        chosen = governance.select(gov, scan, args["asset"], host, args["freeze"], plan["manifest"], first_seen)
+        plan.update(manifest=chosen["manifest"], deferred=chosen["deferred"], baseline=chosen["decision"])

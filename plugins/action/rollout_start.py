@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ansible.plugins.loader import lookup_loader
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout import baseline as governance
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.action_base import RolloutAction
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.approvals import check_approvals
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.plan import load_manifest
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.waves import (
     WaveError,
@@ -29,6 +31,11 @@ ARGUMENT_SPEC = {
     "run_id": {"type": "str"},
     "slots": {"type": "int", "default": 0},
     "core_serial": {"type": "raw", "default": 1},
+    "require_approval": {"type": "bool", "default": True},
+    "approvals": {"type": "dict", "default": {}},
+    "approval": {"type": "dict", "default": {}},
+    "baseline": {"type": "dict", "default": {}},
+    "exceptions": {"type": "raw"},
 }
 
 
@@ -36,7 +43,8 @@ class ActionModule(RolloutAction):
     argument_spec = ARGUMENT_SPEC
 
     def act(self, args, task_vars):
-        waves = selected(check_waves(args["waves"]), args["run_waves"])
+        defined = check_waves(args["waves"], args["require_approval"])
+        waves = selected(defined, args["run_waves"])
         if needs_change_id(waves) and not (args["change_id"] or "").strip():
             freezing = [wave["name"] for wave in waves if wave["freeze"]] or ["the first wave"]
             raise WaveError(
@@ -44,6 +52,11 @@ class ActionModule(RolloutAction):
                 f"(-e change_id=CHG-1234); run only {', '.join(freezing)} with rollout_run_waves to try a "
                 "patch set without one"
             )
+        # every approval and the baseline's data are checked before the first wave: a wrong one touches nothing
+        approvals = check_approvals(
+            waves, args["approvals"], args["approval"], args["change_id"], known=[w["name"] for w in defined]
+        )
+        gov = governance.load(args["baseline"], args["exceptions"] or None)
         matched = {wave["name"]: self._hosts(wave["hosts"], task_vars) for wave in waves}
         limit = task_vars.get("ansible_limit")
         if limit:  # --limit: the waves plan only the hosts the plays may run on
@@ -53,6 +66,7 @@ class ActionModule(RolloutAction):
         plan = plan_waves(waves, matched, self._core(matched, args["core_group"], task_vars), args["allow_empty"])
         for wave in plan:
             wave["core_serial"] = core_serial
+            wave["approval"] = approvals.get(wave["name"])
         if args["slots"] and len(plan) > args["slots"]:
             raise WaveError(
                 f"rollout_waves: {len(plan)} waves to run, the rollout playbook has {args['slots']} wave slots; "
@@ -65,9 +79,18 @@ class ActionModule(RolloutAction):
             result["warnings"] = [f"rollout_manifest_file {args['manifest_file']} is not used: a freezing wave runs"]
             manifest = {}
         now = dt.datetime.now(dt.UTC)
+        lines = [_line(wave) for wave in plan]
+        if gov is not None:
+            expiring = gov.expiring()
+            result["expiring"] = expiring
+            lines.append(f"baselines {', '.join(gov.names())} as of {gov.now}")
+            if expiring:
+                soon = ", ".join(f"{e['id']} ({e['owner']}) on {e['expires']}" for e in expiring)
+                lines.append(f"exceptions expiring within {gov.policy['exceptions_expiring_days']} days: {soon}")
+                result.setdefault("warnings", []).append(f"exceptions expiring soon: {soon}; renew or remove them")
         result.update(
             waves=plan,
-            msg="; ".join(_line(wave) for wave in plan),
+            msg="; ".join(lines),
             ansible_facts={
                 "rollout_wave_plan": plan,
                 "rollout_manifest": manifest,
@@ -96,4 +119,6 @@ class ActionModule(RolloutAction):
 
 def _line(wave):
     core = f" ({len(wave['core_hosts'])} core, one at a time)" if wave["core_hosts"] else ""
-    return f"wave {wave['name']}: {wave['count']} host(s){core}"
+    approval = wave.get("approval")
+    approved = f", approved by {approval['approver']} at {approval['approved_at']}" if approval else ""
+    return f"wave {wave['name']}: {wave['count']} host(s){core}{approved}"

@@ -20,10 +20,14 @@ options:
   kind:
     description:
       - C(deferred) (the host waits), C(rolled_back) (its failed change was undone), C(unchanged) (it failed and
-        still runs what it ran before) or C(manifest_frozen) (what a freezing wave installed).
+        still runs what it ran before), C(manifest_frozen) (what a freezing wave installed), C(approval) (the
+        wave's approval record - C(approver), C(approved_at), C(change_id) in O(details) - recorded before the wave
+        touches a host) or C(baseline) (what a governance baseline approved for the host and why the rest waits,
+        in O(details); M(everylayer.patch.rollout_host_plan) records the same decision for the rollout's hosts).
+      - C(manifest_frozen) and C(approval) are about the wave, not a host (no C(host) field).
     type: str
     required: true
-    choices: [deferred, rolled_back, unchanged, manifest_frozen]
+    choices: [deferred, rolled_back, unchanged, manifest_frozen, approval, baseline]
   wave:
     description: The wave.
     type: str
@@ -48,11 +52,19 @@ EXAMPLES = r"""
     kind: deferred
     wave: staged
     reason: outside window weeknights
+
+- name: Record the staged wave's approval (before its hosts)
+  everylayer.patch.rollout_decision:
+    kind: approval
+    wave: staged
+    details: {approver: cab-chair, approved_at: "2026-12-07T09:30:00Z", change_id: CHG-1234}
 """
 
 RETURN = r"""
 everylayer_decision:
-  description: The decision the evidence records (C(kind), C(wave), C(host) but for C(manifest_frozen), C(reason) and O(details)).
+  description:
+    - The decision the evidence records (C(kind), C(wave), C(host) but for C(manifest_frozen) and C(approval),
+      C(reason) and O(details)).
   returned: success
   type: dict
 """

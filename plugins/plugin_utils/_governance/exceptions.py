@@ -28,7 +28,8 @@ class Exceptions:
             if entry["expires"] < day:
                 raise GovernanceError(
                     f"exceptions: {self._where(index, 'expires')}: exception {entry['id']} expired on"
-                    f" {entry['expires'].isoformat()} (owner {entry['owner']}): renew it with a new approval or remove it"
+                    f" {entry['expires'].isoformat()} (field exceptions[{index}].expires, owner {entry['owner']}):"
+                    " renew it with a new approval or remove it"
                 )
         return self
 
@@ -72,11 +73,14 @@ def _entry(raw, index, where):
     name = raw.get("id") or f"exceptions[{index}]"
     if not str(raw.get("approver") or "").strip():
         raise GovernanceError(
-            f"exceptions: {where(index)}: exception {name} has no approver: an unapproved exception is not honoured"
+            f"exceptions: {where(index, 'approver')}: exception {name} has no approver (field"
+            f" exceptions[{index}].approver): an unapproved exception is not honoured"
         )
     for key in REQUIRED:
         if not str(raw.get(key) or "").strip():
-            raise GovernanceError(f"exceptions: {where(index)}: exception {name} needs {key}")
+            raise GovernanceError(
+                f"exceptions: {where(index, key)}: exception {name} needs {key} (field exceptions[{index}].{key})"
+            )
     entry = {key: raw[key] for key in ("id", "reason", "owner", "approver")}
     entry["expires"] = to_date(raw["expires"], "expires", f"exceptions: {where(index, 'expires')}: {name}")
     entry["approved"] = str(raw["approved"]) if raw.get("approved") else None

@@ -12,13 +12,25 @@ A wave is a mapping::
 ``max_fail_percentage`` to 0 (any failure stops the rollout), ``gate_min_success`` to 1.0, ``soak_seconds`` to 0,
 ``freeze`` to true for the first wave of the list only: a freezing wave installs what its filters and targets
 select and freezes what it installed into the manifest; the waves after it install exactly that manifest.
+``approval`` (an approval record is required before the wave touches a host, ``_rollout/approvals.py``) defaults
+to true for every wave after the first of the list (``require_approval=False`` turns that default off).
 """
 
 from __future__ import annotations
 
 import re
 
-KEYS = ("name", "hosts", "serial", "max_fail_percentage", "gate_min_success", "soak_seconds", "freeze", "share")
+KEYS = (
+    "name",
+    "hosts",
+    "serial",
+    "max_fail_percentage",
+    "gate_min_success",
+    "soak_seconds",
+    "freeze",
+    "approval",
+    "share",
+)
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _PERCENT = re.compile(r"^([0-9]+(\.[0-9]+)?)%$")
 NO_HOSTS = "localhost:!localhost"  # an empty pattern that matches no host without a warning
@@ -58,8 +70,10 @@ def check_serial(value, where):
     return value
 
 
-def check_waves(waves):
-    """The ``rollout_waves`` list with every field filled in, or WaveError naming the wave and field."""
+def check_waves(waves, require_approval=True):
+    """The ``rollout_waves`` list with every field filled in, or WaveError naming the wave and field.
+
+    ``require_approval`` is the default of ``approval`` for the waves after the first (rollout_require_approval)."""
     if isinstance(waves, str) or not isinstance(waves, list):
         raise WaveError(
             f"rollout_waves: expected a list of waves ({{name, hosts, serial, ...}}), got {type(waves).__name__} "
@@ -89,6 +103,11 @@ def check_waves(waves):
         freeze = wave.get("freeze", index == 0)
         if not isinstance(freeze, bool):
             raise WaveError(f"{where}.freeze: expected true or false, got {freeze!r}")
+        approval = wave.get("approval", bool(require_approval) and index > 0)
+        if not isinstance(approval, bool):
+            raise WaveError(
+                f"{where}.approval: expected true (an approval record is required) or false, got {approval!r}"
+            )
         entry = {
             "name": name,
             "hosts": hosts.strip(),
@@ -97,6 +116,7 @@ def check_waves(waves):
             "gate_min_success": _number(wave.get("gate_min_success", 1.0), where, "gate_min_success", 0, 1),
             "soak_seconds": _number(wave.get("soak_seconds", 0), where, "soak_seconds", 0, 7 * 86400, integer=True),
             "freeze": freeze,
+            "approval": approval,
         }
         if "share" in wave:
             entry["share"] = _number(wave["share"], where, "share", 0, 1)

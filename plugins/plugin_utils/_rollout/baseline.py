@@ -1,0 +1,193 @@
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to everylayer.patch: may change without notice.
+"""The governance baseline inside a rollout: which of a host's pending updates its wave installs now.
+
+With ``rollout_baseline`` set, an OS host's plan scans the host (what is pending, read now, never forecast), ranks
+each update (``_governance/risk.py``) and decides it under the policy's baselines and the exceptions
+(``_governance/baseline.py``). The approved updates become the host's patch selection: in a freezing wave the scan's
+candidate versions of the approved packages (a manifest, so exactly what was read and approved is installed), in a
+later wave the frozen manifest's entries the host's baseline approves. The rest - waiting, rejected, excepted - is
+recorded with its reason in the plan's decision. Without ``rollout_baseline`` nothing here runs.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.baseline import evaluate
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.common import GovernanceError, today
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.exceptions import load_exceptions
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.feeds import Intel
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.policy import load_policy
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.risk import rank
+
+from .plan import PlanError
+
+KEYS = ("policy", "osv", "kev", "epss", "now", "first_seen", "scan")
+ITEM_KEYS = ("component", "severity", "tier", "advisories", "reason", "approves_on", "exception", "expedited")
+
+
+class Governance:
+    """The loaded policy, exceptions and advisory feeds of ``rollout_baseline`` / ``rollout_exceptions``."""
+
+    def __init__(self, policy, exceptions, intel, now, first_seen, scan):
+        self.policy = policy
+        self.exceptions = exceptions
+        self.intel = intel
+        self.now = now
+        self.first_seen = first_seen
+        self.scan = scan
+
+    def names(self):
+        return [b["name"] for b in self.policy["baselines"] or []]
+
+    def expiring(self):
+        if self.exceptions is None:
+            return []
+        return self.exceptions.expiring(self.policy["exceptions_expiring_days"], self.now)
+
+
+_CACHE = {}
+
+
+def _stamp(path):
+    return os.stat(path).st_mtime_ns if isinstance(path, str) and os.path.exists(path) else None
+
+
+def configured(baseline):
+    return bool(baseline)
+
+
+def load(baseline, exceptions=None):
+    """The Governance of the settings, or None when ``baseline`` is empty; PlanError naming the setting and field.
+
+    An expired or unapproved exception is an error here (GovernanceError's text names its file, line and field)."""
+    if not baseline:
+        if exceptions:
+            raise PlanError(
+                "rollout_exceptions is set but rollout_baseline is not: exceptions are honoured by the baseline "
+                "evaluation (give rollout_baseline.policy, docs/governance.md)"
+            )
+        return None
+    if not isinstance(baseline, dict):
+        raise PlanError(f"rollout_baseline: expected a mapping ({', '.join(KEYS)}), got {str(baseline)[:80]!r}")
+    unknown = sorted(set(map(str, baseline)) - set(KEYS))
+    if unknown:
+        raise PlanError(f"rollout_baseline: unknown key(s) {', '.join(unknown)}; known: {', '.join(KEYS)}")
+    if not baseline.get("policy"):
+        raise PlanError("rollout_baseline.policy: required, the governance policy file (or mapping) with baselines")
+    scan = baseline.get("scan") or {}
+    if not isinstance(scan, dict) or "state" in scan:
+        raise PlanError("rollout_baseline.scan: a mapping of everylayer.patch.packages options for the scan (no state)")
+    osv = baseline.get("osv") or []
+    osv = [osv] if isinstance(osv, str) else list(osv)
+    key = (
+        repr(baseline.get("policy")),
+        _stamp(baseline.get("policy")),
+        repr(exceptions),
+        _stamp(exceptions),
+        tuple((p, _stamp(p)) for p in osv),
+        (baseline.get("kev"), _stamp(baseline.get("kev"))),
+        (baseline.get("epss"), _stamp(baseline.get("epss"))),
+    )
+    try:
+        if key not in _CACHE:
+            _CACHE.clear()
+            policy = baseline["policy"]
+            policy = load_policy(path=policy) if isinstance(policy, str) else load_policy(data=policy)
+            if not policy["baselines"]:
+                raise GovernanceError(
+                    f"policy {baseline['policy'] if isinstance(baseline['policy'], str) else '(mapping)'} has no "
+                    "baselines: with rollout_baseline set nothing would be approved"
+                )
+            loaded = None
+            if exceptions:
+                loaded = (
+                    load_exceptions(path=exceptions)
+                    if isinstance(exceptions, str)
+                    else load_exceptions(data=exceptions)
+                )
+            intel = Intel(osv=osv, kev=baseline.get("kev") or None, epss=baseline.get("epss") or None)
+            _CACHE[key] = (policy, loaded, intel)
+        policy, loaded, intel = _CACHE[key]
+        now = today(baseline.get("now") or None).isoformat()
+        if loaded is not None:
+            loaded.check(now)
+    except GovernanceError as exc:
+        raise PlanError(f"rollout_baseline: {exc}") from None
+    first_seen = baseline.get("first_seen", True)
+    if not isinstance(first_seen, bool):
+        raise PlanError(f"rollout_baseline.first_seen: expected true or false, got {first_seen!r}")
+    return Governance(policy, loaded, intel, now, first_seen, dict(scan))
+
+
+def _asset(asset, host):
+    """The asset as the ranking reads it: its name, and its platform's name (the asset map's distribution)."""
+    asset = dict(asset or {})
+    asset.setdefault("name", host)
+    platform = asset.get("platform")
+    if isinstance(platform, dict) and not platform.get("name"):
+        name = platform.get("distribution") or platform.get("network_os") or platform.get("bmc_vendor")
+        asset["platform"] = dict(platform, name=name)
+    return asset
+
+
+def _brief(item):
+    return {key: item[key] for key in ITEM_KEYS if item.get(key) not in (None, [], "")}
+
+
+def select(gov, scan, asset, host, freezing, share, first_seen=None):
+    """The host's patch selection under the baseline, from its scan (a change record with ``pending``).
+
+    ``share`` is the host's part of the frozen manifest (later waves). Returns ``{"manifest", "deferred",
+    "decision"}``: ``manifest`` what the patch installs (package -> version), ``deferred`` the reason nothing is
+    installed now (or None), ``decision`` what the evidence keeps (every item with its reason)."""
+    pending = scan.get("pending")
+    if not isinstance(pending, list):
+        raise PlanError(f"baseline: the scan of {host} returned no pending list")
+    try:
+        ranked = rank(scan, _asset(asset, host), gov.intel, gov.policy, gov.now, first_seen or {}, layer="os")
+        decided = evaluate(ranked, gov.policy, gov.exceptions, gov.now)
+    except GovernanceError as exc:
+        raise PlanError(f"baseline: {exc}") from None
+    candidates = {entry["component"]: entry.get("after") for entry in pending if entry.get("component")}
+    approved = [item["component"] for item in decided["approved"]]
+    untested = []
+    if freezing:
+        manifest = {name: candidates[name] for name in approved if candidates.get(name)}
+    else:
+        manifest = {name: version for name, version in (share or {}).items() if name in approved}
+        untested = sorted(name for name in approved if name not in manifest)
+    decision = {
+        "as_of": gov.now,
+        "baseline": _baseline_name(gov, asset, host),
+        "approved": [dict(_brief(i), version=manifest.get(i["component"])) for i in decided["approved"]],
+        "waiting": [_brief(i) for i in decided["waiting"]],
+        "rejected": [_brief(i) for i in decided["rejected"]],
+        "excepted": [_brief(i) for i in decided["excepted"]],
+        "expiring": decided["expiring"],
+    }
+    if untested:
+        decision["not_frozen"] = untested  # approved here, but no freezing wave tested them: not installed
+    counts = ", ".join(
+        f"{len(decision[k])} {k}" for k in ("approved", "waiting", "rejected", "excepted") if decision[k]
+    )
+    expedited = sum(1 for i in decided["approved"] if i.get("expedited"))
+    summary = f"{counts or 'nothing pending'}" + (f" ({expedited} expedited)" if expedited else "")
+    deferred = None
+    if not manifest:
+        why = "nothing pending" if not pending else "nothing approved now"
+        if not freezing and untested:
+            why = "nothing approved that a freezing wave tested"
+        deferred = f"baseline: {why} ({summary})"
+    decision["summary"] = summary
+    return {"manifest": manifest, "deferred": deferred, "decision": decision}
+
+
+def _baseline_name(gov, asset, host):
+    asset = _asset(asset, host)
+    platform = asset.get("platform")
+    platform = platform.get("name") if isinstance(platform, dict) else platform
+    baseline = gov.policy.baseline_for("os", platform, asset.get("name"))
+    return baseline["name"] if baseline else None
