@@ -266,6 +266,12 @@ def main() -> None:
                 (root / "ansible_collections" / "everylayer" / "patch" if root else REPO) / "playbooks" / "rollout.yml"
             )
             extra = {"change_id": "CHG-BENCH-1", "reboot_policy": "never", "rollout_manifest_dir": str(workdir / name)}
+            # staged and full need an approval record (older collections given as variants ignore it)
+            extra["rollout_approval"] = {
+                "approver": "bench",
+                "approved_at": "2026-01-05T09:00:00Z",
+                "change_id": "CHG-BENCH-1",
+            }
             runenv = dict(env, EVERYLAYER_EVIDENCE_STORE=str(store))
             runenv["ANSIBLE_CALLBACKS_ENABLED"] = "everylayer.patch.evidence" + (",bench_timer" if args.profile else "")
             if root:

@@ -6,7 +6,9 @@ as the reference. Each function is small on purpose; the doc explains every step
     from patch_runner import prepare, run, outcome
     job = prepare("jobs/chg-1234", inventory="hosts.yml", store="postgresql://evidence_writer@db/evidence")
     scan = outcome(run(job, "everylayer.patch.scan", ident="scan"))
-    rollout = outcome(run(job, "everylayer.patch.rollout", ident="rollout", extravars={"change_id": "CHG-1234"}))
+    approval = {"approver": "cab-chair", "approved_at": "2026-12-07T09:30:00Z", "change_id": "CHG-1234"}
+    rollout = outcome(run(job, "everylayer.patch.rollout", ident="rollout",
+                          extravars={"change_id": "CHG-1234", "rollout_approval": approval}))
     report = outcome(run(job, "everylayer.patch.report", ident="report",
                          extravars={"run_id": rollout["receipt"]["run_id"]}))
 """

@@ -47,6 +47,7 @@ def test_recipe_runs_scan_rollout_and_report(tmp_path, apt_hosts):
 
     extravars = {
         "change_id": "CHG-RUNNER-1",
+        "rollout_approval": {"approver": "cab", "approved_at": "2026-01-05T09:00:00Z", "change_id": "CHG-RUNNER-1"},
         "everylayer_run_id": "runner-recipe-1",
         "apply_names": PACKAGES,
         "reboot_policy": "never",

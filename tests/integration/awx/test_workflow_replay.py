@@ -79,7 +79,11 @@ def artifact_data(artifact_dir: Path) -> dict:
 @pytest.mark.lab
 @pytest.mark.slow
 def test_workflow_nodes_hand_the_frozen_manifest_on(tmp_path, apt_hosts, request):
-    flow = Workflow(tmp_path, {"lab-apt-01": "pilot", "lab-apt-02": "staged"}, {"change_id": "CHG-AWX-7"})
+    flow = Workflow(
+        tmp_path,
+        {"lab-apt-01": "pilot", "lab-apt-02": "staged"},
+        {"change_id": "CHG-AWX-7", "change_approver": "cab-chair"},
+    )
     lab_vars = {"apply_names": PACKAGES, "reboot_policy": "never"}
 
     pilot = flow.node("pilot", "everylayer wave pilot", "playbooks/rollout.yml", **lab_vars)
@@ -103,6 +107,13 @@ def test_workflow_nodes_hand_the_frozen_manifest_on(tmp_path, apt_hosts, request
     staged_run = staged["receipt"]["run_id"]
     start = next(r for r in records if r["run_id"] == staged_run and r["kind"] == "run_start")["data"]
     assert start["awx"]["awx_job_id"] == 102 and start["change_ticket"] == "CHG-AWX-7"
+    # the approval the staged node ran under (its template builds it from the workflow's answers) is in the evidence
+    (approved,) = [
+        r["data"]["decision"]
+        for r in records
+        if r["run_id"] == staged_run and r["kind"] == "decision" and r["data"]["decision"]["kind"] == "approval"
+    ]
+    assert (approved["wave"], approved["approver"], approved["change_id"]) == ("staged", "cab-chair", "CHG-AWX-7")
 
     report = flow.node("report", "everylayer report", "playbooks/report.yml", run_id=staged_run)
     assert report["status"] == "successful", report["failures"]
@@ -115,7 +126,11 @@ def test_workflow_nodes_hand_the_frozen_manifest_on(tmp_path, apt_hosts, request
 @pytest.mark.lab
 def test_a_malformed_handed_over_manifest_stops_the_plan(tmp_path):
     """An artifact that is not a manifest fails the plan with the key named; no host is touched."""
-    flow = Workflow(tmp_path, {"lab-apt-01": "pilot", "lab-apt-02": "staged"}, {"change_id": "CHG-AWX-8"})
+    flow = Workflow(
+        tmp_path,
+        {"lab-apt-01": "pilot", "lab-apt-02": "staged"},
+        {"change_id": "CHG-AWX-8", "change_approver": "cab-chair"},
+    )
     flow.artifacts["rollout_frozen"] = {"run_id": "r1", "manifest": {"apt": {"lab-agent": ""}}}
     staged = flow.node("staged", "everylayer wave staged", "playbooks/rollout.yml", apply_names=PACKAGES)
     assert staged["status"] == "failed" and staged["changes"] == []

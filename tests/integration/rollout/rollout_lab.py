@@ -124,7 +124,14 @@ def rollout(inventory: Path, store: Path, **extra) -> subprocess.CompletedProces
         "rollout_manifest_dir": str(store.parent / "manifests"),
     }
     base.update(extra)
+    # staged and full need an approval record (docs/rollouts.md, "Approvals"): one for the run, for its change
+    base.setdefault("rollout_approval", approval(base["change_id"] or "CHG-TEST-1"))
     return run_playbook("rollout.yml", inventory, store, base)
+
+
+def approval(change_id: str, approver: str = "rollout-tests") -> dict:
+    """An approval record (who, when, which change) for the waves that need one."""
+    return {"approver": approver, "approved_at": "2026-01-05T09:00:00Z", "change_id": change_id}
 
 
 def versions(host: str, names=PACKAGES) -> dict[str, str | None]:

@@ -16,6 +16,7 @@ from rollout_lab import (
     NET_DEVICES,
     PATCHED,
     REPO,
+    approval,
     bmc_versions,
     decisions,
     evidence,
@@ -102,6 +103,7 @@ def run_rollout(tmp_path, store, waves, **extra):
     )
     base = {
         "change_id": "CHG-LAYERS-1",
+        "rollout_approval": approval("CHG-LAYERS-1"),
         "apply_names": ["lab-agent", "lab-cron"],
         "rollout_manifest_dir": str(tmp_path / "manifests"),
         "rollout_targets": {"firmware": {"BIOS": BIOS}},  # network: the lab's everylayer_network_image(_version)

@@ -8,9 +8,9 @@ AWX inventory variable is one - overrides them and is validated like any other v
 import json
 
 import yaml
-from rollout_lab import evidence, run_playbook
+from rollout_lab import approval, evidence, run_playbook
 
-PLAN_ONLY = {"change_id": "CHG-SETTINGS-1"}
+PLAN_ONLY = {"change_id": "CHG-SETTINGS-1", "rollout_approval": approval("CHG-SETTINGS-1")}
 
 
 def inventory(path, all_vars=None, groups=None):
