@@ -1,7 +1,8 @@
 """Check the story `make demo` tells, from the evidence of its last rollout run, and print it per wave.
 
 Usage: demo_outcome.py STORE INVENTORY_JSON FAULT_HOST   (INVENTORY_JSON: `ansible-inventory --list` of the demo)
-Exit 0 when the rollout went the way the demo promises: every gate passed, FAULT_HOST failed and was rolled
+Exit 0 when the rollout went the way the demo promises: staged and full ran under their approval records, the
+baseline expedited a KEV-listed update and honoured the exception, every gate passed, FAULT_HOST failed and was rolled
 back, no host failed without a rollback, and every OS host and network device of every wave was patched, rolled
 back or deferred (outside its window). Exit 1 with the reason otherwise.
 """
@@ -38,6 +39,28 @@ def demo_hosts(inventory: dict) -> dict:
     }
 
 
+def governed(run: list) -> list:
+    """Print what the baseline decided per host and the waves' approvals; the problems if the governed story is
+    missing (no KEV-expedited install, no exception honoured, a later wave without its approval record)."""
+    found = [r.data["decision"] for r in run if r.kind == "decision"]
+    approvals = {d["wave"]: d for d in found if d.get("kind") == "approval"}
+    for wave, approval in sorted(approvals.items()):
+        print(f"  approval {wave}: {approval['approver']} at {approval['approved_at']} for {approval['change_id']}")
+    expedited, excepted = [], []
+    for decision in found:
+        baseline = decision.get("baseline")
+        if not isinstance(baseline, dict):
+            continue
+        print(f"  baseline {decision['host']}: {baseline.get('summary')}")
+        expedited += [f"{decision['host']}:{i['component']}" for i in baseline["approved"] if i.get("expedited")]
+        excepted += [f"{decision['host']}:{i['component']} ({i['exception']})" for i in baseline["excepted"]]
+    print(f"  KEV-expedited: {', '.join(expedited) or 'none'}; excepted: {', '.join(excepted) or 'none'}")
+    problems = [] if expedited else ["no update was expedited by the KEV rule"]
+    problems += [] if excepted else ["no exception was honoured"]
+    problems += [f"wave {w} ran without an approval record" for w in WAVES[1:] if w not in approvals]
+    return problems
+
+
 def main(store: str, inventory_json: str, fault_host: str) -> int:
     hosts = demo_hosts(json.loads(Path(inventory_json).read_text()))
     with open_store(store) as db:
@@ -66,6 +89,7 @@ def main(store: str, inventory_json: str, fault_host: str) -> int:
     changed = {r.host for r in run if r.kind == "change" and r.data.get("changes") and not r.data.get("simulated")}
     problems += [f"{h} changed nothing" for h, o in sorted(result.items()) if o == "patched" and h not in changed]
     problems += [f"gate after {w} failed" for w, g in gates.items() if str(g["passed"]).lower() != "true"]
+    problems += governed(run)
     if problems:
         print("demo: the rollout did not go as expected: " + "; ".join(problems), file=sys.stderr)
         return 1
