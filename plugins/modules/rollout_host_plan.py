@@ -69,7 +69,8 @@ options:
       - The governance baseline's settings (the rollout role's C(rollout_baseline)) - C(policy) (a policy file or
         mapping with C(baselines), required), the advisory feeds C(osv), C(kev), C(epss), C(now) (decide as of this
         day), C(first_seen) (read since when each update is pending from O(evidence_store), default true) and
-        C(scan) (more M(everylayer.patch.packages) options for the scan, such as C(advisory_source)).
+        C(scan) (more M(everylayer.patch.packages) options for the scan, such as C(advisory_source)) and
+        C(expedited_only) (install only what the expedite rule approved - an emergency rollout out of cadence).
       - When set, an OS host that is not otherwise deferred is scanned now (M(everylayer.patch.packages)
         C(state=scanned), one module call in this task), each pending update is ranked and decided under the
         baseline and the exceptions (docs/governance.md); the approved updates become the plan's C(manifest) (in a

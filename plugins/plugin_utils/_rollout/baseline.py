@@ -8,7 +8,8 @@ each update (``_governance/risk.py``) and decides it under the policy's baseline
 (``_governance/baseline.py``). The approved updates become the host's patch selection: in a freezing wave the scan's
 candidate versions of the approved packages (a manifest, so exactly what was read and approved is installed), in a
 later wave the frozen manifest's entries the host's baseline approves. The rest - waiting, rejected, excepted - is
-recorded with its reason in the plan's decision. Without ``rollout_baseline`` nothing here runs.
+recorded with its reason in the plan's decision. ``expedited_only`` makes an out-of-cadence (emergency) rollout:
+only what the expedite rule approved is installed. Without ``rollout_baseline`` nothing here runs.
 """
 
 from __future__ import annotations
@@ -24,14 +25,15 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.risk 
 
 from .plan import PlanError
 
-KEYS = ("policy", "osv", "kev", "epss", "now", "first_seen", "scan")
+KEYS = ("policy", "osv", "kev", "epss", "now", "first_seen", "scan", "expedited_only")
 ITEM_KEYS = ("component", "severity", "tier", "advisories", "reason", "approves_on", "exception", "expedited")
 
 
 class Governance:
     """The loaded policy, exceptions and advisory feeds of ``rollout_baseline`` / ``rollout_exceptions``."""
 
-    def __init__(self, policy, exceptions, intel, now, first_seen, scan):
+    def __init__(self, policy, exceptions, intel, now, first_seen, scan, expedited_only=False):
+        self.expedited_only = expedited_only
         self.policy = policy
         self.exceptions = exceptions
         self.intel = intel
@@ -116,10 +118,11 @@ def load(baseline, exceptions=None):
             loaded.check(now)
     except GovernanceError as exc:
         raise PlanError(f"rollout_baseline: {exc}") from None
-    first_seen = baseline.get("first_seen", True)
-    if not isinstance(first_seen, bool):
-        raise PlanError(f"rollout_baseline.first_seen: expected true or false, got {first_seen!r}")
-    return Governance(policy, loaded, intel, now, first_seen, dict(scan))
+    flags = {key: baseline.get(key, key == "first_seen") for key in ("first_seen", "expedited_only")}
+    for key, value in flags.items():
+        if not isinstance(value, bool):
+            raise PlanError(f"rollout_baseline.{key}: expected true or false, got {value!r}")
+    return Governance(policy, loaded, intel, now, flags["first_seen"], dict(scan), flags["expedited_only"])
 
 
 def _asset(asset, host):
@@ -152,6 +155,14 @@ def select(gov, scan, asset, host, freezing, share, first_seen=None):
     except GovernanceError as exc:
         raise PlanError(f"baseline: {exc}") from None
     candidates = {entry["component"]: entry.get("after") for entry in pending if entry.get("component")}
+    if gov.expedited_only:  # an out-of-cadence rollout: only what the expedite rule approved goes now
+        held = [
+            dict(i, reason=f"{i['reason']}; not expedited: this rollout installs expedited updates only")
+            for i in decided["approved"]
+            if not i.get("expedited")
+        ]
+        decided["approved"] = [i for i in decided["approved"] if i.get("expedited")]
+        decided["waiting"] = held + decided["waiting"]
     approved = [item["component"] for item in decided["approved"]]
     untested = []
     if freezing:

@@ -172,3 +172,10 @@ def test_unapproved_exception_is_an_error_naming_the_field():
 def test_bad_settings_are_named(settings, message):
     with pytest.raises(PlanError, match=message):
         governance.load(settings, None)
+
+
+def test_an_expedited_only_rollout_installs_what_the_expedite_rule_approved():
+    chosen = governance.select(gov(expedited_only=True), SCAN, ASSET, "db01", True, {}, {})
+    assert chosen["manifest"] == {"openssl": "3.0.15-1"}  # lab-web (critical, no delay) waits for the normal cadence
+    held = by_name(chosen["decision"]["waiting"])["lab-web"]
+    assert held["reason"].endswith("not expedited: this rollout installs expedited updates only")

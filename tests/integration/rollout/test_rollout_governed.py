@@ -1,0 +1,133 @@
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The governed rollout on real lab hosts (issue 17): one pilot -> staged run under a baseline (a KEV-expedited
+update, an approve pattern, a reject pattern, the delay), an exception on the staged host and the staged wave's
+approval - what each host installed, read in its chroot, and why the rest waited, read in the evidence. Then the
+plan's refusals, which touch no host: a wave without its approval, an expired exception.
+
+The lab's packages carry made-up CVE ids (lab/repos/manifest.yml); the KEV file below lists one of them in the CISA
+catalogue's format. docs/governance.md, "In the rollout"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import yaml
+from rollout_lab import BASELINE, PATCHED, decisions, reset, rollout, run_playbook, versions, write_inventory
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+TODAY = dt.datetime.now(dt.UTC).date()
+POLICY = {
+    "baselines": [
+        {
+            "name": "lab-linux",
+            "match": {"layer": ["os"]},
+            "approve_after_days": {"critical": 7, "high": 7, "medium": 14, "low": 14, "unknown": 30},
+            "approve": ["lab-cron"],
+            "reject": ["lab-web"],
+            "expedite": {"kev": True},
+        }
+    ]
+}
+KEV = {
+    "title": "CISA Catalog of Known Exploited Vulnerabilities (lab slice: the lab's made-up CVE)",
+    "catalogVersion": "lab",
+    "dateReleased": "2026-02-20T00:00:00Z",
+    "count": 1,
+    "vulnerabilities": [
+        {"cveID": "CVE-2026-21037", "vendorProject": "Everylayer Lab", "product": "lab-agent",
+         "vulnerabilityName": "lab-agent metrics parser heap overflow", "dateAdded": "2026-02-20",
+         "dueDate": "2026-03-13", "knownRansomwareCampaignUse": "Unknown", "requiredAction": "Apply updates."},
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture()
+def two_hosts():
+    hosts = ["lab-apt-01", "lab-apt-02"]
+    reset(*hosts)
+    yield hosts
+    reset(*hosts)
+
+
+def governance_files(tmp_path, expires):
+    (tmp_path / "policy.yml").write_text(yaml.safe_dump(POLICY))
+    (tmp_path / "kev.json").write_text(json.dumps(KEV))
+    exceptions = {
+        "exceptions": [
+            {
+                "id": "EXC-LAB-1",
+                "assets": ["lab-apt-02"],
+                "packages": ["lab-cron"],
+                "reason": "the staged host's cron jobs are certified on 1.0 only",
+                "owner": "ops-team",
+                "approver": "ciso",
+                "expires": expires.isoformat(),
+            }
+        ]
+    }
+    (tmp_path / "exceptions.yml").write_text(yaml.safe_dump(exceptions, sort_keys=False))
+    settings = {"policy": str(tmp_path / "policy.yml"), "kev": str(tmp_path / "kev.json")}
+    return settings, str(tmp_path / "exceptions.yml")
+
+
+def test_baseline_exception_expedite_and_approval_in_one_rollout(tmp_path, two_hosts):
+    inventory = write_inventory(tmp_path / "hosts.yml", {"lab-apt-01": "pilot", "lab-apt-02": "staged"})
+    store = tmp_path / "evidence.sqlite"
+    baseline, exceptions = governance_files(tmp_path, TODAY + dt.timedelta(days=5))
+    staged = {"approver": "cab-chair", "approved_at": f"{TODAY}T08:00:00Z", "change_id": "CHG-TEST-1"}
+    run = rollout(
+        inventory,
+        store,
+        rollout_baseline=baseline,
+        rollout_exceptions=exceptions,
+        rollout_approvals={"staged": staged},
+    )
+    assert run.returncode == 0, run.stdout[-4000:]
+    # the plan's summary lists the exception that expires within the policy's 14 days
+    assert f"exceptions expiring within 14 days: EXC-LAB-1 (ops-team) on {TODAY + dt.timedelta(days=5)}" in run.stdout
+
+    # pilot installed what its baseline approved (KEV-expedited lab-agent, approve-pattern lab-cron) and nothing
+    # else; staged installed the frozen lab-agent only: its lab-cron is excepted
+    assert versions("lab-apt-01") == PATCHED
+    assert versions("lab-apt-02") == {"lab-agent": PATCHED["lab-agent"], "lab-cron": BASELINE["lab-cron"]}
+    assert versions("lab-apt-01", ["lab-web", "lab-db"]) == {"lab-web": "1.0-1", "lab-db": "1.0-1"}
+
+    found = {d["host"]: d for d in decisions(store, "baseline")}
+    pilot, later = found["lab-apt-01"]["baseline"], found["lab-apt-02"]["baseline"]
+    approved = {i["component"]: i for i in pilot["approved"]}
+    assert set(approved) == {"lab-agent", "lab-cron"}
+    assert approved["lab-agent"]["expedited"] is True and "KEV CVE-2026-21037" in approved["lab-agent"]["reason"]
+    assert approved["lab-agent"]["version"] == PATCHED["lab-agent"]
+    assert "approve pattern 'lab-cron'" in approved["lab-cron"]["reason"]
+    rejected = {i["component"]: i["reason"] for i in pilot["rejected"]}
+    assert rejected == {"lab-web": "baseline lab-linux: reject pattern 'lab-web'"}
+    waiting = {i["component"]: i for i in pilot["waiting"]}
+    assert "lab-db" in waiting and waiting["lab-db"]["approves_on"] > TODAY.isoformat()
+    assert [(i["component"], i["exception"]) for i in later["excepted"]] == [("lab-cron", "EXC-LAB-1")]
+    assert [i["component"] for i in later["approved"]] == ["lab-agent"]
+
+    # the staged wave's approval, recorded before its host
+    (approval,) = decisions(store, "approval")
+    assert approval["wave"] == "staged" and approval["approver"] == "cab-chair"
+    assert approval["change_id"] == "CHG-TEST-1" and approval["source"] == "rollout_approvals.staged"
+
+
+def test_the_plan_refuses_a_wave_without_approval_and_an_expired_exception(tmp_path, two_hosts):
+    inventory = write_inventory(tmp_path / "hosts.yml", {"lab-apt-01": "pilot", "lab-apt-02": "staged"})
+    store = tmp_path / "evidence.sqlite"
+    extra = {"change_id": "CHG-TEST-2", "rollout_run_waves": "pilot,staged"}
+    run = run_playbook("rollout.yml", inventory, store, extra)
+    assert run.returncode != 0
+    assert "wave staged requires an approval record and has none" in run.stdout
+    assert "Wave pilot" not in run.stdout  # stopped in the plan: no wave play ran
+
+    baseline, exceptions = governance_files(tmp_path, TODAY - dt.timedelta(days=1))
+    run = rollout(inventory, store, rollout_baseline=baseline, rollout_exceptions=exceptions)
+    assert run.returncode != 0
+    assert f"exceptions.yml line 10: exception EXC-LAB-1 expired on {TODAY - dt.timedelta(days=1)}" in run.stdout
+    assert "field exceptions[0].expires" in run.stdout and "Wave pilot" not in run.stdout
+    assert versions("lab-apt-01") == versions("lab-apt-02") == BASELINE
