@@ -57,10 +57,6 @@ def _stamp(path):
     return os.stat(path).st_mtime_ns if isinstance(path, str) and os.path.exists(path) else None
 
 
-def configured(baseline):
-    return bool(baseline)
-
-
 def load(baseline, exceptions=None):
     """The Governance of the settings, or None when ``baseline`` is empty; PlanError naming the setting and field.
 
@@ -187,10 +183,10 @@ def select(gov, scan, asset, host, freezing, share, first_seen=None):
     expedited = sum(1 for i in decided["approved"] if i.get("expedited"))
     summary = f"{counts or 'nothing pending'}" + (f" ({expedited} expedited)" if expedited else "")
     deferred = None
-    if not manifest:
-        why = "nothing pending" if not pending else "nothing approved now"
-        if not freezing and untested:
-            why = "nothing approved that a freezing wave tested"
+    if not pending:
+        deferred = "baseline: nothing pending on the host"
+    elif not manifest:
+        why = "nothing approved that a freezing wave tested" if not freezing and untested else "nothing approved now"
         deferred = f"baseline: {why} ({summary})"
     decision["summary"] = summary
     return {"manifest": manifest, "deferred": deferred, "decision": decision}

@@ -179,3 +179,9 @@ def test_an_expedited_only_rollout_installs_what_the_expedite_rule_approved():
     assert chosen["manifest"] == {"openssl": "3.0.15-1"}  # lab-web (critical, no delay) waits for the normal cadence
     held = by_name(chosen["decision"]["waiting"])["lab-web"]
     assert held["reason"].endswith("not expedited: this rollout installs expedited updates only")
+
+
+def test_a_host_with_nothing_pending_is_deferred_never_patched_from_an_empty_selection():
+    # an empty manifest in a freezing wave would mean "the newest of everything": the host waits instead
+    chosen = governance.select(gov(), {"layer": "os", "pending": []}, ASSET, "db01", True, {}, {})
+    assert chosen["manifest"] == {} and chosen["deferred"] == "baseline: nothing pending on the host"
