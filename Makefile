@@ -70,7 +70,7 @@ units: setup
 
 # Integration tests share the lab: serial.
 integration: lab-up
-	$(PY) -m pytest tests/integration $(ARGS)
+	$(PY) -m pytest --durations=25 tests/integration $(ARGS)
 
 test-matrix:
 	@scripts/phases.sh "units" "sanity" \
