@@ -151,6 +151,8 @@ def _kev(location):
             "ransomware": entry.get("knownRansomwareCampaignUse"),
             "name": entry.get("vulnerabilityName"),
         }
+    if not out:
+        raise GovernanceError(f"kev: {location}: the 'vulnerabilities' list is empty (an empty or failed download?)")
     return out, {"kev_catalog": data.get("catalogVersion"), "kev_released": data.get("dateReleased")}
 
 
@@ -179,6 +181,8 @@ def _epss(location):
             ) from None
     if header is None:
         raise GovernanceError(f"epss: {location} has no header line (cve,epss,percentile)")
+    if not scores:
+        raise GovernanceError(f"epss: {location} has a header and no score (an empty or failed download?)")
     return scores, meta
 
 
@@ -188,17 +192,28 @@ class Intel:
     def __init__(self, osv=(), kev=None, epss=None):
         self.advisories, self.by_alias, self.kev, self.epss, self.meta = {}, {}, {}, {}, {}
         for location in [osv] if isinstance(osv, str) else osv or ():
+            count = 0
             for record, origin in _osv_records(location):
+                count += 1
                 adv = _advisory(record, origin)
                 self.advisories[adv["id"]] = adv
                 for alias in adv["aliases"]:
                     self.by_alias.setdefault(alias, []).append(adv["id"])
+            if not count:  # no data read is no "nothing is vulnerable"
+                raise GovernanceError(f"osv: {location} holds no OSV record (.json, .json.gz or an all.zip dump)")
         if kev:
             self.kev, meta = _kev(kev)
             self.meta.update(meta)
         if epss:
             self.epss, meta = _epss(epss)
             self.meta.update(meta)
+        self.read = {"osv": len(self.advisories), "kev": len(self.kev), "epss": len(self.epss)}
+
+    def summary(self):
+        """What was read: record counts per feed and the feeds' own versions and dates (for reports)."""
+        return dict(
+            self.meta, osv_records=self.read["osv"], kev_entries=self.read["kev"], epss_scores=self.read["epss"]
+        )
 
     def names(self, ident):
         """Every name an advisory id is known by: itself, its records' ids and their aliases."""

@@ -104,3 +104,27 @@ def test_bad_epss_and_kev_input_names_file_and_line(tmp_path):
         Intel(kev=str(kev))
     with pytest.raises(GovernanceError, match="does not exist"):
         Intel(kev=str(tmp_path / "missing.json"))
+
+
+def test_a_feed_that_holds_nothing_is_an_error_not_an_empty_catalogue(tmp_path):
+    # an empty download or a wrong directory must not read as "nothing is known to be exploited"
+    empty_dir = tmp_path / "osv"
+    empty_dir.mkdir()
+    (empty_dir / "README.txt").write_text("not a record")
+    with pytest.raises(GovernanceError, match=r"osv: .*osv holds no OSV record"):
+        Intel(osv=[str(empty_dir)])
+    kev = tmp_path / "kev.json"
+    kev.write_text('{"catalogVersion": "2026.12.01", "vulnerabilities": []}')
+    with pytest.raises(GovernanceError, match=r"kev: .*kev.json: the 'vulnerabilities' list is empty"):
+        Intel(kev=str(kev))
+    epss = tmp_path / "epss.csv"
+    epss.write_text("#model_version:v2025.03.14,score_date:2026-12-01T00:00:00Z\ncve,epss,percentile\n")
+    with pytest.raises(GovernanceError, match=r"epss: .*epss.csv has a header and no score"):
+        Intel(epss=str(epss))
+
+
+def test_summary_says_what_was_read():
+    summary = Intel(osv=[DEBIAN, GHSA], kev=KEV, epss=EPSS).summary()
+    assert summary["osv_records"] == len(os.listdir(DEBIAN)) + 1
+    assert summary["kev_entries"] > 0 and summary["epss_scores"] > 0
+    assert summary["kev_catalog"] and summary["epss_model_version"]
