@@ -60,7 +60,8 @@ class _State:
             component = change.get("component")
             entry = self.pending.get(key, {}).pop(component, None)
             start = self.first_seen.pop((*key, component), None)
-            if start:
+            if start or change.get("published") or (entry or {}).get("published") or change.get("advisories"):
+                # no scan saw it pending: only the time from the advisory's publication can be measured
                 self.fixed.append(
                     {
                         "host": rec.host,
@@ -72,10 +73,11 @@ class _State:
                     }
                 )
 
-    def run(self, rec, data, waves):
+    def run(self, rec, data, waves, host=None):
+        host = host or rec.host
         run = self.runs.setdefault(
-            (rec.run_id, rec.host),
-            {"wave": (waves or {}).get(rec.host), "applied": False, "failed": False, "rolled_back": False},
+            (rec.run_id, host),
+            {"wave": (waves or {}).get(host), "applied": False, "failed": False, "rolled_back": False},
         )
         if data.get("wave"):
             run["wave"] = data["wave"]
@@ -85,6 +87,12 @@ class _State:
 def _replay(records, waves):
     state = _State()
     for rec in records:
+        decision = rec.data.get("decision") if rec.kind == "decision" else None
+        if isinstance(decision, dict) and decision.get("host") and decision.get("wave"):
+            # a host's decision in a rollout (planned with a baseline, deferred, rolled back...) names its wave,
+            # which wins over the asset map's: the rollout's waves need not be the map's
+            state.run(rec, decision, waves, host=decision["host"])
+            continue
         if not rec.host or rec.kind not in ("change", "rollback", "failure", "unreachable"):
             continue
         data = rec.data
@@ -92,17 +100,18 @@ def _replay(records, waves):
             if not data.get("simulated") and not data.get("failed") and data.get("layer"):
                 state.scan(rec, data)
             continue
+        if data.get("simulated"):
+            continue  # a check-mode forecast (a planned change or rollback) is no deployment
         run = state.run(rec, data, waves)
         if rec.kind == "rollback":
             run["rolled_back"] = True
         elif rec.kind == "unreachable" or (rec.kind == "failure" and not data.get("ignored")):
             run["failed"] = True
-        elif not data.get("simulated"):
-            if data.get("failed"):
-                run["failed"] = True
-            elif data.get("changes"):
-                run["applied"] = True
-                state.applied(rec, data)
+        elif data.get("failed"):
+            run["failed"] = True
+        elif data.get("changes"):
+            run["applied"] = True
+            state.applied(rec, data)
     return state
 
 
@@ -190,9 +199,22 @@ def _trend(records, policy, intel, assets, exceptions, waves, day):
     return points
 
 
+def _rate(counts, total):
+    good = counts["compliant"] + counts["due_soon"] + counts["excepted"]
+    return round(good / total, 4) if total else None
+
+
 def _summary(rows):
     counts = {s: sum(1 for r in rows if r["state"] == s) for s in STATES}
-    good = counts["compliant"] + counts["due_soon"] + counts["excepted"]
+    per_layer = {}
+    for layer in sorted({str(r["layer"]) for r in rows}):
+        mine = [r for r in rows if str(r["layer"]) == layer]
+        layer_counts = {s: sum(1 for r in mine if r["state"] == s) for s in STATES}
+        per_layer[layer] = {
+            "counts": layer_counts,
+            "total": len(mine),
+            "compliance_rate": _rate(layer_counts, len(mine)),
+        }
     overdue_by_tier = {}
     for row in rows:
         for tier, n in row["overdue_by_tier"].items():
@@ -203,39 +225,60 @@ def _summary(rows):
     return {
         "counts": counts,
         "total": len(rows),
-        "compliance_rate": round(good / len(rows), 4) if rows else None,
+        "compliance_rate": _rate(counts, len(rows)),
+        "per_layer": per_layer,
         "overdue_by_tier": dict(sorted(overdue_by_tier.items())),
         "kev_exposure": len(kev),
         "kev_open": [f"{h}:{c}" for h, c in kev],
     }
 
 
+def _stats(values):
+    return {"count": len(values), "mean_days": round(sum(values) / len(values), 3), "p90_days": round(_p90(values), 3)}
+
+
+def _since_published(published, fixed):
+    """Days from the advisory's publication (a date or timestamp) to the fix, or None when unknown or later."""
+    if not published:
+        return None
+    text = str(published)
+    start = text if "T" in text else f"{text[:10]}T00:00:00Z"
+    try:
+        days = _hours(start, fixed) / 24.0
+    except ValueError:
+        return None
+    return days if days >= 0 else None
+
+
 def _remediation(fixed, assets, intel, policy, now):
-    per_severity, met, missed = {}, 0, 0
+    per_severity, from_published, met, missed = {}, {}, 0, 0
     items = []
     for fix in fixed:
         asset = dict(assets.get(fix["host"]) or {}, name=fix["host"])
-        first = _day(fix["first_seen"])
-        item = rank_item(fix["entry"], asset, intel, policy, fix["layer"], now, first)
+        first = _day(fix["first_seen"]) if fix["first_seen"] else None
+        item = rank_item(fix["entry"], asset, intel, policy, fix["layer"], now, first or _day(fix["fixed"]))
+        published = _since_published(item["published"], fix["fixed"])
+        if published is not None:
+            from_published.setdefault(item["severity"], []).append(published)
+        row = {k: fix[k] for k in ("host", "layer", "component", "first_seen", "fixed")} | {
+            "severity": item["severity"],
+            "tier": item["tier"],
+            "sla_days": item["sla_days"],
+            "published": item["published"],
+            "days_since_published": None if published is None else round(published, 3),
+        }
+        if first is None:  # fixed before any scan saw it: no first-seen clock, no SLA verdict
+            if published is not None:
+                items.append(row | {"days": None, "within_sla": None})
+            continue
         days = _hours(fix["first_seen"], fix["fixed"]) / 24.0
         within = _day(fix["fixed"]) <= first + timedelta(days=item["sla_days"])
         met, missed = met + within, missed + (not within)
         per_severity.setdefault(item["severity"], []).append(days)
-        items.append(
-            {k: fix[k] for k in ("host", "layer", "component", "first_seen", "fixed")}
-            | {
-                "days": round(days, 3),
-                "severity": item["severity"],
-                "tier": item["tier"],
-                "sla_days": item["sla_days"],
-                "within_sla": within,
-            }
-        )
+        items.append(row | {"days": round(days, 3), "within_sla": within})
     return {
-        "per_severity": {
-            sev: {"count": len(v), "mean_days": round(sum(v) / len(v), 3), "p90_days": round(_p90(v), 3)}
-            for sev, v in sorted(per_severity.items())
-        },
+        "per_severity": {sev: _stats(v) for sev, v in sorted(per_severity.items())},
+        "from_published": {sev: _stats(v) for sev, v in sorted(from_published.items())},
         "sla_attainment": round(met / (met + missed), 4) if met + missed else None,
         "within_sla": met,
         "missed_sla": missed,

@@ -200,3 +200,104 @@ def test_trend_per_scan_day(recorded_store):
 def test_expired_exception_is_an_error_in_compliance(recorded_store):
     with pytest.raises(GovernanceError, match="exception EXC-9 expired on 2026-12-20"):
         compliance(recorded_store.records(), POLICY, INTEL, ASSETS, EXCEPTIONS, now="2026-12-21")
+
+
+def record(tmp_path, monkeypatch, story):
+    stamps = iter([s[0] for s in story])
+    monkeypatch.setattr(store_module, "utcnow", lambda: next(stamps))
+    store = open_store(str(tmp_path / "story.sqlite"))
+    for index, (_at, run_id, kind, host, data) in enumerate(story):
+        store.append(run_id, index + 1, kind, host, data)
+    monkeypatch.undo()
+    return store
+
+
+def test_p90_and_mean_per_severity_over_ten_fixes(tmp_path, monkeypatch):
+    # ten low updates first seen 12-01 00:00 and fixed 1, 2, ... 10 days later: mean 5.5; p90 nearest rank is the
+    # ceil(0.9 * 10) = 9th smallest = 9 days. Two high ones fixed after 2 and 4 days: mean 3, p90 ceil(1.8) = 2nd = 4.
+    names = [f"pkg{i}" for i in range(1, 11)]
+    story = [("2026-12-01T00:00:00.000000Z", "s", "change", "h1", scan(*(p(n, "low") for n in names)))]
+    story.append(("2026-12-01T00:00:00.000000Z", "s", "change", "h2", scan(p("a", "high"), p("b", "high"))))
+    story += [
+        (f"2026-12-{1 + i:02d}T00:00:00.000000Z", f"p{i}", "change", "h1", patch(f"pkg{i}")) for i in range(1, 11)
+    ]
+    story += [
+        ("2026-12-03T00:00:00.000000Z", "q1", "change", "h2", patch("a")),
+        ("2026-12-05T00:00:00.000000Z", "q2", "change", "h2", patch("b")),
+    ]
+    with record(tmp_path, monkeypatch, story) as store:
+        rem = compliance(store.records(), load_policy(), None, {}, None, now="2026-12-12")["remediation"]
+    assert rem["per_severity"] == {
+        "high": {"count": 2, "mean_days": 3.0, "p90_days": 4.0},
+        "low": {"count": 10, "mean_days": 5.5, "p90_days": 9.0},
+    }
+    # default SLAs: high -> P2 30 days, low -> P4 90 days: all twelve within
+    assert (rem["within_sla"], rem["missed_sla"], rem["sla_attainment"]) == (12, 0, 1.0)
+
+
+def test_time_to_remediate_from_the_advisory_publication(tmp_path, monkeypatch):
+    # openssl: published 11-21 00:00, first seen 12-01, fixed 12-02 12:00 -> 11.5 days since publication, 1.5 since
+    # first seen. curl: published 11-30, never seen by a scan, fixed 12-03 00:00 -> 3 days since publication, no
+    # first-seen time and no SLA verdict (it counts in neither per_severity nor sla_attainment)
+    openssl = dict(p("openssl", "high"), published="2026-11-21T00:00:00Z")
+    curl = dict(p("curl", "critical"), published="2026-11-30")
+    story = [
+        ("2026-12-01T00:00:00.000000Z", "s", "change", "h1", scan(openssl)),
+        ("2026-12-02T12:00:00.000000Z", "p1", "change", "h1", dict(patch(), changes=[openssl])),
+        ("2026-12-03T00:00:00.000000Z", "p2", "change", "h1", dict(patch(), changes=[curl])),
+    ]
+    with record(tmp_path, monkeypatch, story) as store:
+        rem = compliance(store.records(), load_policy(), None, {}, None, now="2026-12-10")["remediation"]
+    assert rem["per_severity"] == {"high": {"count": 1, "mean_days": 1.5, "p90_days": 1.5}}
+    assert rem["from_published"] == {
+        "critical": {"count": 1, "mean_days": 3.0, "p90_days": 3.0},
+        "high": {"count": 1, "mean_days": 11.5, "p90_days": 11.5},
+    }
+    assert {i["component"]: (i["days"], i["within_sla"]) for i in rem["items"]} == {
+        "openssl": (1.5, True),
+        "curl": (None, None),
+    }
+    assert (rem["within_sla"], rem["missed_sla"]) == (1, 0)
+
+
+def test_a_planned_rollback_is_no_deployment_and_rates_per_layer(tmp_path, monkeypatch):
+    story = [
+        ("2026-12-01T00:00:00.000000Z", "s", "change", "web01", scan(p("vim", "low"))),
+        ("2026-12-02T00:00:00.000000Z", "plan", "rollback", "web01", dict(patch("vim"), simulated=True)),
+        ("2026-12-02T00:00:00.000000Z", "plan", "change", "web01", dict(patch("vim"), simulated=True)),
+    ]
+    assets = {"web01": {"layers": ["os"]}, "sw01": {"layers": ["network"]}}
+    with record(tmp_path, monkeypatch, story) as store:
+        result = compliance(store.records(), load_policy(), None, assets, None, now="2026-12-03")
+    # a check-mode run forecasts; it deploys nothing and rolls nothing back
+    assert result["deployments"]["totals"] == {"succeeded": 0, "failed": 0, "rolled_back": 0}
+    assert result["deployments"]["per_wave"] == {} and result["deployments"]["success_rate"] is None
+    # per layer: web01's os layer compliant (vim low, P4 in 90 days), sw01's network layer never scanned: unknown,
+    # which counts against -> os 1/1, network 0/1, overall 1/2
+    per_layer = result["summary"]["per_layer"]
+    assert {layer: (v["total"], v["compliance_rate"]) for layer, v in per_layer.items()} == {
+        "network": (1, 0.0),
+        "os": (1, 1.0),
+    }
+    assert per_layer["network"]["counts"]["unknown"] == 1 and result["summary"]["compliance_rate"] == 0.5
+
+
+def test_the_rollout_decision_names_the_wave_over_the_asset_map(tmp_path, monkeypatch):
+    # h1 is in the asset map's pilot wave, but the rollout planned it in its canary wave (a decision naming host and
+    # wave); h2 has no decision: the asset map's wave counts
+    story = [
+        ("2026-12-01T00:00:00.000000Z", "s", "change", "h1", scan(p("vim", "low"))),
+        (
+            "2026-12-02T00:00:00.000000Z",
+            "r",
+            "decision",
+            "h1",
+            {"decision": {"kind": "baseline", "wave": "canary", "host": "h1"}},
+        ),
+        ("2026-12-02T00:00:00.000000Z", "r", "change", "h1", patch("vim")),
+        ("2026-12-02T00:00:00.000000Z", "r", "change", "h2", patch("vim")),
+    ]
+    assets = {"h1": {"wave": "pilot"}, "h2": {"wave": "pilot"}}
+    with record(tmp_path, monkeypatch, story) as store:
+        dep = compliance(store.records(), load_policy(), None, assets, None, now="2026-12-03")["deployments"]
+    assert {wave: counts["succeeded"] for wave, counts in dep["per_wave"].items()} == {"canary": 1, "pilot": 1}
