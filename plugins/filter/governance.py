@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence import config as evidence_config
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import resolve_store
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError
@@ -19,7 +20,7 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.compl
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.exceptions import load_exceptions
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.feeds import Intel
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.policy import load_policy
-from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.risk import rank
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.risk import fleet, rank
 
 _INTEL = {}  # one read of the feeds per controller process, not per host: keyed by paths and their mtimes
 
@@ -58,6 +59,46 @@ def risk_rank(pending, asset=None, policy=None, osv=None, kev=None, epss=None, n
         return rank(pending, asset, intel(osv, kev, epss), _policy(policy), now=now, first_seen=first_seen)
     except GovernanceError as exc:
         raise AnsibleFilterError(f"risk_rank: {exc}") from None
+
+
+def _first_seen(hosts, first_seen, store):
+    """Per host ``{component: date}`` from the evidence's scans, ``{}`` for today, or what the caller passed."""
+    if isinstance(first_seen, dict):
+        return first_seen, "given"
+    mode = first_seen or "auto"
+    if mode not in ("auto", "evidence", "today"):
+        raise GovernanceError(f"first_seen must be auto, evidence, today or a mapping, not {mode!r}")
+    if mode == "today":
+        return {}, "today"
+    if mode == "auto":
+        marker = evidence_config.read_marker()
+        if not (marker and marker.get("recording")):
+            return {}, "today"  # no evidence recorded by this run: the clocks start today (the report says so)
+    try:
+        with open_store(resolve_store(store), readonly=True) as opened:
+            records = [r for r in opened.records() if r.host in hosts]
+    except EvidenceError as exc:
+        raise GovernanceError(f"first_seen from the evidence store: {exc}") from None
+    return {host: _since(records, host) for host in hosts}, "evidence"
+
+
+def risk_report(
+    results, assets=None, policy=None, osv=None, kev=None, epss=None, now=None, first_seen="auto", store=None
+):
+    """The fleet's scan results ranked: ``{as_of, hosts, groups, counts, kev_exposure, overdue, first_seen, feeds,
+    policy}`` (docs/governance.md, "The scan report"). ``results`` maps host names to their scan's change record,
+    ``assets`` host names to their ``asset`` variable."""
+    try:
+        loaded = _policy(policy)
+        feeds = intel(osv, kev, epss)
+        since, clock = _first_seen(list(results or {}), first_seen, store)
+        out = fleet(results, assets or {}, feeds, loaded, now=now, first_seen=since)
+    except GovernanceError as exc:
+        raise AnsibleFilterError(f"risk_report: {exc}") from None
+    out["first_seen"] = clock
+    out["feeds"] = feeds.summary()
+    out["policy"] = policy if isinstance(policy, str) else "inline" if policy else "default"
+    return out
 
 
 def baseline_evaluate(ranked, policy=None, exceptions=None, now=None):
@@ -104,6 +145,7 @@ class FilterModule:
     def filters(self):
         return {
             "risk_rank": risk_rank,
+            "risk_report": risk_report,
             "baseline_evaluate": baseline_evaluate,
             "compliance_summary": compliance_summary,
             "pending_since": pending_since,

@@ -121,3 +121,72 @@ def rank(pending, asset=None, intel=None, policy=None, now=None, first_seen=None
         "overdue": sum(1 for i in items if i["overdue"]),
         "items": items,
     }
+
+
+RISK_FIELDS = (
+    "severity",
+    "cvss",
+    "cvss_vector",
+    "kev",
+    "kev_due",
+    "kev_cves",
+    "epss",
+    "epss_percentile",
+    "zero_day",
+    "published",
+    "tier",
+    "rule",
+    "sla_days",
+    "first_seen",
+    "deadline",
+    "overdue",
+)
+
+
+def fleet(results, assets=None, intel=None, policy=None, now=None, first_seen=None):
+    """The scan report's risk view of several hosts' scans (``{host: change record}``).
+
+    Each host keeps its scan's keys (manager, reboot state...) and gets ``priority``, ``counts``, ``kev``,
+    ``overdue``, its asset's ``criticality`` and ``exposure``, and ``pending`` with every entry's ``risk`` (the
+    facts, tier and deadline of rank_item), most urgent first. ``groups`` maps ``priority_p1``.. to host names.
+    ``first_seen`` maps a host to ``{component: date}`` (the evidence's scans); else each clock starts ``now``."""
+    if not isinstance(results, dict) or not results:
+        raise GovernanceError("no scan result to rank: no host was scanned (or every scan failed)")
+    hosts, groups, counts = {}, {f"priority_{t.lower()}": [] for t in TIERS}, dict.fromkeys(TIERS, 0)
+    for host in sorted(results, key=str):
+        result = results[host]
+        if not isinstance(result, dict) or not isinstance(result.get("pending"), list):
+            raise GovernanceError(f"host {host}: not a scan's change record (it has no pending list)")
+        asset = dict((assets or {}).get(host) or {})
+        asset["name"] = asset.get("name") or host
+        since = (first_seen or {}).get(host) or {}
+        pending = []
+        for entry in result["pending"]:
+            item = rank_item(entry, asset, intel, policy, result.get("layer"), now, since.get(entry.get("component")))
+            pending.append(dict(entry, risk={key: item[key] for key in RISK_FIELDS}))
+        pending.sort(key=lambda e: (TIERS.index(e["risk"]["tier"]), e["risk"]["deadline"], -(e["risk"]["cvss"] or 0)))
+        tiers = {tier: sum(1 for e in pending if e["risk"]["tier"] == tier) for tier in TIERS}
+        priority = pending[0]["risk"]["tier"] if pending else None
+        if priority:
+            groups[f"priority_{priority.lower()}"].append(host)
+        for tier, n in tiers.items():
+            counts[tier] += n
+        facts = _asset_facts(asset)
+        hosts[host] = {
+            **{k: v for k, v in result.items() if k not in ("pending", "changes", "invocation")},
+            "priority": priority,
+            "counts": tiers,
+            "kev": sorted({c for e in pending for c in e["risk"]["kev_cves"]}),
+            "overdue": sum(1 for e in pending if e["risk"]["overdue"]),
+            "criticality": facts["criticality"],
+            "exposure": facts["exposure"],
+            "pending": pending,
+        }
+    return {
+        "as_of": today(now).isoformat(),
+        "hosts": hosts,
+        "groups": groups,
+        "counts": counts,
+        "kev_exposure": sum(1 for h in hosts.values() for e in h["pending"] if e["risk"]["kev"]),
+        "overdue": sum(h["overdue"] for h in hosts.values()),
+    }
