@@ -107,17 +107,23 @@ def interrupted(runs):
     return stopped, unknown
 
 
-def write_report(dest, formats, store=None, run_id=None, since=None, until=None, title=None) -> dict:
-    """Verify the whole chain, build the report for the selected records, write one file per format."""
+def write_report(dest, formats, store=None, run_id=None, since=None, until=None, title=None, overview=None) -> dict:
+    """Verify the whole chain, build the report for the selected records, write one file per format.
+
+    ``overview`` (optional): a function of the store's whole history returning the compliance overview
+    (report_compliance.overview); with it the CSV format also writes ``...-compliance.csv``."""
     with open_store(resolve_store(store), readonly=True) as db:
         verification = db.verify()
         runs = runs_state(db.records(), current_run())
         records = list(db.records(run_id=run_id, since=since, until=until))
+        history = list(db.records()) if overview else None
     strict_checks(verification, runs, allow_empty=True)
     verification = verification.as_dict()
     stopped, unknown = interrupted(runs)
     data = report.build(
-        records, verification={k: verification[k] for k in ("ok", "summary", "records", "head", "problems")}
+        records,
+        verification={k: verification[k] for k in ("ok", "summary", "records", "head", "problems")},
+        compliance=overview(history) if overview else None,
     )
     data["interrupted_runs"] = [run for run in stopped if run_id is None or run["run_id"] == run_id]
     data["unknown_hosts"] = [item for item in unknown if run_id is None or item["run_id"] == run_id]
@@ -140,6 +146,13 @@ def write_report(dest, formats, store=None, run_id=None, since=None, until=None,
             handle.write(renderers[fmt](data))
         os.replace(path + ".tmp", path)
         paths[fmt] = path
+    if "csv" in formats and "compliance" in data:
+        path = os.path.join(dest, f"{stem}-compliance.csv")
+        fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(report.to_compliance_csv(data))
+        os.replace(path + ".tmp", path)
+        paths["compliance_csv"] = path
     return {
         "paths": paths,
         "totals": data["totals"],
@@ -147,7 +160,21 @@ def write_report(dest, formats, store=None, run_id=None, since=None, until=None,
         "records": len(records),
         "interrupted_runs": data["interrupted_runs"],
         "unknown_hosts": data["unknown_hosts"],
+        **({"compliance": _compliance_result(data["compliance"])} if "compliance" in data else {}),
     }
+
+
+def _compliance_result(overview):
+    """What the task returns of the overview: the summary, SLA attainment and deployment success (the files
+    hold the rest)."""
+    rem, dep = overview["remediation"], overview["deployments"]
+    return dict(
+        overview["summary"],
+        as_of=overview["as_of"],
+        sla_attainment=rem["sla_attainment"],
+        deployment_success_rate=dep["success_rate"],
+        sources=overview.get("sources"),
+    )
 
 
 def preflight(store=None, required=True) -> dict:

@@ -58,7 +58,10 @@ def render(report, title="everylayer.patch change evidence") -> str:
         "<h2>Failures</h2>",
         _table(report["failures"], ("recorded_at", "host", "kind", "task", "msg"), "failures"),
         "<h2>Rollbacks</h2>",
-        _table(report["rollbacks"], ("recorded_at", "host", "layer", "component", "before", "after"), "rollbacks"),
+        _table(
+            report["rollbacks"], ("recorded_at", "status", "host", "layer", "component", "before", "after"), "rollbacks"
+        ),
+        _waves(report),
         "<h2>Wave decisions</h2>",
         _table(
             [dict(d, decision=_fmt(d["decision"])) for d in report["decisions"]],
@@ -68,7 +71,18 @@ def render(report, title="everylayer.patch change evidence") -> str:
         "<h2>Runs</h2>",
         _table(
             report["runs"],
-            ("started", "run_id", "user", "controller", "playbook", "commit", "change_ticket", "approver"),
+            (
+                "started",
+                "run_id",
+                "user",
+                "controller",
+                "playbook",
+                "commit",
+                "change_ticket",
+                "approver",
+                "awx_job_id",
+                "check_mode",
+            ),
             "runs",
         ),
         "</body></html>",
@@ -170,8 +184,27 @@ def _compliance(overview) -> str:
             )
             + "</div>",
             "</div>",
+            _sources(overview.get("sources")),
+            "<h3>Per layer</h3>",
+            _table(
+                [
+                    dict(v["counts"], layer=k, total=v["total"], compliance_rate=v["compliance_rate"])
+                    for k, v in (summary.get("per_layer") or {}).items()
+                ],
+                ("layer", "total", "compliance_rate", "compliant", "due_soon", "overdue", "excepted", "unknown"),
+                "compliance-layers",
+            ),
             "<h3>Per host and layer</h3>",
             _table(rows, ("host", "layer", "state", "last_scan", "pending", "overdue"), "compliance-assets"),
+            "<h3>Pending updates, most urgent first</h3>",
+            _table(
+                sorted(
+                    ({**i, "host": r["host"]} for r in overview["assets"] for i in r["items"]),
+                    key=lambda i: (i["tier"], i["deadline"], str(i["host"]), str(i["component"])),
+                ),
+                ("host", "layer", "component", "tier", "status", "deadline", "severity", "cvss", "kev", "epss"),
+                "compliance-items",
+            ),
             "<h3>Deployments per wave (one outcome per host and run)</h3>",
             _table(
                 [dict(v, wave=k) for k, v in overview["deployments"]["per_wave"].items()],
@@ -184,6 +217,12 @@ def _compliance(overview) -> str:
                 ("severity", "count", "mean_days", "p90_days"),
                 "compliance-ttr",
             ),
+            "<h3>Time to remediate per severity, from the advisory's publication (days)</h3>",
+            _table(
+                [dict(v, severity=k) for k, v in (rem.get("from_published") or {}).items()],
+                ("severity", "count", "mean_days", "p90_days"),
+                "compliance-ttr-published",
+            ),
             "<h3>Exceptions expiring soon</h3>",
             _table(
                 overview.get("exceptions_expiring") or [],
@@ -193,6 +232,53 @@ def _compliance(overview) -> str:
             "</section>",
         ]
     )
+
+
+def _waves(report) -> str:
+    """Per wave: outcome (one per host and run, with a compliance overview), gate and approvals."""
+    waves = report.get("waves") or {}
+    rows = []
+    for wave, info in waves.items():
+        outcome = info.get("outcome") or {}
+        gates = info.get("gates") or []
+        rows.append(
+            {
+                "wave": wave,
+                "succeeded": outcome.get("succeeded"),
+                "failed": outcome.get("failed"),
+                "rolled_back": outcome.get("rolled_back"),
+                "gate": " ".join(_gate(g) for g in gates) or None,
+                "approved_by": " ".join(
+                    f"{a.get('approver')} ({a.get('change_id') or 'no change id'})" for a in info.get("approvals") or []
+                )
+                or None,
+            }
+        )
+    return "\n".join(
+        [
+            "<h2>Waves</h2>",
+            _table(rows, ("wave", "succeeded", "failed", "rolled_back", "gate", "approved_by"), "waves"),
+            "<h3>Approvals</h3>",
+            _table(
+                report.get("approvals") or [],
+                ("recorded_at", "run_id", "wave", "approver", "change_id", "approved_at", "source"),
+                "approvals",
+            ),
+        ]
+    )
+
+
+def _gate(gate) -> str:
+    text = "passed" if gate.get("passed") else f"failed ({gate.get('reason')})"
+    return f"{text} (planned: check mode)" if gate.get("planned_only") else text
+
+
+def _sources(sources) -> str:
+    """Which policy, exceptions and advisory data the overview was computed from (what an auditor asks first)."""
+    if not sources:
+        return ""
+    text = ", ".join(f"{k.replace('_', ' ')} {_fmt(v)}" for k, v in sources.items() if v not in (None, "", [], {}))
+    return f'<p class="muted" id="compliance-sources">Computed from: {escape(text)}</p>'
 
 
 def _interrupted(report) -> str:

@@ -27,6 +27,29 @@ CSV_FIELDS = (
     "advisories",
     "failed",
     "task",
+    "change_ticket",
+    "approver",
+    "awx_job_id",
+)
+COMPLIANCE_CSV_FIELDS = (
+    "as_of",
+    "host",
+    "layer",
+    "state",
+    "last_scan",
+    "component",
+    "status",
+    "severity",
+    "cvss",
+    "kev",
+    "kev_due",
+    "epss",
+    "tier",
+    "rule",
+    "first_seen",
+    "deadline",
+    "exception",
+    "advisories",
 )
 
 
@@ -52,6 +75,7 @@ def build(records, verification=None, compliance=None) -> dict:
                         for k in ("user", "controller", "playbook", "change_ticket", "approver", "check_mode", "awx")
                     },
                     commit=(data.get("git") or {}).get("commit"),
+                    awx_job_id=_awx_job(data.get("awx")),
                 )
             )
             continue
@@ -70,7 +94,7 @@ def build(records, verification=None, compliance=None) -> dict:
                         "recorded_at": rec.recorded_at,
                         "run_id": rec.run_id,
                         "host": rec.host,
-                        "kind": "change failed",
+                        "kind": "planned change failed" if data.get("simulated") else "change failed",
                         "task": data.get("task"),
                         "msg": data.get("msg"),
                     }
@@ -99,6 +123,8 @@ def build(records, verification=None, compliance=None) -> dict:
             )
         elif rec.kind == "withheld":
             withheld += 1
+    approvals = [_approval(d) for d in decisions if _is_approval(d["decision"])]
+    _run_columns(rows, runs, approvals)
     applied = [r for r in rows if r["kind"] == "change" and not r["simulated"]]
     ok = [r for r in applied if not r["failed"]]
     ttp = []
@@ -126,7 +152,7 @@ def build(records, verification=None, compliance=None) -> dict:
             "changes": len(applied),
             "succeeded": len(ok),
             "failed": len(applied) - len(ok),
-            "rollbacks": len(rollbacks),
+            "rollbacks": sum(1 for r in rollbacks if not r["simulated"]),  # a check-mode rollback is a plan
             "failures": len(failures),
             "decisions": len(decisions),
             "withheld": withheld,
@@ -149,8 +175,69 @@ def build(records, verification=None, compliance=None) -> dict:
         "failures": failures,
         "rollbacks": rollbacks,
         "decisions": decisions,
+        "approvals": approvals,
+        "waves": _waves(decisions, approvals, compliance),
         **({"compliance": compliance} if compliance is not None else {}),
     }
+
+
+def _awx_job(awx):
+    """The AWX job id of a run_start's ``awx`` block (AWX's extra var, its older tower_ name, or JOB_ID)."""
+    awx = awx if isinstance(awx, dict) else {}
+    return next((str(awx[k]) for k in ("awx_job_id", "tower_job_id", "job_id") if awx.get(k) not in (None, "")), None)
+
+
+def _is_approval(decision):
+    return isinstance(decision, dict) and decision.get("kind") in ("approval", "approved")
+
+
+def _approval(item):
+    """An approval decision (recorded by everylayer.patch.rollout_decision) as a report row."""
+    decision = item["decision"]
+    return {
+        "recorded_at": item["recorded_at"],
+        "run_id": item["run_id"],
+        "wave": decision.get("wave"),
+        "approver": decision.get("approver") or decision.get("approved_by"),
+        "change_id": decision.get("change_id") or decision.get("change_ticket"),
+        "approved_at": decision.get("approved_at") or decision.get("when"),
+        "source": decision.get("source"),
+        "comment": decision.get("comment"),
+        "reason": decision.get("reason"),
+    }
+
+
+def _run_columns(rows, runs, approvals):
+    """Each change row gets its run's change ticket, approver and AWX job id (a CSV row stands on its own);
+    the approver is the run's (extra var), else the approvals recorded in the run."""
+    by_run = {run["run_id"]: run for run in runs}
+    approvers = defaultdict(list)
+    for item in approvals:
+        if item["approver"] and item["approver"] not in approvers[item["run_id"]]:
+            approvers[item["run_id"]].append(item["approver"])
+    for row in rows:
+        run = by_run.get(row["run_id"]) or {}
+        row["change_ticket"] = run.get("change_ticket") or next(
+            (a["change_id"] for a in approvals if a["run_id"] == row["run_id"] and a["change_id"]), None
+        )
+        row["approver"] = run.get("approver") or (" ".join(approvers[row["run_id"]]) or None)
+        row["awx_job_id"] = run.get("awx_job_id")
+
+
+def _waves(decisions, approvals, compliance):
+    """Per wave: its gate decisions (passed or not, why), its approvals, and with a compliance overview the hosts'
+    outcomes (one per host and run)."""
+    waves = defaultdict(lambda: {"gates": [], "approvals": [], "outcome": None})
+    for item in decisions:
+        decision = item["decision"]
+        if isinstance(decision, dict) and decision.get("kind") == "gate" and decision.get("wave"):
+            gate = {k: decision.get(k) for k in ("passed", "reason", "success_rate", "source", "planned_only")}
+            waves[str(decision["wave"])]["gates"].append(dict(gate, recorded_at=item["recorded_at"]))
+    for item in approvals:
+        waves[str(item["wave"])]["approvals"].append(item)
+    for wave, counts in ((compliance or {}).get("deployments") or {}).get("per_wave", {}).items():
+        waves[str(wave)]["outcome"] = counts
+    return {wave: waves[wave] for wave in sorted(waves)}
 
 
 def _row(rec, data, change):
@@ -232,6 +319,22 @@ def to_csv(report) -> str:
     for run in report.get("interrupted_runs") or []:
         flat = {"recorded_at": run.get("started"), "run_id": run.get("run_id"), "kind": "interrupted run"}
         writer.writerow({key: cell(flat.get(key)) for key in CSV_FIELDS})
+    return out.getvalue()
+
+
+def to_compliance_csv(report) -> str:
+    """The compliance overview as CSV: one row per pending item of each host and layer (one row with no
+    component for a host-layer with nothing pending), with its state, status, tier and deadline."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COMPLIANCE_CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    overview = report.get("compliance") or {}
+    for row in overview.get("assets") or []:
+        base = {k: row.get(k) for k in ("host", "layer", "state", "last_scan")}
+        base["as_of"] = overview.get("as_of")
+        for item in row["items"] or [{}]:
+            flat = dict(item, **base, advisories=" ".join(str(a) for a in item.get("advisories") or []))
+            writer.writerow({key: cell(flat.get(key)) for key in COMPLIANCE_CSV_FIELDS})
     return out.getvalue()
 
 
