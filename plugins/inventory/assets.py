@@ -100,6 +100,22 @@ options:
     description: Print one warning when sources disagree (the details are always in C(asset_conflicts)).
     type: bool
     default: true
+  priority:
+    description:
+      - >-
+        Priority from the evidence store's scans (docs/assets.md, docs/governance.md): each host gets the host var
+        C(asset_priority) (C(tier) of its most urgent pending update not covered by an exception, C(state), C(as_of),
+        C(last_scan), C(next_deadline), C(overdue), C(kev), C(counts) per tier, C(layers)) and the groups
+        C(priority_p1) .. C(priority_p4), C(priority_none) (scanned, nothing to patch), C(priority_unknown) (no scan
+        within the policy's C(unknown_after_days)) and C(compliance_<state>).
+      - >-
+        Keys (all optional) - C(store) (the evidence store; default the evidence callback's setting), C(policy),
+        C(exceptions) (files), C(osv) (a list), C(kev), C(epss) (advisory data, paths or URLs), C(as_of) (the day,
+        default today). Relative paths are relative to this file.
+      - >-
+        Read at every parse, never cached. A store that cannot be read, or that has no scan of any host of the map,
+        fails the inventory (no priority group is better than an empty C(priority_p1) passed off as fact).
+    type: dict
 """
 
 EXAMPLES = r"""
@@ -148,6 +164,7 @@ import os
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.build import AssetMap, host_entries
+from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.priority import VAR, check_config, priorities
 from ansible_collections.everylayer.patch.plugins.plugin_utils._assets.record import AssetInputError
 
 
@@ -170,10 +187,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             settings = json.loads(json.dumps([self.get_option(name) for name in names]))
             amap = AssetMap(settings[0], os.path.dirname(os.path.abspath(path)), *settings[1:])
             data = self._load(amap, self.get_cache_key(path), cache)
+            ranked = None
+            config = check_config(json.loads(json.dumps(self.get_option("priority"), default=str)))
+            if config:
+                assets = {name: hostvars["asset"] for name, hostvars, _groups in host_entries(data)}
+                ranked = priorities(assets, config, amap.basedir)
         except AssetInputError as exc:
             raise AnsibleParserError(f"everylayer.patch.assets: {exc}") from None
         self._warn(data["report"])
-        self._populate(data)
+        self._populate(data, ranked)
 
     def _load(self, amap, cache_key, cache):
         """The built map, from the cache when it holds one for the same source files and settings."""
@@ -208,14 +230,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 "resolved by source precedence; see the host var asset_conflicts"
             )
 
-    def _populate(self, data):
+    def _populate(self, data, ranked=None):
         inventory = self.inventory
         strict = self.get_option("strict")
         compose = self.get_option("compose")
         conditionals = self.get_option("groups")
         keyed = self.get_option("keyed_groups")
         made = set()
-        for name, hostvars, groups in host_entries(data):
+        for name, hostvars, own_groups in host_entries(data):
+            groups = own_groups
+            if ranked:
+                hostvars[VAR], more = ranked[name]
+                groups = [*own_groups, *more]
             inventory.add_host(name)
             for key, value in hostvars.items():
                 inventory.set_variable(name, key, value)

@@ -34,7 +34,7 @@ PROTECTED_PREFIXES = (
     "rollback_",
     "evidence_",
 )
-PLUGIN_VARS = frozenset({"asset", "asset_conflicts", "assets_report"})
+PLUGIN_VARS = frozenset({"asset", "asset_conflicts", "asset_priority", "assets_report"})
 VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 MAX_VAR_BYTES = 16384  # one variable's value, as JSON
 MAX_TEXT = 1024  # one scalar field (owner, window, version, ...)

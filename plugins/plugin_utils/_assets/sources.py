@@ -104,7 +104,7 @@ class InventorySource(FileSource):
 
     TYPE = "inventory"
     FORMATS = ("json", "inventory")
-    _HOST_ONLY = {"asset", "asset_conflicts", "inventory_file", "inventory_dir"}
+    _HOST_ONLY = {"asset", "asset_conflicts", "asset_priority", "inventory_file", "inventory_dir"}
 
     def _load(self, path):
         if self.format == "inventory":
