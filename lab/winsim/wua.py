@@ -16,8 +16,14 @@ faults on demand:
 - ``reappear_after_reboot``: ``[KB, ...]``: these updates install, then fail during the reboot (history
   result 4, HRESULT 0x800F0922) and are applicable again.
 
+Uninstall: IUpdateInstaller.Uninstall for uninstallable updates; an update WUA will not uninstall
+(``uninstallable: false``, 0x80240028) is removed as DISM ``Remove-WindowsPackage`` would when the call names
+its package identity (``package_identities``: KB -> identity; a wrong identity fails with 0x800F0805, no WUA
+history entry either way). A package identity is known once the update is installed (the install result and the
+search of installed updates carry it), as ``Get-WindowsPackage`` gives it on a host.
+
 Not modelled: real applicability rules, WSUS approvals, download progress, per-update EULAs, hidden
-updates, the servicing stack, DISM/wusa themselves (uninstall is IUpdateInstaller.Uninstall only).
+updates, the servicing stack, wusa, and what DISM really does to the component store.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from .wsman import DropConnection
 DEFAULT_CATALOGUE = Path(__file__).with_name("catalogue.json")
 REBOOT_FAILED = "0x800F0922"
 UNINSTALL_NOT_ALLOWED = "0x80240028"  # WU_E_UNINSTALL_NOT_ALLOWED
+INVALID_PACKAGE = "0x800F0805"  # CBS_E_INVALID_PACKAGE: DISM knows no package of that name
 OPERATIONS = ("search", "download", "install", "uninstall", "history")
 SERVER_SELECTIONS = ("default", "managed_server", "windows_update")
 
@@ -193,6 +200,7 @@ class Model:
                     state["installed"][update["id"]] = {"date": _now(), "pending": reboot}
                     state["pending_reboot"] = state["pending_reboot"] or reboot
                     res = dict(_result(update, 2, "0x00000000"), reboot_required=reboot)
+                res["package_identity"] = update.get("package_identity") if res["result_code"] == 2 else None
                 state["history"].append(_history(update, "install", res["result_code"], res["hresult"]))
             results.append(res)
         return {"changed": any(r["result_code"] in (2, 3) for r in results), "results": results}
@@ -210,6 +218,10 @@ class Model:
                 )
                 continue
             update = found[0]
+            identity = (args.get("package_identities") or {}).get(kb)
+            if not update.get("uninstallable", True) and identity:
+                results.append(self._dism_remove(state, update, identity))
+                continue
             if not update.get("uninstallable", True):
                 res = _result(update, 4, UNINSTALL_NOT_ALLOWED)
             else:
@@ -222,6 +234,24 @@ class Model:
             state["history"].append(_history(update, "uninstall", res["result_code"], res["hresult"]))
             results.append(res)
         return {"changed": any(r["result_code"] == 2 for r in results), "results": results}
+
+    def _dism_remove(self, state: dict, update: dict, identity: str) -> dict:
+        """Remove-WindowsPackage -Online -PackageName <identity> -NoRestart: no WUA history entry."""
+        res = {**_result(update, 2, "0x00000000"), "method": "dism", "package_identity": identity}
+        if identity != update.get("package_identity"):
+            return {
+                **res,
+                "result_code": 4,
+                "hresult": INVALID_PACKAGE,
+                "error": f"Remove-WindowsPackage -PackageName {identity}: The specified package is not valid Windows package.",
+            }
+        del state["installed"][update["id"]]
+        if update["id"] in state["downloaded"]:
+            state["downloaded"].remove(update["id"])
+        reboot = update.get("reboot_behavior", "never") != "never"
+        state["pending_reboot"] = state["pending_reboot"] or reboot
+        self.note(f"dism remove {identity}")
+        return {**res, "reboot_required": reboot}
 
     def _op_history(self, state: dict, args: dict) -> dict:
         return {"history": list(state["history"])}
@@ -258,7 +288,8 @@ def _public(update: dict, state: dict) -> dict:
         "superseded_update_ids": [u["id"] for u in state["catalogue"] if u.get("superseded_by") == update["id"]],
         "cves": list(update.get("cves", [])),
         "downloaded": update["id"] in state["downloaded"],
-        "package_identity": update.get("package_identity"),
+        # the CBS package exists once the update is installed (Get-WindowsPackage on the host)
+        "package_identity": update.get("package_identity") if update["id"] in state["installed"] else None,
     }
 
 

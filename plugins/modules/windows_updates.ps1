@@ -8,8 +8,8 @@
 # The host side of everylayer.patch.windows_updates, kept thin: one Windows Update Agent operation per call.
 # The action plugin on the controller chooses the updates, loops and reboots (plugins/plugin_utils/_windows).
 # Output contract (tested against lab/winsim/wua.py): search -> updates[, installed]; download/install/
-# uninstall -> results (id, kb, title, result_code, hresult[, reboot_required]); history -> history; every
-# answer -> reboot_required.
+# uninstall -> results (id, kb, title, result_code, hresult[, reboot_required]; install adds package_identity,
+# a DISM removal method and package_identity); history -> history; every answer -> reboot_required.
 
 $spec = @{
     options = @{
@@ -18,6 +18,7 @@ $spec = @{
         include_installed = @{ type = 'bool'; default = $false }
         update_ids = @{ type = 'list'; elements = 'str'; default = @() }
         kbs = @{ type = 'list'; elements = 'str'; default = @() }
+        package_identities = @{ type = 'dict'; default = @{} }
     }
     supports_check_mode = $true
 }
@@ -46,12 +47,20 @@ Function Invoke-WuaStep {
 
 Function Get-PackageIdentity {
     # WUA does not expose the CBS package name; DISM does. Combined cumulative updates are named
-    # Package_for_RollupFix, not after their KB, and are then left without an identity.
+    # Package_for_RollupFix, after no KB: their details name it (Description "Fix for KB...", or the
+    # SupportInformation link's kbid), read for the installed (or install-pending) rollups only.
     $packages = @{}
     try {
         foreach ($package in (Get-WindowsPackage -Online -ErrorAction Stop)) {
             if ($package.PackageName -match 'KB(\d+)') {
                 $packages["KB$($Matches[1])"] = $package.PackageName
+            }
+            elseif ($package.PackageName -like 'Package_for_RollupFix*' -and "$($package.PackageState)" -in 'Installed', 'InstallPending') {
+                $detail = Get-WindowsPackage -Online -PackageName $package.PackageName -ErrorAction Stop
+                $text = "$($detail.Description) $($detail.SupportInformation)"
+                if ($text -match 'KB(\d+)' -or $text -match 'kbid=(\d+)') {
+                    $packages["KB$($Matches[1])"] = $package.PackageName
+                }
             }
         }
     }
@@ -120,6 +129,31 @@ Function Get-OperationResult {
     , $results
 }
 
+Function Remove-UpdatePackage {
+    # WUA will not uninstall it (IsUninstallable false, WU_E_UNINSTALL_NOT_ALLOWED: combined cumulative updates);
+    # DISM removes its CBS package by the identity the change record carries. No WUA history entry is written.
+    param($Update, [string]$Kb, [string]$Identity)
+    $entry = @{
+        id = [string]$Update.Identity.UpdateID
+        kb = $Kb
+        title = [string]$Update.Title
+        method = 'dism'
+        package_identity = $Identity
+    }
+    try {
+        $removed = Remove-WindowsPackage -Online -PackageName $Identity -NoRestart -ErrorAction Stop
+        $entry.result_code = 2
+        $entry.hresult = '0x00000000'
+        $entry.reboot_required = [bool]$removed.RestartNeeded
+    }
+    catch {
+        $entry.result_code = 4
+        $entry.hresult = Format-HResult -HResult $_.Exception.HResult
+        $entry.error = "Remove-WindowsPackage -PackageName $($Identity): $($_.Exception.Message)"
+    }
+    $entry
+}
+
 Function Select-ById {
     param([object[]]$Updates, [string[]]$Ids)
     $byId = @{}
@@ -175,7 +209,13 @@ switch ($operation) {
         $installer = $session.CreateUpdateInstaller()
         $installer.Updates = New-UpdateCollection -Updates $updates
         $outcome = Invoke-WuaStep -Step 'install updates' -Action { $installer.Install() }
-        $module.Result.results = Get-OperationResult -Updates $updates -Outcome $outcome -WithReboot
+        $results = Get-OperationResult -Updates $updates -Outcome $outcome -WithReboot
+        # the CBS package of an update exists once it is installed: its identity is what a DISM rollback removes
+        $packages = Get-PackageIdentity
+        foreach ($entry in $results) {
+            $entry.package_identity = if ($entry.kb -and $packages.ContainsKey($entry.kb)) { $packages[$entry.kb] } else { $null }
+        }
+        $module.Result.results = $results
         $module.Result.changed = [bool]@($module.Result.results | Where-Object { $_.result_code -in 2, 3 }).Count
     }
     'uninstall' {
@@ -188,8 +228,11 @@ switch ($operation) {
             if (-not $match.Count) {
                 $results.Add(@{ kb = $kb; id = $null; title = $null; result_code = 0; hresult = '0x00000000'; absent = $true })
             }
+            elseif (-not $match[0].IsUninstallable -and $module.Params.package_identities.ContainsKey($kb)) {
+                $results.Add((Remove-UpdatePackage -Update $match[0] -Kb $kb -Identity $module.Params.package_identities[$kb]))
+            }
             elseif (-not $match[0].IsUninstallable) {
-                # WU_E_UNINSTALL_NOT_ALLOWED: WUA will not remove it (DISM Remove-Package may)
+                # WU_E_UNINSTALL_NOT_ALLOWED: WUA will not remove it, and no package identity was given for DISM
                 $results.Add(@{ kb = $kb; id = [string]$match[0].Identity.UpdateID; title = [string]$match[0].Title; result_code = 4; hresult = '0x80240028' })
             }
             else {

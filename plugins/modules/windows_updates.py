@@ -15,15 +15,16 @@ description:
     uninstall and read the history and the pending-reboot flag. The split follows C(ansible.windows.win_updates).
   - O(state=scanned) searches and reports; O(state=downloaded) pre-stages the selected updates (nothing is
     installed); O(state=patched) installs them in rounds (install, reboot when required and O(reboot=true),
-    wait for WinRM, search again, until nothing is left or O(max_rounds)); O(state=rolled_back) uninstalls O(kbs)
-    and verifies they are gone.
+    wait for WinRM, search again, until nothing is left or O(max_rounds)); O(state=rolled_back) uninstalls the KBs
+    of O(rollback) (or O(kbs)) and verifies they are gone.
   - A WinRM connection that drops during an install is resumed - the controller reconnects and reads the
     host's Windows Update history to learn what was installed - not failed. An update that is applicable again
     after the reboot that installed it (it rolled back during boot) fails the task, naming it and the
     history's HRESULT.
   - Every result carries the collection's change record - RV(layer) C(windows), RV(changes) of kind C(update)
     whose component is the KB, advisories the KB and its CVEs, severity from MSRC - and RV(rollback)
-    (strategy C(kb) - the uninstallable KBs and their package identity; the others named as not uninstallable).
+    (strategy C(kb) - the KBs a rollback removes, each with its update id, package identity and method - C(wua), or
+    C(dism) for an update WUA will not uninstall; the others named as not uninstallable).
   - Errors name the update, the HRESULT and its meaning (a table of common Windows Update Agent codes).
 author:
   - everylayer.patch contributors (@everylayer)
@@ -33,8 +34,9 @@ options:
       - V(scanned) searches and reports the selected updates in RV(pending); nothing changes.
       - V(downloaded) downloads the selected updates (pre-stage before a window); nothing is installed.
       - V(patched) installs the selected updates in reboot rounds.
-      - V(rolled_back) uninstalls O(kbs) (IUpdateInstaller.Uninstall), reboots when required and O(reboot=true),
-        then checks they are absent.
+      - V(rolled_back) uninstalls the KBs of O(rollback) or O(kbs) - C(IUpdateInstaller.Uninstall), or DISM
+        C(Remove-WindowsPackage) for an update WUA will not uninstall whose package identity O(rollback) names -,
+        reboots when required and O(reboot=true), then checks they are absent.
     type: str
     choices: [scanned, downloaded, patched, rolled_back]
     default: patched
@@ -109,10 +111,20 @@ options:
         stay in RV(pending) and the message says so.
     type: int
     default: 3
+  rollback:
+    description:
+      - For O(state=rolled_back) - the RV(rollback) block of the run that installed the updates (a change record's
+        C(rollback), as the rollout's rollback role passes it). Its C(data.kbs) are uninstalled; an update WUA will
+        not uninstall (C(IsUninstallable) false, 0x80240028) is removed with DISM
+        (C(Remove-WindowsPackage -Online -PackageName <package_identity> -NoRestart)) when C(data.updates) names its
+        package identity.
+      - A block with C(strategy=none) (nothing was installed) has nothing to roll back and changes nothing.
+      - Mutually exclusive with O(kbs).
+    type: dict
   kbs:
     description:
-      - For O(state=rolled_back) - the KB ids to uninstall, usually the RV(rollback) C(data.kbs) of the run that
-        installed them. KBs not installed are skipped; KBs that cannot be uninstalled fail the task, named.
+      - For O(state=rolled_back), instead of O(rollback) - KB ids to uninstall through WUA only. KBs not installed
+        are skipped; KBs that cannot be uninstalled fail the task, named.
     type: list
     elements: str
     default: []
@@ -135,8 +147,9 @@ requirements:
 notes:
   - The PowerShell module has been parsed and its contract tested, but not yet run on a real Windows host by this
     project; docs/windows.md lists what a first run must confirm.
-  - Combined cumulative updates whose WUA uninstall is not allowed need DISM C(Remove-Package) with the package
-    identity in RV(rollback); the module names them in RV(rollback) C(data.not_uninstallable) and does not remove them.
+  - Combined cumulative updates whose WUA uninstall is not allowed are removed with DISM C(Remove-WindowsPackage) by
+    the package identity their install recorded in RV(rollback); updates with neither (definition updates, the
+    malicious software removal tool) are named in RV(rollback) C(data.not_uninstallable) and not removed.
 seealso:
   - name: docs/windows.md
     description: Options, reboots, rollback limits, transport setup (WinRM listener, certificates) and what the lab simulates.
@@ -166,10 +179,10 @@ EXAMPLES = r"""
     update_ids: "{{ pilot_update_ids }}"
     reboot: true
 
-- name: Roll back what the task above installed
+- name: Roll back what the task above installed (DISM for a cumulative update WUA will not uninstall)
   everylayer.patch.windows_updates:
     state: rolled_back
-    kbs: "{{ win_patch.rollback.data.kbs }}"
+    rollback: "{{ win_patch.rollback }}"
     reboot: true
 """
 
@@ -182,8 +195,8 @@ changes:
   description:
     - Updates installed (O(state=patched), before null, after the update id and revision) or removed
       (O(state=rolled_back), before the id, after null); kind V(update), component the KB, advisories the KB and
-      CVEs, severity the MSRC rating normalised, C(details) the update id, title and categories. In check mode
-      what would change.
+      CVEs, severity the MSRC rating normalised, C(details) the update id, title and categories (and for a removal
+      C(method), C(wua) or C(dism)). In check mode what would change.
   returned: always
   type: list
   elements: dict
@@ -198,9 +211,9 @@ reboot_required:
   type: bool
 rollback:
   description:
-    - C(strategy=kb) with C(data) - C(manager) V(windows_update), C(kbs) (uninstallable KBs to pass to O(kbs)),
-      C(updates) (KB -> update id and package identity) and C(not_uninstallable) (KBs that cannot be removed);
-      C(strategy=none) when nothing was installed.
+    - C(strategy=kb) with C(data) - C(manager) V(windows_update), C(kbs) (the KBs a rollback removes), C(updates)
+      (KB -> C(id), C(package_identity), C(method) V(wua) or V(dism)) and C(not_uninstallable) (KBs neither WUA
+      nor DISM can remove); C(strategy=none) when nothing was installed. Pass it whole to O(rollback).
   returned: always
   type: dict
 simulated:
@@ -232,6 +245,13 @@ downloaded:
   returned: always
   type: list
   elements: str
+installed:
+  description:
+    - O(state=scanned) with O(update_ids) - which of those ids the host has installed, each with C(id), C(kb) and
+      C(pending_reboot) (the rollout's postcheck reads it).
+  returned: state is scanned and update_ids is set
+  type: list
+  elements: dict
 failed_updates:
   description: One message per failure - the update, the operation, the result and the HRESULT with its meaning.
   returned: always

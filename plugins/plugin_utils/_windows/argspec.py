@@ -25,5 +25,37 @@ ARGUMENT_SPEC = {
     "reboot_timeout": {"type": "int", "default": 1200},
     "max_rounds": {"type": "int", "default": 3},
     "kbs": {"type": "list", "elements": "str", "default": []},
+    "rollback": {"type": "dict"},
 }
-REQUIRED_IF = [("state", "rolled_back", ("kbs",))]
+REQUIRED_IF = [("state", "rolled_back", ("kbs", "rollback"), True)]
+MUTUALLY_EXCLUSIVE = [("kbs", "rollback")]
+
+
+class RollbackError(ValueError):
+    """The rollback option is not a windows_updates rollback block; the message names the field."""
+
+
+def rollback_kbs(block):
+    """(kbs, KB -> package identity) of a change record's rollback block (strategy kb, manager windows_update).
+
+    A block with strategy ``none`` (nothing was installed) gives no KBs.
+    """
+    if not isinstance(block, dict) or block.get("strategy") not in ("kb", "none"):
+        raise RollbackError(
+            f"rollback: expected the rollback block of a windows_updates change record (strategy kb), "
+            f"got strategy {(block or {}).get('strategy') if isinstance(block, dict) else type(block).__name__!r}"
+        )
+    if block["strategy"] == "none":
+        return [], {}
+    data = block.get("data")
+    if not isinstance(data, dict) or data.get("manager") != "windows_update":
+        raise RollbackError("rollback.data.manager: expected windows_update (a windows_updates change record)")
+    kbs = data.get("kbs")
+    if not isinstance(kbs, list) or not all(isinstance(k, str) and k for k in kbs):
+        raise RollbackError(f"rollback.data.kbs: expected a list of KB ids, got {str(kbs)[:80]!r}")
+    updates = data.get("updates")
+    updates = {} if updates is None else updates
+    if not isinstance(updates, dict):
+        raise RollbackError(f"rollback.data.updates: expected a mapping of KB to update, got {str(updates)[:80]!r}")
+    identities = {kb: (entry or {}).get("package_identity") for kb, entry in updates.items() if isinstance(entry, dict)}
+    return list(kbs), {kb: ident for kb, ident in identities.items() if ident}

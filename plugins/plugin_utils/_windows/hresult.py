@@ -34,6 +34,8 @@ CODES = {
     "0x80070422": ("ERROR_SERVICE_DISABLED", "the Windows Update service (wuauserv) is disabled"),
     "0x80070070": ("ERROR_DISK_FULL", "there is not enough space on the disk"),
     "0x800F0922": ("CBS_E_INSTALLERS_FAILED", "the update failed to install during the reboot and was rolled back"),
+    "0x800F0805": ("CBS_E_INVALID_PACKAGE", "DISM knows no package of that name (the package identity is wrong)"),
+    "0x800F0825": ("CBS_E_CANNOT_UNINSTALL", "the package is permanent and cannot be uninstalled (DISM)"),
     "0x800F081F": ("CBS_E_SOURCE_MISSING", "the source files of a component could not be found"),
     "0x800F0982": ("PSFX_E_MATCHING_COMPONENT_NOT_FOUND", "a component the update needs is missing"),
     "0x8007000E": ("E_OUTOFMEMORY", "not enough memory"),

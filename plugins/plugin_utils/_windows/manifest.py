@@ -33,3 +33,19 @@ def frozen_update_ids(records) -> list[str]:
             if update_id not in ids:
                 ids.append(update_id)
     return ids
+
+
+def frozen_updates(result) -> dict[str, str]:
+    """``{KB: update id}`` a pilot host's windows_updates result installed, for the rollout's frozen manifest.
+
+    The manifest of a Windows host is kept like a package manager's (``{component: exact version}``): the component
+    is the KB, the exact "version" the WUA update id that later waves pass to ``update_ids``. Removals, check-mode
+    forecasts and other layers give nothing; a change without an update id is an error (see frozen_update_ids).
+    """
+    frozen: dict[str, str] = {}
+    ids = frozen_update_ids([result])
+    for change in (result or {}).get("changes") or []:
+        update_id = (change.get("details") or {}).get("id")
+        if change.get("after") is not None and update_id in ids:
+            frozen[str(change.get("component") or update_id)] = update_id
+    return frozen

@@ -32,20 +32,35 @@ def update_change(update: dict, *, removed: bool = False) -> dict:
 
 
 def rollback_block(installed: list[dict]) -> dict:
-    """How to undo the installs: uninstallable KBs with their package identity; the others named as such."""
+    """How to undo the installs: the KBs WUA uninstalls (method ``wua``) or, when WUA will not (IsUninstallable
+    false: combined cumulative updates), DISM removes by their package identity (method ``dism``); the others named
+    as not uninstallable."""
     if not installed:
         return rollback("none")
-    can = [u for u in installed if u.get("uninstallable")]
-    cannot = [u for u in installed if not u.get("uninstallable")]
+    can = [u for u in installed if u.get("uninstallable") or u.get("package_identity")]
+    cannot = [u for u in installed if u not in can]
     return rollback(
         "kb",
         {
             "manager": MANAGER,
             "kbs": [_kb(u) for u in can],
-            "updates": {_kb(u): {"id": u["id"], "package_identity": u.get("package_identity")} for u in can},
+            "updates": {
+                _kb(u): {
+                    "id": u["id"],
+                    "package_identity": u.get("package_identity"),
+                    "method": "wua" if u.get("uninstallable") else "dism",
+                }
+                for u in can
+            },
             "not_uninstallable": [_kb(u) for u in cannot],
         },
     )
+
+
+def identities_of(rollback_data: dict) -> dict:
+    """KB -> package identity of a rollback block's ``data.updates`` (what DISM may remove)."""
+    updates = (rollback_data or {}).get("updates") or {}
+    return {kb: entry.get("package_identity") for kb, entry in updates.items() if isinstance(entry, dict)}
 
 
 def build(

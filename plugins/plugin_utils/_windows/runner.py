@@ -53,11 +53,14 @@ class Run:
         reboot_timeout: int = 1200,
         server_selection: str = "default",
         kbs=(),
+        package_identities=None,
         check_mode: bool = False,
     ):
         self.target, self.selection, self.state = target, selection, state
         self.reboot, self.max_rounds, self.reboot_timeout = reboot, max(1, int(max_rounds)), reboot_timeout
         self.server_selection, self.kbs, self.check_mode = server_selection, list(kbs or ()), check_mode
+        # KB -> CBS package identity (the change record's rollback.data.updates): what DISM removes when WUA will not
+        self.package_identities = {k: v for k, v in (package_identities or {}).items() if v}
         self.rounds: list[dict] = []
         self.failures: list[str] = []
         self.installed: list[dict] = []
@@ -98,8 +101,15 @@ class Run:
         return self.result()
 
     def _scanned(self) -> None:
-        found = self._search()
+        found = self._search(include_installed=bool(self.selection.update_ids))
         self.selected, self.left_out = self.selection.split(found["updates"])
+        if self.selection.update_ids:  # which of the frozen ids the host has installed (a rollout's postcheck)
+            wanted = set(self.selection.update_ids)
+            self.installed_now = [
+                {"id": u["id"], "kb": _kb(u), "pending_reboot": bool(u.get("pending_reboot"))}
+                for u in found.get("installed", [])
+                if u["id"] in wanted
+            ]
 
     def _check_manifest(self, found: dict) -> None:
         if self.selection.update_ids:
@@ -156,9 +166,11 @@ class Run:
             except ConnectionLost:
                 result = self._resume(by_id, entry)
             ok = self._collect_failures("install", result, by_id, entry)
+            identities = {i.get("id"): i.get("package_identity") for i in result.get("results", [])}
             for uid in ok:
                 installed_in[uid] = number
-                self.installed.append(by_id[uid])
+                # the CBS package exists once installed: the install names it (for a DISM rollback)
+                self.installed.append(dict(by_id[uid], package_identity=identities.get(uid)))
                 entry["installed"].append(_kb(by_id[uid]))
             if not ok:
                 break  # nothing installed this round: another round would fail the same way
@@ -230,8 +242,9 @@ class Run:
                 f"{operation} of {item.get('kb') or _kb(update)} ({item.get('title') or update.get('title')}) "
                 f"{RESULT_CODES.get(code, code)}: {describe(item.get('hresult'))}"
             )
-            if item.get("note"):
-                text += f" ({item['note']})"
+            for extra in ("note", "error"):
+                if item.get(extra):
+                    text += f" ({item[extra]})"
             self.failures.append(text)
             if entry is not None:
                 entry["failed"].append(item.get("kb") or _kb(update))
@@ -247,14 +260,24 @@ class Run:
         present = [installed[k] for k in self.kbs if k in installed]
         self.selected, self.left_out = [], []
         if self.check_mode:
-            self.removed = [u for u in present if u.get("uninstallable")]
+            self.removed = [u for u in present if self._removable(u)]
             for u in present:
-                if not u.get("uninstallable"):
-                    self.failures.append(f"{_kb(u)} ({u.get('title')}) cannot be uninstalled: {describe('0x80240028')}")
+                if not self._removable(u):
+                    self.failures.append(
+                        f"{_kb(u)} ({u.get('title')}) cannot be uninstalled: {describe('0x80240028')}"
+                        "; no package identity in the change record for DISM"
+                    )
             return
         if not present:
             return
-        result = self._call("uninstall", kbs=[_kb(u) for u in present])
+        # only what WUA will not uninstall goes to DISM
+        identities = {
+            _kb(u): self.package_identities[_kb(u)]
+            for u in present
+            if not u.get("uninstallable") and _kb(u) in self.package_identities
+        }
+        result = self._call("uninstall", kbs=[_kb(u) for u in present], package_identities=identities or None)
+        self.methods = {i.get("id"): i.get("method") or "wua" for i in result.get("results", [])}
         by_id = {u["id"]: u for u in present}
         ok = self._collect_failures("uninstall", result, by_id)
         self.removed = [by_id[i] for i in ok]
@@ -265,6 +288,10 @@ class Run:
         for update in self.removed:
             if _kb(update) in still:
                 self.failures.append(f"{_kb(update)} is still installed after the uninstall")
+
+    def _removable(self, update: dict) -> bool:
+        """WUA uninstalls it, or WUA will not and DISM can (the change record names its package)."""
+        return bool(update.get("uninstallable")) or _kb(update) in self.package_identities
 
     # -- result ----------------------------------------------------------------------------------------
     def result(self) -> dict:
@@ -277,6 +304,13 @@ class Run:
         pending = (
             [record.update_change(u) for u in getattr(self, "selected", [])] if self.state != "rolled_back" else []
         )
+        methods = getattr(self, "methods", {})
+        for entry in changes if removing else []:
+            entry["details"]["method"] = methods.get(entry["details"]["id"]) or (
+                "wua"
+                if next((u for u in self.removed if u["id"] == entry["details"]["id"]), {}).get("uninstallable")
+                else "dism"
+            )
         if self.rebooted and not self.reboot_required and not self.check_mode:
             for entry in changes:  # the host says no reboot is pending: the reboots this run made satisfied them
                 entry["reboot_required"] = False
@@ -292,6 +326,8 @@ class Run:
             downloaded=[_kb(u) for u in downloaded],
             failed_updates=list(self.failures),
         )
+        if hasattr(self, "installed_now"):
+            out["installed"] = self.installed_now
         if self.failures:
             out["failed"] = True
             out["msg"] = "; ".join(self.failures)

@@ -81,12 +81,17 @@ def test_patch_again_is_idempotent(results):
     assert again["changed"] is False and again["changes"] == [] and again["rebooted"] == 0
 
 
-def test_rollback_check_then_rollback_and_verify(results):
+def test_rollback_check_then_rollback_and_verify(results, winhost):
     check = results["rollback_check"]
     assert check["simulated"] is True and kbs(check["changes"]) == ["KB4470788", "KB4487038", "KB5099001"]
     rollback = results["rollback"]
     assert rollback["changed"] is True and rollback["rebooted"] == 1
     assert all(c["after"] is None for c in rollback["changes"])
+    # the combined cumulative update WUA will not uninstall went through DISM, by the identity its install recorded
+    method = {c["component"]: c["details"]["method"] for c in rollback["changes"]}
+    assert method == {"KB4470788": "wua", "KB4487038": "wua", "KB5099001": "dism"}
+    identity = results["patch"]["rollback"]["data"]["updates"]["KB5099001"]["package_identity"]
+    assert identity.startswith("Package_for_RollupFix~") and f"dism remove {identity}" in winhost.calls()
     assert kbs(results["after"]["pending"]) == ["KB4470788", "KB4487038", "KB5099001"]
 
 

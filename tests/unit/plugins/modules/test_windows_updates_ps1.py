@@ -107,7 +107,14 @@ def test_option_spec_matches_the_model_and_the_controller(ps1, target_calls):
     spec = _hash_keys(tree.root_node, source)
     # the first hashtable is $spec, the second its options
     options = spec[1]
-    assert set(options) == {"operation", "server_selection", "include_installed", "update_ids", "kbs"}
+    assert set(options) == {
+        "operation",
+        "server_selection",
+        "include_installed",
+        "update_ids",
+        "kbs",
+        "package_identities",
+    }
     text = source.decode()
     choices = re.search(r"operation = @\{[^}]*choices = ([^}]*)\}", text).group(1)
     assert [c.strip(" '") for c in choices.split(",")] == list(wua.OPERATIONS)
@@ -152,6 +159,42 @@ def test_result_keys_per_operation_match_the_model(ps1, tmp_path):
     assert {"updates", "installed", "results", "history", "reboot_required", "hresult"} <= set_keys
 
 
+def test_dism_removal_matches_the_model(ps1, tmp_path):
+    """Remove-UpdatePackage: DISM Remove-WindowsPackage on the identity the call names, the result shaped like the
+    model's DISM answer (lab/winsim/wua.py) for an update WUA will not uninstall."""
+    source, tree = ps1
+    function = _function(tree, source, "Remove-UpdatePackage")
+    body = _text(function, source)
+    assert "Remove-WindowsPackage -Online -PackageName $Identity -NoRestart -ErrorAction Stop" in body
+    assert "RestartNeeded" in body
+    keys = set(max(_hash_keys(function, source), key=len))
+    keys |= set(re.findall(r"\$entry\.(\w+)\s*=", body))
+    model = wua.Model(tmp_path)
+    state = model.load()
+    cu = next(u for u in state["catalogue"] if not u["uninstallable"] and u.get("package_identity"))
+    model.module({"operation": "install", "update_ids": [cu["id"]]})
+    ok = model.module(
+        {"operation": "uninstall", "kbs": [cu["kb"]], "package_identities": {cu["kb"]: cu["package_identity"]}}
+    )
+    wrong = model.module({"operation": "install", "update_ids": [cu["id"]]}) and model.module(
+        {"operation": "uninstall", "kbs": [cu["kb"]], "package_identities": {cu["kb"]: "Package_bogus"}}
+    )
+    assert ok["results"][0]["method"] == "dism" and ok["results"][0]["result_code"] == 2
+    assert set(ok["results"][0]) | set(wrong["results"][0]) == keys
+    # the uninstall branch calls it only for a KB WUA will not remove and the caller named a package for
+    text = source.decode()
+    assert "-not $match[0].IsUninstallable -and $module.Params.package_identities.ContainsKey($kb)" in text
+
+
+def test_install_results_carry_the_package_identity(ps1, tmp_path):
+    source, _ = ps1
+    assert "$entry.package_identity = " in source.decode()
+    model = wua.Model(tmp_path)
+    first = model.load()["catalogue"][0]
+    result = model.module({"operation": "install", "update_ids": [first["id"]]})["results"][0]
+    assert result["package_identity"] == first["package_identity"]
+
+
 @pytest.fixture(scope="module")
 def target_calls(tmp_path_factory):
     """Every (operation, args) the controller's loop sends in a patch, rollback and resume run."""
@@ -163,5 +206,13 @@ def target_calls(tmp_path_factory):
     target.faults(drop_during_install=1)
     Run(target, Selection(), reboot=True).execute()
     Run(target, Selection(), state="rolled_back", kbs=["KB4470788"]).execute()
+    Run(
+        target,
+        Selection(),
+        state="rolled_back",
+        kbs=["KB5099001"],
+        package_identities={"KB5099001": "Package_for_RollupFix~31bf3856ad364e35~amd64~~17763.9999.1.0"},
+    ).execute()
+    Run(target, Selection(update_ids=[wua.initial_state()["catalogue"][0]["id"]]), state="scanned").execute()
     Run(target, Selection(), state="downloaded").execute()
     return target.calls
