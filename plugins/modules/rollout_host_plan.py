@@ -43,11 +43,16 @@ options:
     description: The time to decide for (ISO 8601); now when unset.
     type: str
   manifest:
-    description: The frozen manifest - for each package manager the package versions, and the C(network) and C(firmware) targets.
+    description:
+      - The frozen manifest - for each package manager the package versions, and the C(network) and C(firmware) targets.
+      - Windows hosts (layer C(windows)) have a group like a package manager's, C(KB -> update id), whose ids
+        M(everylayer.patch.windows_updates) installs (O(everylayer.patch.windows_updates#module:update_ids)).
     type: dict
     default: {}
   manifest_group:
-    description: The host's key in O(manifest) (its package manager).
+    description:
+      - The host's key in O(manifest) (its package manager).
+      - A Windows host whose key is C(any) (its asset names no package manager) uses C(windows_update).
     type: str
     default: any
   targets:

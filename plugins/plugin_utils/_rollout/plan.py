@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import json
 
-LAYERS = ("os", "network", "firmware")
+from ansible_collections.everylayer.patch.plugins.plugin_utils._windows.manifest import ManifestError, frozen_updates
+
+LAYERS = ("os", "network", "firmware", "windows")
+#: the manifest group of a Windows host whose asset names no package manager (its change record's manager)
+WINDOWS_GROUP = "windows_update"
 
 
 class PlanError(Exception):
@@ -54,7 +58,8 @@ def host_plan(asset, freezing, window, manifest, manifest_group, targets=None, h
     ``manifest_group`` the host's key in it (its package manager), ``targets`` the declared ``rollout_targets`` and
     ``host`` the host's own variables (network_os, network_image, network_image_version, firmware_backend,
     firmware_component). A freezing wave installs the declared target (OS: whatever its filters select); later waves
-    exactly what it tested.
+    exactly what it tested. A Windows host (layer ``windows``) is planned like an OS host: its share of the manifest
+    is ``{KB: update id}`` under its manifest group (``windows_update`` when the asset names no package manager).
 
     Returns ``{"layer", "manifest_group", "manifest", "target_name", "target", "deferred"}``; ``deferred`` is the
     reason the host must wait (outside its window, nothing pilot-tested for it), or None.
@@ -64,11 +69,15 @@ def host_plan(asset, freezing, window, manifest, manifest_group, targets=None, h
         raise PlanError(f"asset layer {layer!r} cannot be rolled out: use one of {', '.join(LAYERS)}")
     manifest, targets, host = manifest or {}, targets or {}, host or {}
     pilot = bool(freezing)
+    if layer == "windows" and manifest_group in (None, "", "any"):
+        manifest_group = WINDOWS_GROUP
     plan = {"layer": layer, "manifest_group": manifest_group, "manifest": {}, "target_name": None, "target": {}}
-    if layer == "os":
+    if layer in ("os", "windows"):
+        # a Windows host's share is {KB: update id}, frozen like a package manager's {package: version}
         plan["manifest"] = {} if pilot else dict(manifest.get(manifest_group) or {})
         nothing = not pilot and not plan["manifest"]
-        reason = f"no tested packages for {manifest_group} (none frozen by a freezing wave)"
+        what = "packages" if layer == "os" else "updates"
+        reason = f"no tested {what} for {manifest_group} (none frozen by a freezing wave)"
     else:
         key, declared = (_network_target if layer == "network" else _firmware_target)(targets, host)
         frozen = (manifest.get(layer) or {}).get(key) or {}
@@ -101,6 +110,15 @@ def freeze(hosts):
             continue
         plan = host.get("rollout_plan") or {}
         layer = plan.get("layer") or "os"
+        if layer == "windows":
+            try:
+                updates = frozen_updates(host.get("apply_result"))
+            except ManifestError as exc:
+                raise PlanError(f"windows manifest: {exc}") from None
+            entries = manifest.setdefault(plan.get("manifest_group") or WINDOWS_GROUP, {})
+            for kb, update_id in updates.items():
+                _put(entries, kb, update_id, plan.get("manifest_group") or WINDOWS_GROUP)
+            continue
         if layer != "os":
             if plan.get("target"):
                 _put(manifest.setdefault(layer, {}), plan.get("target_name"), plan["target"], layer)

@@ -74,8 +74,8 @@ def test_change_versions_reads_one_side_of_one_kind():
 
 
 def test_rollout_plan_wraps_plan_errors():
-    with pytest.raises(AnsibleFilterError, match="rollout plan: asset layer 'windows' cannot be rolled out"):
-        rollout_plan({"layers": ["windows"]}, True, {"allowed": True}, {}, "any")
+    with pytest.raises(AnsibleFilterError, match="rollout plan: asset layer 'mainframe' cannot be rolled out"):
+        rollout_plan({"layers": ["mainframe"]}, True, {"allowed": True}, {}, "any")
     plan = rollout_plan({"layers": ["os"]}, False, {"allowed": True}, {"dnf": {"lab-agent": "1.2-1"}}, "dnf")
     assert plan["manifest"] == {"lab-agent": "1.2-1"} and plan["deferred"] is None
 

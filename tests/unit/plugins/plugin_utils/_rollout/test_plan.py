@@ -100,8 +100,8 @@ def test_firmware_component_is_the_hosts_own_or_the_first_target_of_its_backend(
 
 
 def test_unknown_layer_is_refused():
-    with pytest.raises(PlanError, match="asset layer 'windows' cannot be rolled out"):
-        host_plan({"layers": ["windows"]}, True, OPEN, {}, "any")
+    with pytest.raises(PlanError, match="asset layer 'mainframe' cannot be rolled out"):
+        host_plan({"layers": ["mainframe"]}, True, OPEN, {}, "any")
 
 
 def change(name, before, after, kind="package"):
