@@ -1,8 +1,8 @@
 """Lab service ``winhost``: one simulated Windows host (lab.winsim) with WinRM over HTTP + NTLM sealing.
 
-Off unless ``EVERYLAYER_LAB_WINDOWS=1``: the rollout does not plan ``windows`` assets yet (docs/windows.md), so a
-Windows host in every lab would stop every rollout. Port 5985, shifted by 100 per 10 of the lab's port base like the
-BMCs. Faults: ``python -m lab fault winhost <fault> lab-win-01 [args]``.
+On by default (``EVERYLAYER_LAB_WINDOWS=0`` leaves it out): its host is an asset of layer ``windows`` in the pilot
+wave of the lab's asset map, so a lab rollout patches it with the other layers (docs/windows.md). Port 5985, shifted
+by 100 per 10 of the lab's port base like the BMCs. Faults: ``python -m lab fault winhost <fault> lab-win-01 [args]``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class WinHostService(LabService):
         "reboot-never-returns": "reboot-never-returns lab-win-01: after the next reboot the listener never answers",
         "reappear-after-reboot": "reappear-after-reboot lab-win-01 KB: KB fails during boot and is applicable again",
         "clear": "clear lab-win-01: clear every fault (a host stuck in a reboot comes back)",
+        "baseline": "baseline lab-win-01: back to the catalogue with nothing installed, no history, no fault",
     }
 
     def __init__(self, port: int | None = None):
@@ -39,7 +40,7 @@ class WinHostService(LabService):
 
     @staticmethod
     def enabled() -> bool:
-        return os.environ.get("EVERYLAYER_LAB_WINDOWS") == "1"
+        return os.environ.get("EVERYLAYER_LAB_WINDOWS", "1") != "0"
 
     def _port(self, ctx: LabContext) -> int:
         return self._fixed_port or FIRST_PORT + (ctx.port_base - 2200) // 10 * 100
@@ -93,8 +94,9 @@ class WinHostService(LabService):
                 "exposure": "internal",
                 "owner": "lab",
                 "environment": "lab",
-                "maintenance_window": None,
-                "wave": None,
+                "maintenance_window": "always",
+                # the lab's only Windows host: in pilot, so the rollout freezes the update ids it installs
+                "wave": "pilot",
                 "vars": {
                     "ansible_connection": "winrm",
                     "ansible_shell_type": "powershell",
@@ -112,7 +114,7 @@ class WinHostService(LabService):
 
     def status(self, ctx: LabContext) -> dict[str, Any]:
         if not self.enabled() and ctx.pid(NAME) is None:
-            return {NAME: "disabled (EVERYLAYER_LAB_WINDOWS=1 enables it)"}
+            return {NAME: "disabled (EVERYLAYER_LAB_WINDOWS=0)"}
         return {NAME: "running" if ctx.pid(NAME) else "stopped"}
 
     def inject(self, ctx: LabContext, fault: str, target: str, args: list[str]) -> str:
@@ -120,7 +122,7 @@ class WinHostService(LabService):
             raise ValueError(f"service winhost has no host {target!r}; hosts: {NAME}")
         path = self._state_path(ctx)
         if not path.exists():
-            raise ValueError("service winhost is not up (EVERYLAYER_LAB_WINDOWS=1 python -m lab up)")
+            raise ValueError("service winhost is not up (python -m lab up, without EVERYLAYER_LAB_WINDOWS=0)")
         state = json.loads(path.read_text())
         faults = state["faults"]
         if fault in ("download-fail", "install-fail"):
@@ -137,6 +139,8 @@ class WinHostService(LabService):
             faults.setdefault("reappear_after_reboot", []).append(args[0])
         elif fault == "clear":
             state["faults"], state["rebooting_until"] = {}, 0
+        elif fault == "baseline":  # the demo's reset: a fresh host, same boot id and reboot time as now
+            state = dict(initial_state(), boot_id=state["boot_id"], reboot_seconds=state.get("reboot_seconds", 1.0))
         else:
             raise ValueError(f"service winhost has no fault {fault!r}; faults: {', '.join(self.faults)}")
         path.write_text(json.dumps(state, indent=1))

@@ -1,4 +1,5 @@
-"""The lab's winhost service: off unless asked for, then a simulated Windows host answering WinRM, with faults."""
+"""The lab's winhost service: on by default (off with EVERYLAYER_LAB_WINDOWS=0), a simulated Windows host answering
+WinRM in the pilot wave of the lab's asset map, with faults."""
 
 from __future__ import annotations
 
@@ -45,19 +46,21 @@ def ctx(tmp_path):
         kill(name)
 
 
-def test_off_unless_enabled(ctx, monkeypatch):
-    monkeypatch.delenv("EVERYLAYER_LAB_WINDOWS", raising=False)
+def test_off_when_asked(ctx, monkeypatch):
+    monkeypatch.setenv("EVERYLAYER_LAB_WINDOWS", "0")
     service = WinHostService(port=free_port())
     assert service.up(ctx) == []
     assert ctx.pid(NAME) is None
     assert "disabled" in service.status(ctx)[NAME]
 
 
-def test_up_answers_winrm_and_takes_faults(ctx, monkeypatch):
-    monkeypatch.setenv("EVERYLAYER_LAB_WINDOWS", "1")
+def test_up_by_default_answers_winrm_and_takes_faults(ctx, monkeypatch):
+    monkeypatch.delenv("EVERYLAYER_LAB_WINDOWS", raising=False)
     service = WinHostService(port=free_port())
     (asset,) = service.up(ctx)
     assert asset["layers"] == ["windows"] and asset["vars"]["ansible_winrm_message_encryption"] == "always"
+    # a wave of the lab's asset map: pilot, so a lab rollout freezes the update ids it installs
+    assert asset["wave"] == "pilot" and asset["maintenance_window"] == "always"
     session = winrm.Session(
         f"http://127.0.0.1:{asset['port']}/wsman",
         auth=(asset["vars"]["ansible_user"], PASSWORD),
@@ -75,5 +78,13 @@ def test_up_answers_winrm_and_takes_faults(ctx, monkeypatch):
         service.inject(ctx, "melt", NAME, [])
     service.inject(ctx, "clear", NAME, [])
     assert json.loads((ctx.service_dir("winhost") / NAME / "state.json").read_text())["faults"] == {}
+    # baseline: nothing installed, no history, no fault (the demo's reset between runs)
+    dirty = json.loads((ctx.service_dir("winhost") / NAME / "state.json").read_text())
+    dirty.update(installed={"x": {"pending": False}}, history=[{"id": "x"}], faults={"drop_during_install": 1})
+    (ctx.service_dir("winhost") / NAME / "state.json").write_text(json.dumps(dirty))
+    service.inject(ctx, "baseline", NAME, [])
+    fresh = json.loads((ctx.service_dir("winhost") / NAME / "state.json").read_text())
+    assert (fresh["installed"], fresh["history"], fresh["faults"]) == ({}, [], {})
+    assert fresh["boot_id"] == dirty["boot_id"] and fresh["catalogue"] == dirty["catalogue"]
     service.down(ctx)
     assert ctx.pid(NAME) is None
