@@ -78,7 +78,11 @@ def test_baseline_exception_expedite_and_approval_in_one_rollout(tmp_path, two_h
     inventory = write_inventory(tmp_path / "hosts.yml", {"lab-apt-01": "pilot", "lab-apt-02": "staged"})
     store = tmp_path / "evidence.sqlite"
     baseline, exceptions = governance_files(tmp_path, TODAY + dt.timedelta(days=5))
-    staged = {"approver": "cab-chair", "approved_at": f"{TODAY}T08:00:00Z", "change_id": "CHG-TEST-1"}
+    staged = {
+        "approver": "cab-chair",
+        "approved_at": f"{TODAY - dt.timedelta(days=1)}T16:00:00Z",
+        "change_id": "CHG-TEST-1",
+    }
     run = rollout(
         inventory,
         store,
@@ -87,8 +91,8 @@ def test_baseline_exception_expedite_and_approval_in_one_rollout(tmp_path, two_h
         rollout_approvals={"staged": staged},
     )
     assert run.returncode == 0, run.stdout[-4000:]
-    # the plan's summary lists the exception that expires within the policy's 14 days
-    assert f"exceptions expiring within 14 days: EXC-LAB-1 (ops-team) on {TODAY + dt.timedelta(days=5)}" in run.stdout
+    # the plan lists the exception that expires within the policy's 14 days (a warning: shown at any verbosity)
+    assert f"exceptions expiring soon: EXC-LAB-1 (ops-team) on {TODAY + dt.timedelta(days=5)}" in run.stderr
 
     # pilot installed what its baseline approved (KEV-expedited lab-agent, approve-pattern lab-cron) and nothing
     # else; staged installed the frozen lab-agent only: its lab-cron is excepted
