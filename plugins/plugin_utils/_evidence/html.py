@@ -9,6 +9,7 @@ from html import escape
 
 from .report import group_changes
 
+URGENT_ROWS = 20  # pending updates listed in the HTML compliance overview (all are in the JSON and CSV)
 PALETTE = ("#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2")
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#1f2937;padding:0 1rem}
@@ -37,6 +38,7 @@ def render(report, title="everylayer.patch change evidence") -> str:
         f'<p class="{"ok" if ver.get("ok") else "bad"}" id="chain-status">{escape(ver.get("summary") or "chain not verified")}</p>',
         "</section>",
         _compliance(report.get("compliance")),
+        _waves(report),
         '<div class="tiles">',
         _tile("Changes", totals["changes"], "tile-changes"),
         _tile("Succeeded", totals["succeeded"], "tile-succeeded"),
@@ -61,7 +63,6 @@ def render(report, title="everylayer.patch change evidence") -> str:
         _table(
             report["rollbacks"], ("recorded_at", "status", "host", "layer", "component", "before", "after"), "rollbacks"
         ),
-        _waves(report),
         "<h2>Wave decisions</h2>",
         _table(
             [dict(d, decision=_fmt(d["decision"])) for d in report["decisions"]],
@@ -196,15 +197,6 @@ def _compliance(overview) -> str:
             ),
             "<h3>Per host and layer</h3>",
             _table(rows, ("host", "layer", "state", "last_scan", "pending", "overdue"), "compliance-assets"),
-            "<h3>Pending updates, most urgent first</h3>",
-            _table(
-                sorted(
-                    ({**i, "host": r["host"]} for r in overview["assets"] for i in r["items"]),
-                    key=lambda i: (i["tier"], i["deadline"], str(i["host"]), str(i["component"])),
-                ),
-                ("host", "layer", "component", "tier", "status", "deadline", "severity", "cvss", "kev", "epss"),
-                "compliance-items",
-            ),
             "<h3>Deployments per wave (one outcome per host and run)</h3>",
             _table(
                 [dict(v, wave=k) for k, v in overview["deployments"]["per_wave"].items()],
@@ -229,6 +221,7 @@ def _compliance(overview) -> str:
                 ("id", "owner", "expires", "days_left"),
                 "compliance-expiring",
             ),
+            _urgent(overview),
             "</section>",
         ]
     )
@@ -265,6 +258,30 @@ def _waves(report) -> str:
                 "approvals",
             ),
         ]
+    )
+
+
+def _urgent(overview) -> str:
+    """The most urgent pending updates (all of them are in the JSON and the compliance CSV)."""
+    items = sorted(
+        ({**i, "host": r["host"]} for r in overview["assets"] for i in r["items"]),
+        key=lambda i: (i["tier"], i["deadline"], str(i["host"]), str(i["component"])),
+    )
+    shown = items[:URGENT_ROWS]
+    more = len(items) - len(shown)
+    note = (
+        f'<p class="muted" id="compliance-items-more">{more} more in the JSON and the compliance CSV</p>'
+        if more
+        else ""
+    )
+    return (
+        f"<h3>Pending updates, the {len(shown)} most urgent of {len(items)}</h3>"
+        + _table(
+            shown,
+            ("host", "layer", "component", "tier", "status", "deadline", "severity", "cvss", "kev", "epss"),
+            "compliance-items",
+        )
+        + note
     )
 
 

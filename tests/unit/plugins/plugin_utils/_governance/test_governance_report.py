@@ -188,3 +188,20 @@ def test_an_overview_without_any_scan_is_an_error(tmp_path):
         write_report(
             str(tmp_path / "out"), ["html"], store=store, overview=partial(report_compliance.overview, args={})
         )
+
+
+def test_the_html_lists_the_most_urgent_pending_updates_and_counts_the_rest():
+    items = [
+        {
+            "component": f"pkg{i:02d}",
+            "layer": "os",
+            "tier": "P1" if i == 24 else "P3",
+            "deadline": f"2027-01-{i + 1:02d}",
+        }
+        for i in range(25)
+    ]
+    page = html._urgent({"assets": [{"host": "h1", "items": items}]})
+    table = re.search(r'<table id="compliance-items">.*?</table>', page).group(0)
+    assert table.count("<tr><td>") == html.URGENT_ROWS == 20
+    assert table.index("pkg24") < table.index("pkg00")  # P1 first, then by deadline
+    assert "pkg19" not in table and "5 more in the JSON and the compliance CSV" in page
