@@ -8,21 +8,27 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PY="$VENV/bin/python"
 export ANSIBLE_CONFIG="$PWD/ansible.cfg" ANSIBLE_NOCOLOR=${ANSIBLE_NOCOLOR:-}
+# The lab's generated inventory (python -m lab up writes it; EVERYLAYER_LAB_INVENTORY_DIR moves it, docs/lab.md)
+LAB_JSON=${EVERYLAYER_LAB_INVENTORY_DIR:-inventories/lab/generated}/lab.json
 INVENTORY=inventories/lab/assets.yml
 STATE=${EVERYLAYER_DEMO_DIR:-$HOME/.local/share/everylayer/demo}
 mkdir -p "$STATE" && chmod 0700 "$STATE"
+if [ -n "${EVERYLAYER_LAB_INVENTORY_DIR:-}" ]; then  # a lab elsewhere: the same asset map, reading its lab.json
+  sed "s|path: generated/lab.json|path: $LAB_JSON|" inventories/lab/assets.yml >"$STATE/lab.assets.yml"
+  INVENTORY="$STATE/lab.assets.yml"
+fi
 export EVERYLAYER_EVIDENCE_STORE=${EVERYLAYER_EVIDENCE_STORE:-$STATE/evidence.sqlite}
 OS_HOSTS=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(d["lab"]["hosts"]))' \
-  inventories/lab/generated/lab.json)
+  "$LAB_JSON")
 FAULT_HOST=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1]));
 print(next(a["name"] for a in d["assets"] if a.get("wave") == "staged" and a["platform"].get("package_manager") == "apt"))' \
-  inventories/lab/generated/lab.json)
+  "$LAB_JSON")
 
 NET_DEVICES=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1]));
-print(" ".join(a["name"] for a in d["assets"] if "network" in a["layers"]))' inventories/lab/generated/lab.json)
+print(" ".join(a["name"] for a in d["assets"] if "network" in a["layers"]))' "$LAB_JSON")
 # The lab's simulated Windows host (service winhost; absent with EVERYLAYER_LAB_WINDOWS=0)
 WIN_HOSTS=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1]));
-print(" ".join(a["name"] for a in d["assets"] if "windows" in a["layers"]))' inventories/lab/generated/lab.json)
+print(" ".join(a["name"] for a in d["assets"] if "windows" in a["layers"]))' "$LAB_JSON")
 
 say() { printf '\n==== %s\n' "$*"; }
 
@@ -43,7 +49,7 @@ ANSIBLE_CALLBACKS_ENABLED=everylayer.patch.evidence "$VENV/bin/ansible-playbook"
 GOV="$PWD/scripts/demo_governance"
 EXC_HOST=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); staged=[a["name"] for a in d["assets"]
   if a.get("wave") == "staged" and "os" in a["layers"]]; print(([h for h in staged if h != sys.argv[2]] or staged)[0])' \
-  inventories/lab/generated/lab.json "$FAULT_HOST")
+  "$LAB_JSON" "$FAULT_HOST")
 EXPIRES=$("$PY" -c 'import datetime as d; print(d.datetime.now(d.timezone.utc).date() + d.timedelta(days=10))')
 (umask 077 && cat >"$STATE/exceptions.yml" <<EOF
 exceptions:
@@ -63,7 +69,7 @@ DEMO_GOVERNANCE=$("$PY" -c 'import json,sys,datetime as d; print(json.dumps({
   "rollout_approval": {"approver": "demo-cab", "change_id": "DEMO-1", "comment": "the demo CAB approves staged and full",
     "approved_at": d.datetime.now(d.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}}))' "$GOV" "$STATE/exceptions.yml")
 "$VENV/bin/ansible-inventory" -i "$INVENTORY" --list >"$STATE/inventory.json"
-say "Compliance before the rollout (OS layer, from the evidence)"
+say "Compliance before the rollout (every asset-layer of the map, from the evidence)"
 "$PY" scripts/demo_compliance.py "Before" "$EVERYLAYER_EVIDENCE_STORE" "$STATE/inventory.json" "$GOV/policy.yml" \
   "$GOV/kev-lab.json" "$STATE/exceptions.yml"
 
@@ -96,7 +102,7 @@ outcome=0
 "$VENV/bin/ansible-inventory" -i "$INVENTORY" --list >"$STATE/inventory.json"
 "$PY" scripts/demo_outcome.py "$EVERYLAYER_EVIDENCE_STORE" "$STATE/inventory.json" "$FAULT_HOST" || outcome=$?
 
-say "Compliance after the rollout (OS layer, from the evidence)"
+say "Compliance after the rollout (every asset-layer of the map, from the evidence)"
 "$PY" scripts/demo_compliance.py "After" "$EVERYLAYER_EVIDENCE_STORE" "$STATE/inventory.json" "$GOV/policy.yml" \
   "$GOV/kev-lab.json" "$STATE/exceptions.yml"
 

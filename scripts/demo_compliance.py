@@ -2,8 +2,9 @@
 
 Usage: demo_compliance.py TITLE STORE INVENTORY_JSON POLICY KEV EXCEPTIONS
 (INVENTORY_JSON: `ansible-inventory --list` of the demo; POLICY, KEV, EXCEPTIONS: scripts/demo_governance and the
-demo's exceptions file). The OS layer of the lab's Linux hosts: the layer the demo scans. docs/governance.md,
-"Compliance and metrics", defines every figure.
+demo's exceptions file). Every asset-layer of the asset map: the Linux hosts are scanned by the demo, the network
+devices and the Windows host by the rollout's prechecks, the BMCs not at all (unknown: never scanned counts against
+the rate). docs/governance.md, "Compliance and metrics", defines every figure.
 """
 
 from __future__ import annotations
@@ -23,11 +24,31 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.feeds
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.policy import load_policy  # noqa: E402
 
 
-def os_assets(inventory: dict) -> dict:
-    """host -> its asset record, for the OS hosts (the demo scans layer_os), with only the OS layer."""
+def plain(value):
+    """ansible-inventory's JSON marks strings from the sources as {"__ansible_unsafe": text}: the text."""
+    if isinstance(value, dict):
+        return (
+            value["__ansible_unsafe"] if set(value) == {"__ansible_unsafe"} else {k: plain(v) for k, v in value.items()}
+        )
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def assets(inventory: dict) -> dict:
+    """host -> its asset record, for every host of the asset map."""
     hostvars = inventory.get("_meta", {}).get("hostvars", {})
-    hosts = inventory.get("layer_os", {}).get("hosts", [])
-    return {h: dict(hostvars.get(h, {}).get("asset") or {}, layers=["os"]) for h in hosts}
+    return {host: plain(own["asset"]) for host, own in hostvars.items() if isinstance(own.get("asset"), dict)}
+
+
+def waves(inventory: dict) -> dict:
+    """host -> its wave (the wave_<name> groups), for deployments per wave."""
+    return {
+        host: group.removeprefix("wave_")
+        for group, members in inventory.items()
+        if group.startswith("wave_")
+        for host in (members or {}).get("hosts", [])
+    }
 
 
 def show(title: str, result: dict) -> None:
@@ -62,11 +83,17 @@ def show(title: str, result: dict) -> None:
 
 
 def main(title: str, store: str, inventory_json: str, policy: str, kev: str, exceptions: str) -> int:
-    assets = os_assets(json.loads(Path(inventory_json).read_text()))
+    inventory = json.loads(Path(inventory_json).read_text())
     with open_store(store, readonly=True) as db:
         records = list(db.records())
     result = compliance(
-        records, load_policy(path=policy), Intel(kev=kev), assets, load_exceptions(path=exceptions), trend=False
+        records,
+        load_policy(path=policy),
+        Intel(kev=kev),
+        assets(inventory),
+        load_exceptions(path=exceptions),
+        waves=waves(inventory),
+        trend=False,
     )
     show(title, result)
     return 0
