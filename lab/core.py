@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from lab import hosts, inventory, state
+from lab import hosts, inventory, procs, state
 from lab.base import ensure_base
 from lab.config import REPO_ROOT, LabError, Settings, host_names, host_port, manager_plan
 from lab.publish import published
@@ -181,8 +181,12 @@ class Lab:
                 raise LabError(
                     f"sshd did not come up on {', '.join(late)}; see {self.s.state_dir}/hosts/<name>/sshd.log"
                 )
-            if rs is not None and not _wait_port(self.s.repo_port):
-                raise LabError(f"the repository server did not start; see {self.s.state_dir}/repo-http.log")
+            if rs is not None:
+                log = self.s.state_dir / "repo-http.log"
+                try:
+                    procs.wait_for_port("127.0.0.1", self.s.repo_port, 10, name=REPO_SERVER, log=log)
+                except procs.ProcessError as exc:
+                    raise LabError(f"the repository server did not start: {exc}") from exc
             rc = self._services_up_and_write(data)
         self.say(
             f"lab up: {len(wanted)} hosts in {time.monotonic() - started:.1f} s "
@@ -347,12 +351,3 @@ def _code_version() -> str:
     """Modification times of the lab's own modules: a supervisor started from older code is replaced."""
     lab_dir = REPO_ROOT / "lab"
     return ",".join(str(p.stat().st_mtime_ns) for p in sorted(lab_dir.glob("*.py")))
-
-
-def _wait_port(port: int, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if port_open(port):
-            return True
-        time.sleep(0.1)
-    return False

@@ -10,22 +10,16 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
+
+from lab import procs
 
 from .device import inject
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class SimDevice:
@@ -58,7 +52,7 @@ class SimDevice:
         pw = self.root / "password"
         pw.write_text(self.password + "\n")
         os.chmod(pw, 0o600)
-        self.port = free_port()
+        self.port = procs.free_port()
         argv = [
             sys.executable,
             "-m",
@@ -97,25 +91,12 @@ class SimDevice:
         return self
 
     def wait_listening(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"simulator exited: {(self.root / 'sim.log').read_text()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"simulator {self.name} not listening on {self.port}")
+        procs.wait_for_port(
+            "127.0.0.1", self.port, timeout, self.proc, name=f"simulator {self.name}", log=self.root / "sim.log"
+        )
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        procs.stop(self.proc, grace=10)
         self.proc = None
 
     def __enter__(self) -> SimDevice:

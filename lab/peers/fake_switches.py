@@ -21,12 +21,13 @@ import functools
 import hashlib
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
+
+from lab import procs
+from lab.procs import free_port
 
 VERSION = "1.5.0"
 #: installed with --no-deps: fake-switches' own pins (Twisted<17) cannot be met on Python 3.11
@@ -96,19 +97,6 @@ def ensure_venv(quiet: bool = True) -> Path:
     return python()
 
 
-def free_port(low: int = 0, high: int = 0, taken: tuple[int, ...] = ()) -> int:
-    """A free 127.0.0.1 port, from [low, high] when given (the caller's own range), else any; never one in
-    ``taken`` (ports handed to peers that are not listening yet)."""
-    for port in [p for p in range(low, high + 1) if p not in taken] if low else [0]:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return sock.getsockname()[1]
-    raise RuntimeError(f"no free port in {low}-{high}")
-
-
 class FakeSwitch:
     """One fake-switches device on 127.0.0.1, in its own process and directory."""
 
@@ -157,30 +145,14 @@ class FakeSwitch:
         return self
 
     def wait(self, timeout: float = 30) -> FakeSwitch:
-        self._wait_listening(timeout)
+        procs.wait_for_port(
+            "127.0.0.1", self.port, timeout, self.proc, name=f"fake-switches {self.model}", log=self.root / "peer.log"
+        )
         self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {_host_key()}\n")
         return self
 
-    def _wait_listening(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"fake-switches exited: {(self.root / 'peer.log').read_text()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"fake-switches {self.model} not listening on {self.port} after {timeout:g}s")
-
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        procs.stop(self.proc, grace=10)
         self.proc = None
 
     def __enter__(self) -> FakeSwitch:

@@ -23,7 +23,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from base64 import b64encode
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lab import procs
 from lab.bmcsim import pki
 
 # libvirt-python 9.0.0 matches Debian 12's libvirt 9.0.0 (newer bindings need newer libvirt headers).
@@ -106,12 +106,6 @@ def ensure_installed(log=print) -> Path:
     return venv
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class RunningSushy:
     process: subprocess.Popen
@@ -144,13 +138,7 @@ class RunningSushy:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        procs.stop(self.process, grace=10, kill_wait=10)
 
 
 def _htpasswd(venv: Path, username: str, password: str) -> str:
@@ -175,7 +163,7 @@ def start(directory: Path, username: str = "admin", password: str | None = None)
     auth = directory / "htpasswd"
     auth.write_text(_htpasswd(venv, username, password))
     auth.chmod(0o600)
-    port = _free_port()
+    port = procs.free_port()
     config = directory / "emulator.conf"
     config.write_text(
         "\n".join(

@@ -9,12 +9,11 @@ shift by 100 per 10 of the lab's port base (base 2250 -> 8943.., 8959), so two l
 from __future__ import annotations
 
 import json
-import socket
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
+from lab import procs
 from lab.bmcsim import config as bmccfg
 from lab.bmcsim import pki
 from lab.bmcsim.images import make_image
@@ -34,17 +33,6 @@ IMAGES = {
 
 def image_name(component: str, version: str) -> str:
     return f"{component.lower()}-{version}.bin"
-
-
-def _wait_port(port: int, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 class BmcService(LabService):
@@ -130,8 +118,8 @@ class BmcService(LabService):
                 ],
                 log=self._paths(ctx)["root"] / "images.log",
             )
-        assets = []
-        for name, conf in self.configs(ctx).items():
+        assets, configs = [], self.configs(ctx)
+        for name, conf in configs.items():
             state_dir = Path(conf["state_dir"])
             if ctx.pid(name) is None:
                 ctx.spawn(
@@ -141,9 +129,10 @@ class BmcService(LabService):
                     log=state_dir / "bmc.log",
                 )
             assets.append(self._asset(ctx, name, conf))
-        for port in [self.image_port] + [c["port"] for c in self.configs(ctx).values()]:
-            if not _wait_port(port):
-                raise RuntimeError(f"lab service bmc: nothing listens on 127.0.0.1:{port} (see its log)")
+        listeners = [("bmc-images", self.image_port, self._paths(ctx)["root"] / "images.log")]
+        listeners += [(name, c["port"], Path(c["state_dir"]) / "bmc.log") for name, c in configs.items()]
+        for name, port, log in listeners:
+            procs.wait_for_port("127.0.0.1", port, 15, name=f"lab service bmc: {name}", log=log)
         return assets
 
     def _asset(self, ctx: LabContext, name: str, conf: dict) -> dict[str, Any]:

@@ -12,12 +12,11 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
+from lab import procs
 from lab.netsim import images
 from lab.netsim.device import COUNTED, FAULTS, inject
 from lab.services import LabContext, LabService
@@ -32,17 +31,6 @@ DEVICES = (
 )
 USER = "admin"
 VENDOR = {"cisco_ios": "cisco", "cisco_nxos": "cisco", "arista_eos": "arista", "juniper_junos": "juniper"}
-
-
-def _wait_port(port: int, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 def host_key(path: Path) -> str:
@@ -124,10 +112,7 @@ class NetdevService(LabService):
                 ctx.spawn(name, argv, cwd=ctx.repo_root, log=root / f"{name}.log")
         (root / "known_hosts").write_text("\n".join(known) + "\n")
         for name, port in ports.items():
-            if not _wait_port(port):
-                raise RuntimeError(
-                    f"lab service netdev: {name} does not listen on 127.0.0.1:{port} (see {root / name}.log)"
-                )
+            procs.wait_for_port("127.0.0.1", port, 15, name=f"lab service netdev: {name}", log=root / f"{name}.log")
         secret = password.read_text().strip()
         return [
             self._asset(ctx, name, platform, crit, ports[name], secret, targets[platform])

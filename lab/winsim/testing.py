@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from lab import procs
 from lab.bmcsim import pki
 
 from .wua import initial_state
@@ -22,14 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port(first: int = 4000, last: int = 4099) -> int:
-    for port in range(first, last + 1):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {first}-{last}")
+    """A free port of the simulated Windows hosts' range."""
+    return procs.free_port(first, last)
 
 
 @dataclass
@@ -84,13 +76,7 @@ class RunningHost:
         }
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        procs.stop(self.proc, grace=5, kill_wait=5)
 
 
 def start(
@@ -114,9 +100,10 @@ def start(
         ca_path, ca_key = pki.ensure_ca(directory / "pki")
         cert, key = pki.ensure_server_cert(directory / "pki", "winhost", ca_path, ca_key)
         tls_args = ["--tls-cert", str(cert), "--tls-key", str(key)]
-    for _attempt in range(5):
+    log_path, failure = directory / "winsim.log", None
+    for _attempt in range(5):  # another process may take the free port before the simulator binds it
         port = free_port(first_port, last_port)
-        log = (directory / "winsim.log").open("ab")
+        log = log_path.open("ab")
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -137,16 +124,16 @@ def start(
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONPATH": str(REPO)},
         )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return RunningHost(directory, port, user, password, proc, ca_path)
-            except OSError:
-                time.sleep(0.05)
-        proc.kill()
-        proc.wait(5)
-    raise RuntimeError(f"the Windows host simulator did not start; see {directory / 'winsim.log'}")
+        try:
+            procs.wait_for_port(
+                "127.0.0.1", port, 15, proc, name="the Windows host simulator", log=log_path, interval=0.05
+            )
+        except procs.ProcessError as exc:
+            procs.stop(proc, grace=0, kill_wait=5)
+            failure = exc
+            continue
+        return RunningHost(directory, port, user, password, proc, ca_path)
+    raise procs.ProcessError(f"the Windows host simulator did not start in 5 attempts; the last: {failure}")
 
 
 def inventory_yaml(hosts: dict[str, dict]) -> str:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
 import ssl
-import subprocess
 import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers.lab_context import stand_in_context
 
 from lab.bmcsim import config as bmccfg
 from lab.services import LabContext
@@ -32,29 +30,8 @@ def free_ports(count):
 
 @pytest.fixture
 def ctx(tmp_path):
-    procs: dict[str, subprocess.Popen] = {}
-
-    def spawn(name, argv, *, cwd=None, env=None, log=None):
-        out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
-        procs[name] = subprocess.Popen(
-            argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        return procs[name].pid
-
-    def kill(name):
-        proc = procs.pop(name, None)
-        if proc and proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(10)
-
-    def pid(name):
-        proc = procs.get(name)
-        return proc.pid if proc and proc.poll() is None else None
-
-    context = LabContext(state_dir=tmp_path, port_base=2200, repo_root=REPO, spawn=spawn, kill=kill, pid=pid)
-    yield context
-    for name in list(procs):
-        kill(name)
+    with stand_in_context(tmp_path) as context:
+        yield context
 
 
 def get(url, ca, auth=True):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 
 import pytest
@@ -39,16 +38,6 @@ def test_a_failed_install_names_the_command_and_pip_words(monkeypatch, tmp_path)
     with pytest.raises(RuntimeError, match="installing fake-switches into .* failed .*No matching distribution"):
         fake_switches.ensure_venv()
     assert not (fake_switches.venv_dir() / ".complete").exists()  # the next run tries again
-
-
-def test_free_port_stays_in_range_and_skips_taken_ports():
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        low = busy.getsockname()[1]
-        port = fake_switches.free_port(low, low + 20, taken=(low + 1,))
-        assert low < port <= low + 20 and port != low + 1
-    with pytest.raises(RuntimeError, match="no free port"):
-        fake_switches.free_port(low, low, taken=(low,))
 
 
 def test_inventory_pins_the_host_key_file(tmp_path):

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
 from pathlib import Path
 
 import pytest
+from helpers.lab_context import stand_in_context
 
-from lab.services import LabContext
 from lab.services.netdev import DEVICES, SERVICE
-
-REPO = Path(__file__).resolve().parents[3]
 
 
 def _free_block(count: int) -> int:
@@ -35,30 +30,8 @@ def _free_block(count: int) -> int:
 
 @pytest.fixture
 def ctx(tmp_path):
-    procs: dict[str, subprocess.Popen] = {}
-
-    def spawn(name, argv, *, cwd=None, env=None, log=None):
-        handle = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
-        procs[name] = subprocess.Popen(
-            argv, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        return procs[name].pid
-
-    def kill(name):
-        proc = procs.pop(name, None)
-        if proc is not None and proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(10)
-
-    def pid(name):
-        proc = procs.get(name)
-        return proc.pid if proc is not None and proc.poll() is None else None
-
-    first = _free_block(len(DEVICES))
-    context = LabContext(state_dir=tmp_path, port_base=first - 100, repo_root=REPO, spawn=spawn, kill=kill, pid=pid)
-    yield context
-    for name in list(procs):
-        kill(name)
+    with stand_in_context(tmp_path, port_base=_free_block(len(DEVICES)) - 100) as context:
+        yield context
 
 
 def test_up_status_fault_down(ctx):
