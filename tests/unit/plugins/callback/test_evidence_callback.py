@@ -3,45 +3,9 @@
 import types
 
 import pytest
-import yaml
-from ansible import constants as C
 from ansible.executor.stats import AggregateStats
-from ansible_collections.everylayer.patch.plugins.callback import evidence
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
-
-NAME = "everylayer.patch.evidence"
-
-
-def load_plugin():
-    """The plugin as the loader would build it, without installing Ansible's collection finder in this process."""
-    options = yaml.safe_load(evidence.DOCUMENTATION)["options"]
-    C.config.initialize_plugin_configuration_definitions("callback", NAME, options)
-    plugin = evidence.CallbackModule()
-    plugin._load_name = NAME
-    return plugin
-
-
-@pytest.fixture
-def make_callback(tmp_path, monkeypatch):
-    """Build plugins with EVERYLAYER_EVIDENCE_* from `env`; close their stores at teardown.
-
-    A run that never reaches v2_playbook_on_stats leaves its store open: without the close here the SQLite
-    connection is only closed by the garbage collector, in whichever later test that happens to run.
-    """
-    plugins = []
-
-    def make(**env):
-        monkeypatch.setenv("EVERYLAYER_EVIDENCE_STORE", str(tmp_path / "ev.sqlite"))
-        for name, value in env.items():
-            monkeypatch.setenv(f"EVERYLAYER_EVIDENCE_{name.upper()}", value)
-        plugin = load_plugin()
-        plugin.set_options()
-        plugins.append(plugin)
-        return plugin
-
-    yield make
-    for plugin in plugins:
-        plugin.recorder.close()
+from helpers.evidence_callback import start
 
 
 @pytest.fixture
@@ -54,12 +18,6 @@ def fake_result(
 ):
     task = types.SimpleNamespace(no_log=no_log, action=action, args=args or {}, get_name=lambda: task_name)
     return types.SimpleNamespace(task=task, host=types.SimpleNamespace(get_name=lambda: host), result=result or {})
-
-
-def start(plugin, extra_vars=None):
-    manager = types.SimpleNamespace(extra_vars=extra_vars or {})
-    plugin.v2_playbook_on_start(types.SimpleNamespace(_file_name=None))
-    plugin.v2_playbook_on_play_start(types.SimpleNamespace(get_variable_manager=lambda: manager))
 
 
 def test_options_come_from_the_environment(callback, tmp_path):

@@ -5,44 +5,10 @@ import os
 import types
 
 import pytest
-import yaml
-from ansible import constants as C
-from ansible_collections.everylayer.patch.plugins.callback import evidence
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
+from helpers.evidence_callback import start
 
-NAME = "everylayer.patch.evidence"
 PROBE = "everylayer.patch.packages"
-
-
-def load_plugin():
-    options = yaml.safe_load(evidence.DOCUMENTATION)["options"]
-    C.config.initialize_plugin_configuration_definitions("callback", NAME, options)
-    plugin = evidence.CallbackModule()
-    plugin._load_name = NAME
-    return plugin
-
-
-@pytest.fixture
-def make_callback(tmp_path, monkeypatch):
-    plugins = []
-    for var in ("EVERYLAYER_EVIDENCE_ACTIVE", "EVERYLAYER_EVIDENCE_RUN_ID"):
-        monkeypatch.delenv(var, raising=False)
-
-    def make(**env):
-        monkeypatch.setenv("EVERYLAYER_EVIDENCE_STORE", str(tmp_path / "ev.sqlite"))
-        for name, value in env.items():
-            monkeypatch.setenv(f"EVERYLAYER_EVIDENCE_{name.upper()}", value)
-        plugin = load_plugin()
-        plugin.set_options()
-        plugins.append(plugin)
-        return plugin
-
-    yield make
-    for plugin in plugins:
-        if plugin.recorder is not None:
-            plugin.recorder.close()
-    os.environ.pop("EVERYLAYER_EVIDENCE_ACTIVE", None)
-    os.environ.pop("EVERYLAYER_EVIDENCE_RUN_ID", None)
 
 
 def task(name="Patch", action=PROBE, args=None, uuid="t-1", loop=None, no_log=False):
@@ -65,12 +31,6 @@ def host(name="web1"):
 
 def result(the_task, host_name="web1", data=None):
     return types.SimpleNamespace(task=the_task, host=host(host_name), result=data or {}, task_fields={})
-
-
-def start(plugin, extra_vars=None):
-    manager = types.SimpleNamespace(extra_vars=extra_vars or {})
-    plugin.v2_playbook_on_start(types.SimpleNamespace(_file_name=None))
-    plugin.v2_playbook_on_play_start(types.SimpleNamespace(get_variable_manager=lambda: manager))
 
 
 def kinds(plugin):
