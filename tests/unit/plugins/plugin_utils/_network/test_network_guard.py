@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.platforms import CiscoIos
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.runbook import Runbook
 from helpers.change_record import validate
+from helpers.network_runbook import runbook_options as options
 
 
 class Session:
@@ -86,31 +87,6 @@ class Device(CiscoIos):
         version, image = self.boots_into or (self.state["version"], self.state["image"])
         self.state.update(version=version, image=image, uptime=1)
         return True
-
-
-def options(tmp_path, **kw):
-    image = tmp_path / "new.bin"
-    image.write_bytes(b"x" * 300)
-    base = {
-        "state": "upgraded",
-        "image": str(image),
-        "version": "17.12.03",
-        "dest": None,
-        "delete_images": [],
-        "rollback": None,
-        "save_unsaved_config": False,
-        "backup": True,
-        "backup_dir": str(tmp_path / "bk"),
-        "postcheck": False,
-        "fail_on_postcheck_diff": False,
-        "reload_timeout": 5,
-        "reload_poll_interval": 0,
-        "hash_timeout": 5,
-        "inventory_hostname": "sw1",
-        "image_md5": None,
-    }
-    base.update(kw)
-    return base
 
 
 @pytest.fixture(autouse=True)

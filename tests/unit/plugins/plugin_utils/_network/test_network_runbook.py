@@ -7,6 +7,7 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._network import N
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.platforms import CiscoIos
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.runbook import Runbook
 from helpers.change_record import validate
+from helpers.network_runbook import runbook_options
 
 
 class FakeSession:
@@ -66,28 +67,7 @@ def facts(**kw):
 
 
 def options(tmp_path, **kw):
-    image = tmp_path / "new.bin"
-    image.write_bytes(b"x" * 300)
-    base = {
-        "state": "upgraded",
-        "image": str(image),
-        "version": "17.12.03",
-        "dest": None,
-        "delete_images": [],
-        "rollback": None,
-        "save_unsaved_config": False,
-        "backup": True,
-        "backup_dir": str(tmp_path / "bk"),
-        "postcheck": True,
-        "fail_on_postcheck_diff": False,
-        "reload_timeout": 5,
-        "reload_poll_interval": 1,
-        "hash_timeout": 5,
-        "inventory_hostname": "sw1",
-        "image_md5": None,
-    }
-    base.update(kw)
-    return base
+    return runbook_options(tmp_path, **{"postcheck": True, "reload_poll_interval": 1, **kw})
 
 
 def test_check_mode_touches_nothing_and_forecasts(tmp_path):

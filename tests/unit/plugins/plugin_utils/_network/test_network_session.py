@@ -13,6 +13,7 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._network import N
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.platforms import get_platform
 from ansible_collections.everylayer.patch.plugins.plugin_utils._network.runbook import Runbook
 from helpers.change_record import validate
+from helpers.network_runbook import runbook_options
 from netmiko.exceptions import ReadTimeout
 
 
@@ -215,28 +216,7 @@ IOS_ANSWERS = {
 
 
 def _options(tmp_path, **kw):
-    image = tmp_path / "new.bin"
-    image.write_bytes(b"x" * 300)
-    base = dict(
-        state="staged",
-        image=str(image),
-        version="17.12.03",
-        dest=None,
-        delete_images=[],
-        rollback=None,
-        save_unsaved_config=False,
-        backup=True,
-        backup_dir=str(tmp_path / "bk"),
-        postcheck=False,
-        fail_on_postcheck_diff=False,
-        reload_timeout=5,
-        reload_poll_interval=0,
-        hash_timeout=5,
-        inventory_hostname="sw1",
-        image_md5=None,
-    )
-    base.update(kw)
-    return base
+    return runbook_options(tmp_path, **{"state": "staged", **kw})
 
 
 def test_user_mode_device_that_errors_on_everything_fails_the_scan(monkeypatch, tmp_path):
