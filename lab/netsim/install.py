@@ -15,6 +15,7 @@ deletes it, and the rollback then fails like the device's, with a FAILED line).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from . import images
@@ -81,6 +82,22 @@ class IosXeMixin:
     def _install_mode(self) -> bool:
         return self.device.state.get("boot_mode") == "install"
 
+    def _reload_on_yes(self, op: str, change: Callable[[], None]) -> str:
+        """Ask as the device asks before an install operation that reloads; on yes make ``change`` to the state,
+        save it and reload, on anything else fail the operation."""
+
+        def proceed(answer: str) -> str:
+            if not answer.lower().startswith("y"):
+                return _stamp(op, "FAILED") + " : aborted by user"
+            change()
+            self.device.save()
+            return self.request_reload()
+
+        self.confirm = Confirm(
+            f"{op}: START\nThis operation may require a reload of the system. Do you want to proceed? [y/n]", proceed
+        )
+        return ""
+
     def show_install_summary(self) -> str:
         if not self._install_mode():
             return "% install mode is not configured: the device boots a bundle"
@@ -123,21 +140,13 @@ class IosXeMixin:
         if pkg is None or pkg["state"] != "I":
             return f"install_activate: START\n{_stamp('install_activate', 'FAILED')} : no added package to activate"
 
-        def proceed(answer: str) -> str:
-            if not answer.lower().startswith("y"):
-                return _stamp("install_activate", "FAILED") + " : aborted by user"
+        def activate() -> None:
             self.device.state["install_pending"] = pkg["version"]
             if timer:
                 minutes = int(timer)
                 self.device.state["abort_timer"] = f"{minutes // 60:02d}:{minutes % 60:02d}:00"
-            self.device.save()
-            return self.request_reload()
 
-        self.confirm = Confirm(
-            "install_activate: START\nThis operation may require a reload of the system. Do you want to proceed? [y/n]",
-            proceed,
-        )
-        return ""
+        return self._reload_on_yes("install_activate", activate)
 
     def install_commit(self) -> str:
         packages = self.device.state.get("packages", [])
@@ -159,19 +168,11 @@ class IosXeMixin:
         if activated is None:
             return f"install_rollback: START\n{_stamp('install_rollback', 'FAILED')} : nothing to roll back"
 
-        def proceed(answer: str) -> str:
-            if not answer.lower().startswith("y"):
-                return _stamp("install_rollback", "FAILED") + " : aborted by user"
+        def abandon() -> None:
             activated["state"] = "I"
             self.device.state.pop("abort_timer", None)
-            self.device.save()
-            return self.request_reload()
 
-        self.confirm = Confirm(
-            "install_rollback: START\nThis operation may require a reload of the system. Do you want to proceed? [y/n]",
-            proceed,
-        )
-        return ""
+        return self._reload_on_yes("install_rollback", abandon)
 
     def _point(self, number: str) -> dict | None:
         return next((p for p in self.device.state.get("rollback_points", []) if p["id"] == int(number)), None)
@@ -208,20 +209,12 @@ class IosXeMixin:
         if pkg["state"] == "C":
             return f"install_rollback: START\nThe rollback point is the committed set\n{_stamp('install_rollback')}"
 
-        def proceed(answer: str) -> str:
-            if not answer.lower().startswith("y"):
-                return _stamp("install_rollback", "FAILED") + " : aborted by user"
+        def roll_back() -> None:
             self.device.state["install_pending"] = pkg["version"]
             self.device.state["rollback_commit"] = True
             self.device.state.pop("abort_timer", None)
-            self.device.save()
-            return self.request_reload()
 
-        self.confirm = Confirm(
-            "install_rollback: START\nThis operation may require a reload of the system. Do you want to proceed? [y/n]",
-            proceed,
-        )
-        return ""
+        return self._reload_on_yes("install_rollback", roll_back)
 
     def install_remove(self) -> str:
         packages = self.device.state.get("packages", [])
