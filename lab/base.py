@@ -11,16 +11,17 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 
 from lab import aptsources
 from lab.config import REPO_ROOT, LabError
-from lab.system import mounts_under, preflight, run, umount
+from lab.system import mounts_under, preflight, run, system_mounts, umount
 
 PACKAGES_FILE = REPO_ROOT / "lab" / "base-packages.txt"
 MARKER = ".everylayer-base.json"
+#: the environment of apt and dpkg run in a chroot
+CHROOT_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive", "LANG": "C.UTF-8"}
 
 
 def read_packages(path: Path = PACKAGES_FILE) -> list[str]:
@@ -72,72 +73,78 @@ def ensure_base(cache_dir: Path, say=print) -> Path:
     if (target / MARKER).is_file():
         return target
     preflight(need_debootstrap=True)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    lock_path = cache_dir / f"{target.name}.lock"
-    with open(lock_path, "w") as lock:
+
+    def build(tmp: Path) -> dict:
+        log = target.parent / f"{target.name}.log"
+        log.write_text("")
+        say(f"building the Debian base {target.name} from {mirror.uri} {mirror.suite} (one-time, ~1-2 min; log {log})")
+        debootstrap(tmp, mirror, log)
+        # The list goes in with apt (it orders maintainer scripts properly; debootstrap --include does not).
+        _apt_install(tmp, mirror, packages, log)
+        _finish(tmp)
+        return {"suite": mirror.suite, "packages": packages}
+
+    return build_once(target, MARKER, build, say)
+
+
+def build_once(target: Path, marker: str, build, say=print) -> Path:
+    """Build the cached tree ``target`` unless it is there (it holds ``marker``); return it.
+
+    ``build(tmp)`` fills a temporary directory next to ``target`` and returns what the marker records (with the
+    time it was built); the directory is then renamed into place, so a tree is either complete or absent. A lock
+    file beside it serialises concurrent callers: one that waited finds the tree built by the other.
+    """
+    if (target / marker).is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / f"{target.name}.lock", "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             say(f"waiting for another process building {target.name} ...")
             fcntl.flock(lock, fcntl.LOCK_EX)
-        if (target / MARKER).is_file():
+        if (target / marker).is_file():
             return target
-        _build(target, packages, mirror, say)
+        tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+        remove_tree(tmp)
+        started = time.monotonic()
+        try:
+            info = build(tmp)
+            (tmp / marker).write_text(json.dumps({**info, "built": time.time()}, indent=1) + "\n")
+            remove_tree(target)  # an incomplete leftover without the marker
+            os.rename(tmp, target)
+        except BaseException:
+            remove_tree(tmp)
+            raise
+        say(f"{target.name} built in {time.monotonic() - started:.0f} s")
     return target
 
 
-def _build(target: Path, packages: list[str], mirror, say) -> None:
-    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
-    log = target.parent / f"{target.name}.log"
-    _remove_tree(tmp)
-    log.write_text("")
-    say(f"building the Debian base {target.name} from {mirror.uri} {mirror.suite} (one-time, ~1-2 min; log {log})")
-    started = time.monotonic()
+def debootstrap(root: Path, mirror: aptsources.Mirror, log: Path, include: tuple[str, ...] = ()) -> None:
+    """``debootstrap --variant=minbase`` of the mirror's suite into ``root``, with the mirror's keyring when it has
+    one on this machine, and ``--include`` of the given packages."""
     argv = ["debootstrap", "--variant=minbase"]
+    if include:
+        argv.append(f"--include={','.join(include)}")
     if mirror.keyring and Path(mirror.keyring).is_file():
         argv.append(f"--keyring={mirror.keyring}")
-    argv += [mirror.suite, str(tmp), mirror.uri]
-    try:
-        run(argv, log=log)
-        # The list goes in with apt (it orders maintainer scripts properly; debootstrap --include does not).
-        _apt_install(tmp, mirror, packages, log)
-        _finish(tmp)
-        (tmp / MARKER).write_text(
-            json.dumps({"suite": mirror.suite, "packages": packages, "built": time.time()}, indent=1) + "\n"
-        )
-        if target.exists():  # an incomplete leftover without the marker
-            _remove_tree(target)
-        os.rename(tmp, target)
-    except BaseException:
-        _remove_tree(tmp)
-        raise
-    say(f"base built in {time.monotonic() - started:.0f} s")
+    run([*argv, mirror.suite, str(root), mirror.uri], log=log)
 
 
 def _apt_install(root: Path, mirror, packages: list[str], log: Path) -> None:
     (root / "etc" / "apt" / "sources.list").write_text(f"deb {mirror.uri} {mirror.suite} main\n")
-    _write_policy(root)
-    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive", "LANG": "C.UTF-8"}
-    mounted = []
-    try:
-        for argv, point in (
-            (["mount", "-t", "proc", "proc"], root / "proc"),
-            (["mount", "--bind", "/dev"], root / "dev"),
-        ):
-            run([*argv, str(point)])
-            mounted.append(point)
-        run(["chroot", str(root), "apt-get", "update"], log=log, env=env)
+    write_policy(root)
+    with system_mounts(root):
+        run(["chroot", str(root), "apt-get", "update"], log=log, env=CHROOT_ENV)
         install = ["chroot", str(root), "apt-get", "install", "-y", "--no-install-recommends", *packages]
-        run(install, log=log, env=env)
-        run(["chroot", str(root), "apt-get", "clean"], log=log, env=env)
-    finally:
-        for point in reversed(mounted):
-            umount(point)
+        run(install, log=log, env=CHROOT_ENV)
+        run(["chroot", str(root), "apt-get", "clean"], log=log, env=CHROOT_ENV)
 
 
-def _write_policy(root: Path) -> None:
+def write_policy(root: Path) -> None:
+    """policy-rc.d that refuses every service start: a chroot has no init for maintainer scripts to start one."""
     policy = root / "usr" / "sbin" / "policy-rc.d"
-    policy.write_text("#!/bin/sh\n# lab hosts have no init: never start services from maintainer scripts\nexit 101\n")
+    policy.write_text("#!/bin/sh\n# a chroot has no init: never start services from maintainer scripts\nexit 101\n")
     policy.chmod(0o755)
 
 
@@ -146,7 +153,7 @@ def _finish(root: Path) -> None:
     for key in (root / "etc" / "ssh").glob("ssh_host_*"):
         key.unlink()
     (root / "etc" / "apt" / "sources.list").write_text("# lab hosts use only the lab's local repositories\n")
-    _write_policy(root)
+    write_policy(root)
     for sub in ("var/lib/apt/lists", "var/cache/apt/archives"):
         d = root / sub
         if d.is_dir():
@@ -156,13 +163,13 @@ def _finish(root: Path) -> None:
     (root / "etc" / "hostname").write_text("lab-base\n")
 
 
-def _remove_tree(path: Path) -> None:
-    """rm -rf, but first unmount anything debootstrap may have left mounted inside (never follow into mounts)."""
+def remove_tree(path: Path) -> None:
+    """rm -rf, but first unmount anything left mounted inside (never follow into a mount): a tree that keeps a
+    mount is an error, not removed."""
     if not path.exists():
         return
     for point in reversed(mounts_under(path)):
         umount(point)
     if mounts_under(path):
-        print(f"warning: {path} still has mounts; not removing it", file=sys.stderr)
-        return
+        raise LabError(f"{path} still has mounts; not removing it")
     shutil.rmtree(path, ignore_errors=True)

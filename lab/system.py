@@ -69,6 +69,32 @@ def umount(path: Path | str) -> None:
         subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
 
 
+class system_mounts:  # noqa: N801 - used as a context manager: `with system_mounts(root):`
+    """proc and /dev inside a chroot for the duration of a block (dpkg's maintainer scripts need them)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.points: list[Path] = []
+
+    def __enter__(self):
+        try:
+            for argv, point in (
+                (["mount", "-t", "proc", "proc"], self.root / "proc"),
+                (["mount", "--bind", "/dev"], self.root / "dev"),
+            ):
+                run([*argv, str(point)])
+                self.points.append(point)
+        except BaseException:
+            self.__exit__(None, None, None)  # a failed /dev mount leaves no proc mount behind
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        for point in reversed(self.points):
+            umount(point)
+        self.points = []
+
+
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -13,23 +13,20 @@ Each is built in a temporary directory and renamed into place, under a lock.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import json
 import os
 import shutil
-import time
 from pathlib import Path
 
 from lab import aptsources
-from lab.base import find_mirror
+from lab.base import CHROOT_ENV as ENV
+from lab.base import build_once, debootstrap, find_mirror, write_policy
 from lab.config import LabError
-from lab.system import mounts_under, preflight, run, umount
+from lab.system import preflight, run, system_mounts, umount
 
 BASE_PACKAGES = ("python3",)  # what the module needs on a host; nothing of the lab's own
 KERNEL_PACKAGE = "linux-image-amd64"
 MARKER = ".everylayer-realdeb.json"
-ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive", "LANG": "C.UTF-8"}
 
 
 def cache_root() -> Path:
@@ -69,33 +66,6 @@ def _key(*parts: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
 
 
-def _locked_build(target: Path, build, say) -> Path:
-    if (target / MARKER).is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / f"{target.name}.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            say(f"waiting for another process building {target.name} ...")
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        if (target / MARKER).is_file():
-            return target
-        tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
-        remove_tree(tmp)
-        started = time.monotonic()
-        try:
-            info = build(tmp)
-            (tmp / MARKER).write_text(json.dumps({**info, "built": time.time()}, indent=1) + "\n")
-            remove_tree(target)
-            os.rename(tmp, target)
-        except BaseException:
-            remove_tree(tmp)
-            raise
-        say(f"{target.name} built in {time.monotonic() - started:.0f} s")
-    return target
-
-
 def ensure_base(say=print) -> tuple[Path, aptsources.Mirror]:
     """The bootstrapped release tree (built once): minbase + python3, the release suite only."""
     preflight(need_debootstrap=True)
@@ -106,18 +76,13 @@ def ensure_base(say=print) -> tuple[Path, aptsources.Mirror]:
         log = target.parent / f"{target.name}.log"
         log.write_text("")
         say(f"bootstrapping {mirror.suite} from the machine's mirror into {target} (one-time; log {log})")
-        argv = ["debootstrap", "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}"]
-        if mirror.keyring and Path(mirror.keyring).is_file():
-            argv.append(f"--keyring={mirror.keyring}")
-        run([*argv, mirror.suite, str(tmp), mirror.uri], log=log)
+        debootstrap(tmp, mirror, log, include=BASE_PACKAGES)
         (tmp / "etc" / "apt" / "sources.list").write_text(release_sources(mirror))
-        policy = tmp / "usr" / "sbin" / "policy-rc.d"
-        policy.write_text("#!/bin/sh\n# a chroot has no init: never start services from maintainer scripts\nexit 101\n")
-        policy.chmod(0o755)
+        write_policy(tmp)
         _clean_apt(tmp)
         return {"suite": mirror.suite, "packages": list(BASE_PACKAGES)}
 
-    return _locked_build(target, build, say), mirror
+    return build_once(target, MARKER, build, say), mirror
 
 
 def ensure_kernel_layer(base: Path, mirror: aptsources.Mirror, say=print) -> Path:
@@ -150,28 +115,7 @@ def ensure_kernel_layer(base: Path, mirror: aptsources.Mirror, say=print) -> Pat
         root.rmdir()
         return {"package": KERNEL_PACKAGE}
 
-    return _locked_build(target, build, say) / "upper"
-
-
-class system_mounts:  # noqa: N801 - used as a context manager: `with system_mounts(root):`
-    """proc and /dev inside a chroot for the duration of a block (dpkg's maintainer scripts need them)."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.points: list[Path] = []
-
-    def __enter__(self):
-        for argv, point in (
-            (["mount", "-t", "proc", "proc"], self.root / "proc"),
-            (["mount", "--bind", "/dev"], self.root / "dev"),
-        ):
-            run([*argv, str(point)])
-            self.points.append(point)
-        return self
-
-    def __exit__(self, *exc):
-        for point in reversed(self.points):
-            umount(point)
+    return build_once(target, MARKER, build, say) / "upper"
 
 
 def seed_debs(root: Path, debs: Path) -> None:
@@ -205,16 +149,6 @@ def harvest_debs(root: Path, debs: Path) -> int:
 def _clean_apt(root: Path) -> None:
     for deb in (root / "var" / "cache" / "apt" / "archives").glob("*.deb"):
         deb.unlink()
-
-
-def remove_tree(path: Path) -> None:
-    if not path.exists():
-        return
-    for point in reversed(mounts_under(path)):
-        umount(point)
-    if mounts_under(path):
-        raise LabError(f"{path} still has mounts; not removing it")
-    shutil.rmtree(path, ignore_errors=True)
 
 
 if __name__ == "__main__":
