@@ -1,8 +1,9 @@
 # Copyright: (c) 2026, everylayer.patch contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The evidence store option and controller platform shared by evidence_report, evidence_verify and evidence_preflight.
-
-Paired with ``STORE_ARG_SPEC`` in plugins/plugin_utils/_evidence/action_base.py.
+"""The evidence store option: once for the modules that read the store (evidence_report, evidence_verify and
+evidence_preflight), paired with ``STORE_ARG_SPEC`` in plugins/plugin_utils/_evidence/action_base.py; once for the
+lookups (evidence_gate, evidence_changes: ``everylayer.patch.evidence_store.lookup``), read from the environment and
+ansible.cfg like the callback's own option.
 """
 
 from __future__ import annotations
@@ -23,4 +24,20 @@ attributes:
     support: full
     platforms: posix
     description: Runs on the controller.
+"""
+
+    LOOKUP = r"""
+options:
+  store:
+    description:
+      - The evidence store, a SQLite path or a PostgreSQL DSN, read the way the callback reads it -
+        E(EVERYLAYER_EVIDENCE_STORE), C(store) in the C([everylayer_evidence]) section of ansible.cfg, then the
+        callback's default.
+      - Opened read-only; a store that does not exist is an error.
+    type: str
+    env:
+      - name: EVERYLAYER_EVIDENCE_STORE
+    ini:
+      - section: everylayer_evidence
+        key: store
 """

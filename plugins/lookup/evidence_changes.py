@@ -23,18 +23,8 @@ options:
   host:
     description: Only the records of this inventory host.
     type: str
-  store:
-    description:
-      - The evidence store, a SQLite path or a PostgreSQL DSN, read the way the callback reads it -
-        E(EVERYLAYER_EVIDENCE_STORE), C(store) in the C([everylayer_evidence]) section of ansible.cfg, then the
-        callback's default.
-      - Opened read-only; a store that does not exist is an error.
-    type: str
-    env:
-      - name: EVERYLAYER_EVIDENCE_STORE
-    ini:
-      - section: everylayer_evidence
-        key: store
+extends_documentation_fragment:
+  - everylayer.patch.evidence_store.lookup
 """
 
 EXAMPLES = r"""

@@ -33,18 +33,8 @@ options:
       - Hosts whose open rollbacks to report (across every run in the store). Defaults to the hosts in O(_terms).
     type: list
     elements: str
-  store:
-    description:
-      - The evidence store, a SQLite path or a PostgreSQL DSN, read the way the callback reads it -
-        E(EVERYLAYER_EVIDENCE_STORE), C(store) in the C([everylayer_evidence]) section of ansible.cfg, then the
-        callback's default.
-      - Opened read-only; a store that does not exist is an error.
-    type: str
-    env:
-      - name: EVERYLAYER_EVIDENCE_STORE
-    ini:
-      - section: everylayer_evidence
-        key: store
+extends_documentation_fragment:
+  - everylayer.patch.evidence_store.lookup
 notes:
   - Reads the whole store once per call to find open rollbacks; keep retention (the callback's C(retention_days))
     in line with how far back a gate should look.

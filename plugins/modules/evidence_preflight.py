@@ -37,9 +37,6 @@ extends_documentation_fragment:
   - everylayer.patch.evidence_store
 seealso:
   - module: everylayer.patch.evidence_verify
-notes:
-  - The store is resolved as everywhere else - O(store), then E(EVERYLAYER_EVIDENCE_STORE), then C(store) in the
-    C([everylayer_evidence]) section of ansible.cfg, then the default.
 """
 
 EXAMPLES = r"""
