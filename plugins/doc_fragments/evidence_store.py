@@ -3,7 +3,8 @@
 """The evidence store option: once for the modules that read the store (evidence_report, evidence_verify and
 evidence_preflight), paired with ``STORE_ARG_SPEC`` in plugins/plugin_utils/_evidence/action_base.py; once for the
 lookups (evidence_gate, evidence_changes: ``everylayer.patch.evidence_store.lookup``), read from the environment and
-ansible.cfg like the callback's own option.
+ansible.cfg like the callback's own option. ``everylayer.patch.evidence_store.read_only``: the check and diff
+mode of a module that only reads the store (evidence_verify, evidence_preflight).
 """
 
 from __future__ import annotations
@@ -40,4 +41,14 @@ options:
     ini:
       - section: everylayer_evidence
         key: store
+"""
+
+    READ_ONLY = r"""
+attributes:
+  check_mode:
+    support: full
+    description: Only reads the store.
+  diff_mode:
+    support: none
+    description: Nothing changes.
 """

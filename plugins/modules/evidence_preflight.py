@@ -26,15 +26,9 @@ options:
       - Fail when evidence is not recorded. V(false) reports RV(recording) and RV(cause) and goes on.
     type: bool
     default: true
-attributes:
-  check_mode:
-    support: full
-    description: Only reads the store.
-  diff_mode:
-    support: none
-    description: Nothing changes.
 extends_documentation_fragment:
   - everylayer.patch.evidence_store
+  - everylayer.patch.evidence_store.read_only
 seealso:
   - module: everylayer.patch.evidence_verify
 """

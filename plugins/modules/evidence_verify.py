@@ -75,15 +75,9 @@ options:
       - One published receipt (the callback's C(evidence) custom stats from AWX or ansible-runner artifacts, or
         C(evidence_receipt.json)) - a dict with C(run_id), C(head), C(head_seq) and, when signed, C(signature).
     type: dict
-attributes:
-  check_mode:
-    support: full
-    description: Only reads the store.
-  diff_mode:
-    support: none
-    description: Nothing changes.
 extends_documentation_fragment:
   - everylayer.patch.evidence_store
+  - everylayer.patch.evidence_store.read_only
 seealso:
   - module: everylayer.patch.evidence_report
 """
