@@ -3,7 +3,8 @@
 """The governed rollout on real lab hosts (issue 17): one pilot -> staged run under a baseline (a KEV-expedited
 update, an approve pattern, a reject pattern, the delay), an exception on the staged host and the staged wave's
 approval - what each host installed, read in its chroot, and why the rest waited, read in the evidence. Then the
-plan's refusals, which touch no host: a wave without its approval, an expired exception.
+plan's refusals, which touch no host: a wave without its approval, an expired exception; and check mode, which
+plans the approved set from a real scan of the host.
 
 The lab's packages carry made-up CVE ids (lab/repos/manifest.yml); the KEV file below lists one of them in the CISA
 catalogue's format. docs/governance.md, "In the rollout"."""
@@ -15,7 +16,17 @@ import json
 
 import pytest
 import yaml
-from rollout_lab import BASELINE, PATCHED, decisions, reset, rollout, run_playbook, versions, write_inventory
+from rollout_lab import (
+    BASELINE,
+    PATCHED,
+    decisions,
+    evidence,
+    reset,
+    rollout,
+    run_playbook,
+    versions,
+    write_inventory,
+)
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -120,7 +131,7 @@ def test_baseline_exception_expedite_and_approval_in_one_rollout(tmp_path, two_h
     assert approval["change_id"] == "CHG-TEST-1" and approval["source"] == "rollout_approvals.staged"
 
 
-def test_the_plan_refuses_a_wave_without_approval_and_an_expired_exception(tmp_path, two_hosts):
+def test_the_plan_refuses_a_wave_without_approval_and_an_expired_exception_and_check_mode_plans(tmp_path, two_hosts):
     inventory = write_inventory(tmp_path / "hosts.yml", {"lab-apt-01": "pilot", "lab-apt-02": "staged"})
     store = tmp_path / "evidence.sqlite"
     extra = {"change_id": "CHG-TEST-2", "rollout_run_waves": "pilot,staged"}
@@ -135,3 +146,19 @@ def test_the_plan_refuses_a_wave_without_approval_and_an_expired_exception(tmp_p
     assert f"exceptions.yml line 10: exception EXC-LAB-1 expired on {TODAY - dt.timedelta(days=1)}" in run.stdout
     assert "field exceptions[0].expires" in run.stdout and "Wave pilot" not in run.stdout
     assert versions("lab-apt-01") == versions("lab-apt-02") == BASELINE
+
+    # check mode: the plan still scans the host (facts read, not forecast) and plans exactly the approved set
+    baseline, _ = governance_files(tmp_path, TODAY + dt.timedelta(days=5))
+    extra = {
+        "rollout_run_waves": "pilot",
+        "rollout_baseline": baseline,
+        "reboot_policy": "never",
+        "rollout_manifest_dir": str(tmp_path / "manifests"),
+    }
+    run = run_playbook("rollout.yml", inventory, store, extra, "--check")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert versions("lab-apt-01") == BASELINE
+    planned = [r for r in evidence(store) if r["kind"] == "change" and r["data"].get("simulated")]
+    assert [(r["host"], {c["component"]: c["after"] for c in r["data"]["changes"]}) for r in planned] == [
+        ("lab-apt-01", PATCHED)
+    ]
