@@ -2,11 +2,11 @@
 
     .venv/bin/python benchmarks/slicing/run.py [--slices 2,3] [--hosts N] [--repeat 1] [--json OUT]
 
-Run from the repo root, as root, with the lab up (EVERYLAYER_LAB_DIR / EVERYLAYER_LAB_PORT_BASE select a lab
-instance, as for python -m lab). In ONE invocation, on the same lab hosts and the same scan + patch playbook
-(the scan, then ``everylayer.patch.packages state=patched`` of every pending update), each run from hosts reset to
-their baseline and with a fresh evidence schema in one PostgreSQL server (started here, tests/helpers/postgres.py),
-the evidence callback signing with an HMAC key:
+Run from the repo root, as root, with the lab up (EVERYLAYER_LAB_DIR / EVERYLAYER_LAB_PORT_BASE /
+EVERYLAYER_LAB_INVENTORY_DIR select a lab instance, as for python -m lab). In ONE invocation, on the same lab
+hosts and the same scan + patch playbook (the scan, then ``everylayer.patch.packages state=patched`` of every
+pending update), each run from hosts reset to their baseline and with a fresh evidence schema in one PostgreSQL
+server (started here, tests/helpers/postgres.py), the evidence callback signing with an HMAC key:
 - single: one ``ansible_runner.run()`` of all hosts (forks 10, what a job without slicing does);
 - streamed: the same job through ``transmit | ansible-runner worker | process`` (one execution node);
 - sliced S: S jobs, host i in slice i mod S (AWX job slicing), each streamed to its own worker, all at once.
@@ -20,8 +20,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +27,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-sys.path[:0] = [str(REPO / "tests"), str(REPO / ".collections")]
+sys.path[:0] = [str(REPO / "tests"), str(REPO / ".collections"), str(REPO)]
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])  # ansible-playbook
 
 import ansible_runner  # noqa: E402
@@ -38,8 +36,9 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions
     verify_store,
 )
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store  # noqa: E402
+from helpers.lab_cli import inventory_dir, lab  # noqa: E402
 from helpers.postgres import PostgresServer  # noqa: E402
-from helpers.runner_stream import slices, stream_jobs  # noqa: E402
+from helpers.runner_stream import job_env, private_data_dir, slices, stream_jobs  # noqa: E402
 
 KEY = "benchmark-signing-key-0f9e8d7c6b5a"
 PLAY = """---
@@ -57,40 +56,6 @@ PLAY = """---
 """
 
 
-def lab_inventory() -> Path:
-    state = os.environ.get("EVERYLAYER_LAB_DIR")
-    return Path(state) / "inventory" if state else REPO / "inventories" / "lab" / "generated"
-
-
-def lab(*args):
-    subprocess.run([sys.executable, "-m", "lab", *args], cwd=REPO, check=True, capture_output=True)
-
-
-def job_dir(root: Path, name: str, inventory: Path) -> Path:
-    pdd = root / name
-    (pdd / "project").mkdir(parents=True)
-    (pdd / "inventory").mkdir()
-    (pdd / "env").mkdir(mode=0o700)
-    (pdd / "project" / "play.yml").write_text(PLAY)
-    shutil.copy(inventory, pdd / "inventory" / "hosts.yml")
-    key = pdd / "env" / "evidence.key"
-    key.write_text(KEY)
-    key.chmod(0o600)
-    return pdd
-
-
-def envvars(dsn, receipts):
-    return {
-        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-        "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".collections"),
-        "ANSIBLE_CALLBACKS_ENABLED": "everylayer.patch.evidence",
-        "EVERYLAYER_EVIDENCE_STORE": dsn,
-        "EVERYLAYER_EVIDENCE_SIGNING_KEY_FILE": "../env/evidence.key",
-        "EVERYLAYER_EVIDENCE_RECEIPT_LOG": str(receipts),
-        "ANSIBLE_NOCOLOR": "1",
-    }
-
-
 def fresh_schema(dsn):
     import psycopg
 
@@ -105,13 +70,13 @@ def one_run(mode, count, hosts, inventory, dsn, root: Path) -> dict:
     receipts = work / "receipts.jsonl"
     started = time.perf_counter()
     if mode == "single":
-        pdd = job_dir(work, "single", inventory)
+        pdd = private_data_dir(work, "single", PLAY, inventory, KEY)
         result = ansible_runner.run(
             private_data_dir=str(pdd),
             ident="single",
             playbook="play.yml",
             limit=",".join(hosts),
-            envvars=envvars(dsn, receipts),
+            envvars=job_env(dsn, receipts),
             quiet=True,
         )
         statuses = [result.status]
@@ -121,9 +86,9 @@ def one_run(mode, count, hosts, inventory, dsn, root: Path) -> dict:
         parts = slices(hosts, count)
         jobs = [
             (
-                job_dir(work, f"s{n}", inventory),
+                private_data_dir(work, f"s{n}", PLAY, inventory, KEY),
                 f"s{n}",
-                {"playbook": "play.yml", "limit": ",".join(part), "envvars": envvars(dsn, receipts)},
+                {"playbook": "play.yml", "limit": ",".join(part), "envvars": job_env(dsn, receipts)},
             )
             for n, part in enumerate(parts, 1)
         ]
@@ -155,8 +120,8 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--json")
     args = parser.parse_args(argv)
-    inventory = lab_inventory() / "hosts.yml"
-    hosts = sorted(json.loads((lab_inventory() / "lab.json").read_text())["lab"]["hosts"])
+    inventory = inventory_dir() / "hosts.yml"
+    hosts = sorted(json.loads((inventory_dir() / "lab.json").read_text())["lab"]["hosts"])
     hosts = hosts[: args.hosts] if args.hosts else hosts
     plan = [("single", 1), ("streamed", 1)] + [("sliced", int(n)) for n in args.slices.split(",")]
     rows = []

@@ -10,18 +10,16 @@ store; every slice's run and the whole store verify with the key and the receipt
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import keyed_options, verify_store
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
-from evidence_helpers import HERE, REPO
-from helpers.runner_stream import slices, stream_jobs
+from evidence_helpers import HERE
+from helpers.lab_cli import inventory_dir, lab
+from helpers.runner_stream import job_env, private_data_dir, slices, stream_jobs
 
 SECRET = "streaming-signing-key-5d0c71b2a8e4f9"
 PATCH = """---
@@ -38,36 +36,6 @@ PATCH = """---
         names: [lab-agent, lab-utils]
         update_cache: false
 """
-
-
-def private_data_dir(root: Path, name, playbook_text, inventory: Path) -> Path:
-    """A job's private data dir as AWX writes it: project, inventory, and the credential's key file under env/."""
-    pdd = root / name
-    (pdd / "project").mkdir(parents=True)
-    (pdd / "inventory").mkdir()
-    (pdd / "env").mkdir(mode=0o700)
-    (pdd / "project" / "play.yml").write_text(playbook_text)
-    shutil.copy(inventory, pdd / "inventory" / "hosts.yml")
-    key = pdd / "env" / "evidence_signing.key"
-    key.write_text(SECRET)
-    key.chmod(0o600)
-    return pdd
-
-
-def job_env(store, receipts: Path, **extra):
-    """What the job carries to the node: callback, store DSN, key file (relative to the project dir, where the
-    node's ansible-playbook runs), receipt log."""
-    env = {
-        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-        "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".collections"),
-        "ANSIBLE_CALLBACKS_ENABLED": "everylayer.patch.evidence",
-        "EVERYLAYER_EVIDENCE_STORE": store,
-        "EVERYLAYER_EVIDENCE_SIGNING_KEY_FILE": "../env/evidence_signing.key",
-        "EVERYLAYER_EVIDENCE_RECEIPT_LOG": str(receipts),
-        "ANSIBLE_NOCOLOR": "1",
-    }
-    env.update(extra)
-    return env
 
 
 def artifacts(pdd: Path, ident):
@@ -89,7 +57,9 @@ def test_streamed_slices_record_signed_evidence_in_one_postgresql(tmp_path, post
     env = job_env(postgres_dsn, receipts, ANSIBLE_LIBRARY=str(HERE / "library"))
     jobs = []
     for number, part in enumerate(slices(nodes, 3), 1):
-        pdd = private_data_dir(tmp_path, f"slice{number}", (HERE / "smoke.yml").read_text(), HERE / "inventory.yml")
+        pdd = private_data_dir(
+            tmp_path, f"slice{number}", (HERE / "smoke.yml").read_text(), HERE / "inventory.yml", SECRET
+        )
         job = {"playbook": "play.yml", "limit": ",".join(part), "extravars": {"approver": "alice"}, "envvars": env}
         jobs.append((pdd, f"job-{number}", job))
     stream_jobs(jobs)
@@ -119,19 +89,6 @@ def test_streamed_slices_record_signed_evidence_in_one_postgresql(tmp_path, post
         assert [r.seq for r in db.records()] == list(range(1, sum(r["records"] for r in published) + 1))
 
 
-def lab_inventory() -> Path:
-    state = os.environ.get("EVERYLAYER_LAB_DIR")
-    inv = Path(state) / "inventory" if state else REPO / "inventories" / "lab" / "generated"
-    if not (inv / "lab.json").exists():
-        pytest.fail(f"{inv}/lab.json is missing: bring the lab up first (python -m lab up)")
-    return inv
-
-
-def lab(*args):
-    proc = subprocess.run([sys.executable, "-m", "lab", *args], cwd=REPO, capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, f"python -m lab {' '.join(args)}: {proc.stdout}{proc.stderr}"
-
-
 def installed(info, name) -> str:
     if info["manager"] == "apt":
         argv = ["chroot", info["root"], "dpkg-query", "-W", "-f", "${Version}", name]
@@ -145,7 +102,7 @@ def installed(info, name) -> str:
 @pytest.mark.postgres
 def test_lab_slices_sharing_a_run_id_write_concurrently_to_one_postgresql(tmp_path, postgres_dsn):
     """AWX job slicing of a lab scan + patch: every slice gets the same extra vars, so one rollout run id."""
-    inv = lab_inventory()
+    inv = inventory_dir()
     hosts_info = json.loads((inv / "lab.json").read_text())["lab"]["hosts"]
     by_manager = {}
     for name in sorted(hosts_info):  # at most two hosts of each package manager: six on any lab size
@@ -157,7 +114,7 @@ def test_lab_slices_sharing_a_run_id_write_concurrently_to_one_postgresql(tmp_pa
     extra = {"approver": "alice", "everylayer_run_id": "rollout-2026-12-07"}
     jobs = []
     for number, part in enumerate(parts, 1):
-        pdd = private_data_dir(tmp_path, f"slice{number}", PATCH, inv / "hosts.yml")
+        pdd = private_data_dir(tmp_path, f"slice{number}", PATCH, inv / "hosts.yml", SECRET)
         job = {
             "playbook": "play.yml",
             "limit": ",".join(part),
