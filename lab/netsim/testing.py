@@ -22,7 +22,44 @@ from .device import inject
 REPO = Path(__file__).resolve().parents[2]
 
 
-class SimDevice:
+class LocalDevice:
+    """A network device process on 127.0.0.1 for tests (this simulator, or the fake-switches peer): a context
+    manager that starts and stops it, and the inventory vars that reach it with its host key pinned."""
+
+    port: int
+    password: str
+    known_hosts: Path
+    proc: subprocess.Popen | None
+    #: the ansible_network_os that talks to it
+    network_os: str
+
+    def start(self) -> LocalDevice:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        procs.stop(self.proc, grace=10)
+        self.proc = None
+
+    def __enter__(self) -> LocalDevice:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def inventory_vars(self) -> dict[str, Any]:
+        return {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": sys.executable,
+            "ansible_host": "127.0.0.1",
+            "ansible_port": self.port,
+            "ansible_user": "admin",
+            "ansible_password": self.password,
+            "ansible_network_os": self.network_os,
+            "ansible_ssh_common_args": f"-o UserKnownHostsFile={self.known_hosts}",
+        }
+
+
+class SimDevice(LocalDevice):
     def __init__(
         self,
         root: Path,
@@ -38,7 +75,7 @@ class SimDevice:
         self.enable_secret, self.boot_mode, self.stack = enable_secret, boot_mode, stack
         self.authorized_keys, self.password_auth = authorized_keys, password_auth
         self.root = Path(root)
-        self.platform = platform
+        self.platform = self.network_os = platform
         self.name = name or f"sim-{platform.rsplit('_', maxsplit=1)[-1]}-01"
         self.reload_delay = reload_delay
         self.port = 0
@@ -95,30 +132,8 @@ class SimDevice:
             "127.0.0.1", self.port, timeout, self.proc, name=f"simulator {self.name}", log=self.root / "sim.log"
         )
 
-    def stop(self) -> None:
-        procs.stop(self.proc, grace=10)
-        self.proc = None
-
-    def __enter__(self) -> SimDevice:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     def state(self) -> dict[str, Any]:
         return json.loads((self.device_dir / "state.json").read_text())
 
     def fault(self, fault: str, *args: str) -> str:
         return inject(self.device_dir, fault, list(args))
-
-    def inventory_vars(self) -> dict[str, Any]:
-        return {
-            "ansible_connection": "local",
-            "ansible_python_interpreter": sys.executable,
-            "ansible_host": "127.0.0.1",
-            "ansible_port": self.port,
-            "ansible_user": "admin",
-            "ansible_password": self.password,
-            "ansible_network_os": self.platform,
-            "ansible_ssh_common_args": f"-o UserKnownHostsFile={self.known_hosts}",
-        }

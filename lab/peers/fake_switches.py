@@ -24,9 +24,9 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from lab import procs
+from lab.netsim.testing import LocalDevice
 from lab.procs import free_port
 
 VERSION = "1.5.0"
@@ -97,7 +97,7 @@ def ensure_venv(quiet: bool = True) -> Path:
     return python()
 
 
-class FakeSwitch:
+class FakeSwitch(LocalDevice):
     """One fake-switches device on 127.0.0.1, in its own process and directory."""
 
     def __init__(
@@ -112,6 +112,7 @@ class FakeSwitch:
     ) -> None:
         self.root = Path(root)
         self.model = model
+        self.network_os = MODELS[model]
         self.port = port
         self.auto_enabled = auto_enabled
         self.hang = hang
@@ -150,28 +151,6 @@ class FakeSwitch:
         )
         self.known_hosts.write_text(f"[127.0.0.1]:{self.port} {_host_key()}\n")
         return self
-
-    def stop(self) -> None:
-        procs.stop(self.proc, grace=10)
-        self.proc = None
-
-    def __enter__(self) -> FakeSwitch:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def inventory_vars(self) -> dict[str, Any]:
-        return {
-            "ansible_connection": "local",
-            "ansible_python_interpreter": sys.executable,
-            "ansible_host": "127.0.0.1",
-            "ansible_port": self.port,
-            "ansible_user": "admin",
-            "ansible_password": self.password,
-            "ansible_network_os": MODELS[self.model],
-            "ansible_ssh_common_args": f"-o UserKnownHostsFile={self.known_hosts}",
-        }
 
 
 @functools.lru_cache(maxsize=1)
