@@ -35,7 +35,27 @@ def versionlock_patterns(text):
     return locked, excluded
 
 
-class DnfBackend:
+class RpmDatabase:
+    """What a dnf and a zypper backend share: the rpm database (files, problems, repair, the packages that ask for
+    a reboot) and the reboot marker. ``self.module`` is the backend's module."""
+
+    def mark_reboot(self, names):
+        reboot.write_marker(names)
+
+    def files(self, names):
+        return rpm_files(self.module, names)
+
+    def problems(self, ignore=()):
+        return rpm_problems(self.module)
+
+    def repair(self):
+        return rpm_repair(self.module)
+
+    def reboot_names(self, names):
+        return rpm_reboot_names(self.module, names)
+
+
+class DnfBackend(RpmDatabase):
     name = "dnf"
     strategy = "transaction"
     locks = (
@@ -250,21 +270,6 @@ class DnfBackend:
             if rc == 1:
                 return True, names
         return marked, names
-
-    def mark_reboot(self, names):
-        reboot.write_marker(names)
-
-    def files(self, names):
-        return rpm_files(self.module, names)
-
-    def problems(self, ignore=()):
-        return rpm_problems(self.module)
-
-    def repair(self):
-        return rpm_repair(self.module)
-
-    def reboot_names(self, names):
-        return rpm_reboot_names(self.module, names)
 
 
 def rpm_installed(module):

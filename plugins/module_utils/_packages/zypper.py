@@ -14,12 +14,9 @@ from ansible_collections.everylayer.patch.plugins.module_utils._change import hi
 from ansible_collections.everylayer.patch.plugins.module_utils._packages import parsers, reboot
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.common import PackagesError, update
 from ansible_collections.everylayer.patch.plugins.module_utils._packages.dnf import (
+    RpmDatabase,
     needs_reboot,
-    rpm_files,
     rpm_installed,
-    rpm_problems,
-    rpm_reboot_names,
-    rpm_repair,
 )
 
 UPDATEINFO_GLOB = "/var/cache/zypp/raw/*/repodata/*updateinfo.xml*"
@@ -36,7 +33,7 @@ def _read_updateinfo(path):
         return handle.read()
 
 
-class ZypperBackend:
+class ZypperBackend(RpmDatabase):
     name = "zypper"
     strategy = "packages"
     locks = (("pidfile", "/run/zypp.pid"), ("pidfile", "/var/run/zypp.pid"), ("fcntl", "/var/lib/rpm/.rpm.lock"))
@@ -174,18 +171,3 @@ class ZypperBackend:
         marked, names = reboot.marker_state()
         rc, _out, _err = self.module.run_command(["zypper", "needs-rebooting"], environ_update=ENV)
         return rc == 102 or marked, names
-
-    def mark_reboot(self, names):
-        reboot.write_marker(names)
-
-    def files(self, names):
-        return rpm_files(self.module, names)
-
-    def problems(self, ignore=()):
-        return rpm_problems(self.module)
-
-    def repair(self):
-        return rpm_repair(self.module)
-
-    def reboot_names(self, names):
-        return rpm_reboot_names(self.module, names)
