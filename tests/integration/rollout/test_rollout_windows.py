@@ -5,7 +5,8 @@ Windows hosts (lab.winsim: WinRM with NTLM sealing, the Windows Update Agent mod
 - staged win-b installs exactly those ids, not the security update published after pilot that its filters would
   have taken;
 - staged win-c fails half way (an install fault): the rescue rolls it back by KB from its change record - a WUA
-  uninstall, and DISM for the cumulative update WUA will not uninstall - and records it as rolled back.
+  uninstall, and DISM for the cumulative update WUA will not uninstall - and records it as rolled back;
+- staged win-d fails every install (disk full): nothing changed, nothing to undo - recorded as unchanged.
 
 The assertions read the simulated hosts' own state and the evidence store. No Linux lab host is needed.
 """
@@ -37,8 +38,9 @@ LATE = {  # published after pilot: matches the filters, not the frozen manifest
 CU = "d4e5f607-0809-4aab-9bcd-e01234567806"  # KB5099001, not uninstallable by WUA: DISM
 WAVES = [
     {"name": "pilot", "serial": 1, "max_fail_percentage": 0, "gate_min_success": 1.0},
-    # both staged hosts run (the faulty one must not stop the other); staged is the last wave: no gate
-    {"name": "staged", "serial": 1, "max_fail_percentage": 100},
+    # the staged hosts in one batch (a batch whose every host fails ends the play, whatever the budget) that may
+    # fail (the faulty ones must not stop the other); staged is the last wave: no gate
+    {"name": "staged", "serial": 3, "max_fail_percentage": 100},
 ]
 
 
@@ -50,13 +52,16 @@ def rollout(tmp_path_factory):
         "win-a": testing.start(work / "win-a", reboot_seconds=0.3),
         "win-b": testing.start(work / "win-b", catalogue=[*catalogue, LATE], reboot_seconds=0.3),
         "win-c": testing.start(work / "win-c", reboot_seconds=0.3),
+        "win-d": testing.start(work / "win-d", reboot_seconds=0.3),
     }
     try:
         state = hosts["win-c"].state()
         state["faults"]["install_fail"] = {"KB4487038": "0x80070070"}
         hosts["win-c"].update(faults=state["faults"])
+        disk_full = {kb: "0x80070070" for kb in ("KB4470788", "KB4487038", "KB5099001")}
+        hosts["win-d"].update(faults={"install_fail": disk_full})
         groups: dict[str, dict] = {}
-        for name, wave in (("win-a", "pilot"), ("win-b", "staged"), ("win-c", "staged")):
+        for name, wave in (("win-a", "pilot"), ("win-b", "staged"), ("win-c", "staged"), ("win-d", "staged")):
             entry = dict(hosts[name].hostvars())
             entry["asset"] = {
                 "name": name,
@@ -71,7 +76,11 @@ def rollout(tmp_path_factory):
         extra = {
             "change_id": "CHG-WIN-1",
             # the approval a wave after the first needs (docs/rollouts.md)
-            "rollout_approval": {"approver": "cab-win", "approved_at": "2026-01-05T09:00:00Z", "change_id": "CHG-WIN-1"},
+            "rollout_approval": {
+                "approver": "cab-win",
+                "approved_at": "2026-01-05T09:00:00Z",
+                "change_id": "CHG-WIN-1",
+            },
             "rollout_waves": WAVES,
             "rollout_manifest_dir": str(work / "manifests"),
             "apply_windows_reject_list": ["KB890830"],  # the malicious software removal tool: not uninstallable
@@ -126,3 +135,10 @@ def test_a_failed_windows_host_is_rolled_back_by_kb(rollout):
     outcomes = {d.get("host") for d in decisions(rollout["store"], "rolled_back")}
     assert "win-b" not in outcomes and "win-a" not in outcomes
     assert verify(rollout["store"])["ok"] is True
+
+
+def test_a_windows_host_whose_every_install_failed_is_recorded_unchanged(rollout):
+    assert installed(rollout["hosts"]["win-d"]) == set()
+    (unchanged,) = [d for d in decisions(rollout["store"], "unchanged") if d.get("host") == "win-d"]
+    assert "ERROR_DISK_FULL" in unchanged["reason"] and "lists no change" in unchanged["note"]
+    assert "win-d" not in {d.get("host") for d in decisions(rollout["store"], "rolled_back")}
