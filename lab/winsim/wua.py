@@ -280,6 +280,8 @@ def _public(update: dict, state: dict) -> dict:
         "kb": [update["kb"]],
         "title": update["title"],
         "categories": list(update["categories"]),
+        # the category of type UpdateClassification (the catalogue lists it first, its products after)
+        "classification": update.get("classification", (update["categories"] or [None])[0]),
         "msrc_severity": update.get("msrc_severity"),
         "release_date": _release_date(update),
         "size": update.get("size", 0),

@@ -77,12 +77,18 @@ Function ConvertTo-UpdateInfo {
     foreach ($kb in $kbs) {
         if ($Packages.ContainsKey($kb)) { $identity = $Packages[$kb] }
     }
+    # the classification (Security Updates, Definition Updates...) is the category of type UpdateClassification;
+    # the others name products
+    $classification = @(
+        $Update.Categories | Where-Object { [string]$_.Type -eq 'UpdateClassification' } | ForEach-Object { [string]$_.Name }
+    ) | Select-Object -First 1
     @{
         id = [string]$Update.Identity.UpdateID
         revision = [int]$Update.Identity.RevisionNumber
         kb = $kbs
         title = [string]$Update.Title
         categories = @($Update.Categories | ForEach-Object { [string]$_.Name })
+        classification = $classification
         msrc_severity = if ($Update.MsrcSeverity) { [string]$Update.MsrcSeverity } else { $null }
         release_date = $Update.LastDeploymentChangeTime.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
         size = [long]$Update.MaxDownloadSize

@@ -27,8 +27,38 @@ def update_change(update: dict, *, removed: bool = False) -> dict:
         advisories=advisories,
         severity=update.get("msrc_severity"),
         reboot_required=update.get("reboot_behavior", "never") != "never" or bool(update.get("reboot_required")),
-        details={"id": update["id"], "title": update.get("title"), "categories": update.get("categories", [])},
+        details={
+            "id": update["id"],
+            "title": update.get("title"),
+            "categories": update.get("categories", []),
+            # what a governance baseline decides on (docs/governance.md): the delay's classification, the MSRC
+            # word and the day its age counts from
+            "classification": update.get("classification") or classification_of(update.get("categories")),
+            "msrc_severity": update.get("msrc_severity"),
+            "release_date": update.get("release_date"),
+        },
     )
+
+
+#: the Windows Update classifications (WSUS UpdateClassification categories); a search names them among its products
+CLASSIFICATIONS = (
+    "Critical Updates",
+    "Definition Updates",
+    "Drivers",
+    "Feature Packs",
+    "Security Updates",
+    "Service Packs",
+    "Tools",
+    "Update Rollups",
+    "Updates",
+    "Upgrades",
+)
+
+
+def classification_of(categories) -> str | None:
+    """The classification among an update's categories (a module older than its ``classification`` field)."""
+    known = {name.lower(): name for name in CLASSIFICATIONS}
+    return next((known[str(c).lower()] for c in categories or () if str(c).lower() in known), None)
 
 
 def rollback_block(installed: list[dict]) -> dict:

@@ -216,3 +216,17 @@ def target_calls(tmp_path_factory):
     Run(target, Selection(update_ids=[wua.initial_state()["catalogue"][0]["id"]]), state="scanned").execute()
     Run(target, Selection(), state="downloaded").execute()
     return target.calls
+
+
+def test_the_classification_is_the_category_of_type_update_classification(ps1):
+    source, tree = ps1
+    body = _text(_function(tree, source, "ConvertTo-UpdateInfo"), source)
+    # ICategory.Type: UpdateClassification for Security Updates, Definition Updates...; Product for the products
+    assert re.search(r"\$_\.Type -eq 'UpdateClassification'", body)
+    assert re.search(r"classification = \$classification", body)
+    state = wua.initial_state()
+    assert {wua._public(u, state)["classification"] for u in state["catalogue"]} == {
+        "Security Updates",
+        "Definition Updates",
+        "Update Rollups",
+    }
