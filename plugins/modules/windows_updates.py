@@ -195,8 +195,9 @@ changes:
   description:
     - Updates installed (O(state=patched), before null, after the update id and revision) or removed
       (O(state=rolled_back), before the id, after null); kind V(update), component the KB, advisories the KB and
-      CVEs, severity the MSRC rating normalised, C(details) the update id, title and categories (and for a removal
-      C(method), C(wua) or C(dism)). In check mode what would change.
+      CVEs, severity the MSRC rating normalised, C(details) the update id, title, categories, C(classification)
+      (the category of type UpdateClassification), C(msrc_severity) (the MSRC word) and C(release_date) (and for a
+      removal C(method), C(wua) or C(dism)). In check mode what would change.
   returned: always
   type: list
   elements: dict
