@@ -14,16 +14,28 @@ from ansible_collections.everylayer.patch.plugins.module_utils._change import hi
 from .common import GovernanceError, to_date, today
 from .policy import TIERS
 
+#: the asset map's platform keys that name a platform, in its order (plugin_utils/_assets/record.py platform_keys)
+PLATFORM_NAMES = ("name", "distribution", "network_os", "bmc_vendor")
+
+
+def platform_name(asset):
+    """The platform a baseline's ``match.platform`` is compared with: the asset's ``platform`` when it is a name, else
+    its ``name``, ``distribution``, ``network_os`` or ``bmc_vendor`` (the first given; the asset map gives
+    ``distribution`` for OS and Windows hosts). risk_rank, baseline_evaluate, compliance_summary and the rollout all
+    read it here."""
+    platform = (asset if isinstance(asset, dict) else {}).get("platform")
+    if not isinstance(platform, dict):
+        return platform or None
+    return next((platform[key] for key in PLATFORM_NAMES if platform.get(key)), None)
+
 
 def _asset_facts(asset):
     asset = asset if isinstance(asset, dict) else {}
-    platform = asset.get("platform")
-    platform = platform.get("name") if isinstance(platform, dict) else platform
     return {
         "asset": asset.get("name"),
         "criticality": asset.get("criticality") or None,
         "exposure": asset.get("exposure") or None,
-        "platform": platform,
+        "platform": platform_name(asset),
     }
 
 
@@ -63,6 +75,7 @@ def rank_item(entry, asset, intel, policy, layer=None, now=None, first_seen=None
         name in (policy["zero_day"] or []) for a in advisories for name in (intel.names(a) if intel else {a})
     )
     severity = highest_severity([entry.get("severity"), *(known["severities"]), cvss and cvss["severity"]])
+    details = entry.get("details") or {}
     facts = dict(
         _asset_facts(asset),
         component=entry["component"],
@@ -77,8 +90,10 @@ def rank_item(entry, asset, intel, policy, layer=None, now=None, first_seen=None
         epss=known["epss"] and known["epss"]["epss"],
         epss_percentile=known["epss"] and known["epss"]["percentile"],
         zero_day=zero_day,
-        classification=(entry.get("details") or {}).get("classification"),
-        published=entry.get("published") or known.get("published"),
+        classification=details.get("classification"),
+        vendor_severity=details.get("msrc_severity"),  # the vendor's own word (Windows: Important, Moderate...)
+        # a Windows update's release date (WUA LastDeploymentChangeTime) is its publication
+        published=entry.get("published") or details.get("release_date") or known.get("published"),
     )
     rule = next((r for r in policy["rules"] if _matches(r.get("when"), facts)), None)
     tier = rule["tier"] if rule else policy["default_tier"]

@@ -223,3 +223,15 @@ def test_unapproved_exception_is_an_error(tmp_path):
 def test_bad_policy_names_field_and_line(tmp_path, text, message):
     with pytest.raises(GovernanceError, match=message):
         load_policy(write(tmp_path, "policy.yml", text))
+
+
+def test_the_asset_maps_platform_distribution_selects_the_baseline(tmp_path):
+    # the asset map gives platform.distribution (docs/assets.md), not platform.name: the same asset must match
+    # its baseline in risk_rank, baseline_evaluate, compliance_summary and the rollout
+    policy = load_policy(write(tmp_path, "policy.yml", POLICY))
+    mapped = dict(DB, platform={"distribution": "debian", "version": "12", "package_manager": "apt"})
+    ranked = rank({"layer": "os", "pending": [pkg("tzdata", [], "low")]}, mapped, INTEL, policy, now=NOW)
+    assert ranked["items"][0]["platform"] == "debian"
+    result = evaluate(ranked, policy, now=NOW)
+    assert result["install"] == ["tzdata"]
+    assert result["approved"][0]["reason"] == "baseline debian-os: approve pattern 'tzdata'"
