@@ -30,6 +30,16 @@ def _released(item):
     return to_date(item["first_seen"], "first_seen", item["component"]), "first seen pending"
 
 
+def _delay(delays, item):
+    """(key, days) of the update's delay: its classification, else its vendor's severity word (MSRC: critical,
+    important, moderate, low), else its severity, else ``unknown``; keys compare case-insensitively."""
+    by_key = {str(key).lower(): (key, days) for key, days in delays.items()}
+    for name in (item.get("classification"), item.get("vendor_severity"), item.get("severity") or "unknown"):
+        if name and str(name).lower() in by_key:
+            return by_key[str(name).lower()]
+    return by_key.get("unknown", ("unknown", None))
+
+
 def decide(item, baseline, exceptions=None, now=None):
     """``{"decision", "reason", ...}`` for one ranked item (see risk.rank_item) under one baseline."""
     day = today(now)
@@ -66,12 +76,7 @@ def decide(item, baseline, exceptions=None, now=None):
         return dict(
             out, decision="approved", expedited=True, reason=f"baseline {baseline['name']}: expedited ({why}), no delay"
         )
-    delays = baseline.get("approve_after_days") or {}
-    classification = (item.get("classification") or "").lower()
-    key = classification if classification in delays else item.get("severity") or "unknown"
-    if key not in delays:
-        key = "unknown"
-    days = delays.get(key)
+    key, days = _delay(baseline.get("approve_after_days") or {}, item)
     if days is None:
         return dict(out, decision="waiting", reason=f"baseline {baseline['name']}: no approve_after_days for {key}")
     released, since = _released(item)
