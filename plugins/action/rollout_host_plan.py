@@ -14,6 +14,12 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.action_b
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.gate import host_decision
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.maintenance import PolicyError, decide
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.plan import PlanError, host_plan
+from ansible_collections.everylayer.patch.plugins.plugin_utils._windows.runner import Run
+from ansible_collections.everylayer.patch.plugins.plugin_utils._windows.selection import Selection, SelectionError
+from ansible_collections.everylayer.patch.plugins.plugin_utils._windows.target import ActionTarget
+
+#: the module that scans a governed host of each layer (state=scanned)
+SCANNERS = {"os": "everylayer.patch.packages", "windows": "everylayer.patch.windows_updates"}
 
 ARGUMENT_SPEC = {
     "wave": {"type": "str", "required": True},
@@ -49,7 +55,7 @@ class ActionModule(RolloutAction):
                 args["host"],
                 args["require_tested_target"],
             )
-            if args["baseline"] and plan["layer"] == "os" and not plan["deferred"]:
+            if args["baseline"] and plan["layer"] in SCANNERS and not plan["deferred"]:
                 self._baseline(args, plan, task_vars)
         except PolicyError as exc:
             raise RolloutError(f"window policy: {exc}") from None
@@ -83,21 +89,37 @@ class ActionModule(RolloutAction):
     def _baseline(self, args, plan, task_vars):
         """Scan the host now, decide its pending updates under the baseline: the approved ones are its selection."""
         gov = governance.load(args["baseline"], args["exceptions"] or None)
-        host = task_vars.get("inventory_hostname")
-        scan = self._execute_module(
-            module_name="everylayer.patch.packages", module_args=dict(gov.scan, state="scanned"), task_vars=task_vars
-        )
+        host, layer = task_vars.get("inventory_hostname"), plan["layer"]
+        if layer == "windows":
+            scan = self._windows_scan(gov, task_vars)
+        else:
+            scan = self._execute_module(
+                module_name=SCANNERS[layer], module_args=dict(gov.scan, state="scanned"), task_vars=task_vars
+            )
         if scan.get("failed") or not isinstance(scan.get("pending"), list):
             raise RolloutError(
-                f"baseline: the scan of {host} (everylayer.patch.packages state=scanned) failed: "
+                f"baseline: the scan of {host} ({SCANNERS[layer]} state=scanned) failed: "
                 f"{scan.get('msg') or 'no pending list returned'}"
             )
         first_seen = {}
         if gov.first_seen and args["evidence_store"]:
             try:
                 with open_store(resolve_store(args["evidence_store"]), readonly=True) as store:
-                    first_seen = pending_since(store.records(host=host), host, "os")
+                    first_seen = pending_since(store.records(host=host), host, layer)
             except (EvidenceError, GovernanceError) as exc:
                 raise RolloutError(f"baseline: since when updates are pending on {host}: {exc}") from None
-        chosen = governance.select(gov, scan, args["asset"], host, args["freeze"], plan["manifest"], first_seen)
+        chosen = governance.select(
+            gov, scan, args["asset"], host, args["freeze"], plan["manifest"], first_seen, layer=layer
+        )
         plan.update(manifest=chosen["manifest"], deferred=chosen["deferred"], baseline=chosen["decision"])
+
+    def _windows_scan(self, gov, task_vars):
+        """windows_updates state=scanned, run here like the module's own action runs it (one search on the host)."""
+        options = dict(gov.windows_scan)
+        server = options.pop("server_selection", "default")
+        try:
+            selection = Selection(**options)
+        except (SelectionError, TypeError, ValueError) as exc:
+            raise RolloutError(f"rollout_baseline.windows_scan: {exc}") from None
+        run = Run(ActionTarget(self, task_vars), selection, state="scanned", server_selection=server)
+        return run.execute()

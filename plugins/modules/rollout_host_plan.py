@@ -74,13 +74,16 @@ options:
       - The governance baseline's settings (the rollout role's C(rollout_baseline)) - C(policy) (a policy file or
         mapping with C(baselines), required), the advisory feeds C(osv), C(kev), C(epss), C(now) (decide as of this
         day), C(first_seen) (read since when each update is pending from O(evidence_store), default true) and
-        C(scan) (more M(everylayer.patch.packages) options for the scan, such as C(advisory_source)) and
+        C(scan) (more M(everylayer.patch.packages) options for the scan, such as C(advisory_source)),
+        C(windows_scan) (M(everylayer.patch.windows_updates) options of a Windows host's scan: C(category_names),
+        C(security_only), C(min_severity), C(accept_list), C(reject_list), C(server_selection)) and
         C(expedited_only) (install only what the expedite rule approved - an emergency rollout out of cadence).
-      - When set, an OS host that is not otherwise deferred is scanned now (M(everylayer.patch.packages)
-        C(state=scanned), one module call in this task), each pending update is ranked and decided under the
-        baseline and the exceptions (docs/governance.md); the approved updates become the plan's C(manifest) (in a
-        freezing wave the scan's candidate versions, in a later wave the frozen manifest's entries the baseline
-        approves). Nothing approved defers the host. Empty (the default) - no scan, nothing changes.
+      - When set, an OS or Windows host that is not otherwise deferred is scanned now (M(everylayer.patch.packages)
+        or M(everylayer.patch.windows_updates) C(state=scanned), in this task), each pending update is ranked and
+        decided under the baseline of its layer and the exceptions (docs/governance.md); the approved updates become
+        the plan's C(manifest) (in a freezing wave the scan's candidate versions - a Windows host's approved update
+        ids, KB -> id - in a later wave the frozen manifest's entries the baseline approves). Nothing approved
+        defers the host. Empty (the default) - no scan, nothing changes.
     type: dict
     default: {}
   exceptions:

@@ -3,11 +3,12 @@
 # Private to everylayer.patch: may change without notice.
 """The governance baseline inside a rollout: which of a host's pending updates its wave installs now.
 
-With ``rollout_baseline`` set, an OS host's plan scans the host (what is pending, read now, never forecast), ranks
-each update (``_governance/risk.py``) and decides it under the policy's baselines and the exceptions
-(``_governance/baseline.py``). The approved updates become the host's patch selection: in a freezing wave the scan's
-candidate versions of the approved packages (a manifest, so exactly what was read and approved is installed), in a
-later wave the frozen manifest's entries the host's baseline approves. The rest - waiting, rejected, excepted - is
+With ``rollout_baseline`` set, an OS or Windows host's plan scans the host (what is pending, read now, never
+forecast), ranks each update (``_governance/risk.py``) and decides it under the policy's baselines for its layer and
+the exceptions (``_governance/baseline.py``). The approved updates become the host's patch selection: in a freezing
+wave the scan's candidate versions of the approved packages - for a Windows host the approved updates' ids, ``{KB:
+update id}`` - (a manifest, so exactly what was read and approved is installed), in a later wave the frozen
+manifest's entries the host's baseline approves. The rest - waiting, rejected, excepted - is
 recorded with its reason in the plan's decision. ``expedited_only`` makes an out-of-cadence (emergency) rollout:
 only what the expedite rule approved is installed. Without ``rollout_baseline`` nothing here runs.
 """
@@ -21,19 +22,29 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.commo
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.exceptions import load_exceptions
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.feeds import Intel
 from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.policy import load_policy
-from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.risk import rank
+from ansible_collections.everylayer.patch.plugins.plugin_utils._governance.risk import platform_name, rank
 
 from .plan import PlanError
 
-KEYS = ("policy", "osv", "kev", "epss", "now", "first_seen", "scan", "expedited_only")
+KEYS = ("policy", "osv", "kev", "epss", "now", "first_seen", "scan", "windows_scan", "expedited_only")
+#: the windows_updates options a Windows host's scan takes from ``rollout_baseline.windows_scan``
+WINDOWS_SCAN_KEYS = (
+    "category_names",
+    "security_only",
+    "min_severity",
+    "accept_list",
+    "reject_list",
+    "server_selection",
+)
 ITEM_KEYS = ("component", "severity", "tier", "advisories", "reason", "approves_on", "exception", "expedited")
 
 
 class Governance:
     """The loaded policy, exceptions and advisory feeds of ``rollout_baseline`` / ``rollout_exceptions``."""
 
-    def __init__(self, policy, exceptions, intel, now, first_seen, scan, expedited_only=False):
+    def __init__(self, policy, exceptions, intel, now, first_seen, scan, expedited_only=False, windows_scan=None):
         self.expedited_only = expedited_only
+        self.windows_scan = windows_scan or {}
         self.policy = policy
         self.exceptions = exceptions
         self.intel = intel
@@ -78,6 +89,12 @@ def load(baseline, exceptions=None):
     scan = baseline.get("scan") or {}
     if not isinstance(scan, dict) or "state" in scan:
         raise PlanError("rollout_baseline.scan: a mapping of everylayer.patch.packages options for the scan (no state)")
+    windows_scan = baseline.get("windows_scan") or {}
+    if not isinstance(windows_scan, dict) or set(map(str, windows_scan)) - set(WINDOWS_SCAN_KEYS):
+        raise PlanError(
+            "rollout_baseline.windows_scan: a mapping of the everylayer.patch.windows_updates options of a Windows "
+            f"host's scan: {', '.join(WINDOWS_SCAN_KEYS)}"
+        )
     osv = baseline.get("osv") or []
     osv = [osv] if isinstance(osv, str) else list(osv)
     key = (
@@ -118,17 +135,15 @@ def load(baseline, exceptions=None):
     for key, value in flags.items():
         if not isinstance(value, bool):
             raise PlanError(f"rollout_baseline.{key}: expected true or false, got {value!r}")
-    return Governance(policy, loaded, intel, now, flags["first_seen"], dict(scan), flags["expedited_only"])
+    return Governance(
+        policy, loaded, intel, now, flags["first_seen"], dict(scan), flags["expedited_only"], dict(windows_scan)
+    )
 
 
 def _asset(asset, host):
-    """The asset as the ranking reads it: its name, and its platform's name (the asset map's distribution)."""
+    """The asset as the ranking reads it: with its name (its platform is read by risk.platform_name)."""
     asset = dict(asset or {})
     asset.setdefault("name", host)
-    platform = asset.get("platform")
-    if isinstance(platform, dict) and not platform.get("name"):
-        name = platform.get("distribution") or platform.get("network_os") or platform.get("bmc_vendor")
-        asset["platform"] = dict(platform, name=name)
     return asset
 
 
@@ -136,21 +151,25 @@ def _brief(item):
     return {key: item[key] for key in ITEM_KEYS if item.get(key) not in (None, [], "")}
 
 
-def select(gov, scan, asset, host, freezing, share, first_seen=None):
+def select(gov, scan, asset, host, freezing, share, first_seen=None, layer="os"):
     """The host's patch selection under the baseline, from its scan (a change record with ``pending``).
 
-    ``share`` is the host's part of the frozen manifest (later waves). Returns ``{"manifest", "deferred",
-    "decision"}``: ``manifest`` what the patch installs (package -> version), ``deferred`` the reason nothing is
-    installed now (or None), ``decision`` what the evidence keeps (every item with its reason)."""
+    ``share`` is the host's part of the frozen manifest (later waves); ``layer`` the host's (``os`` or ``windows``:
+    the baselines of that layer decide). Returns ``{"manifest", "deferred", "decision"}``: ``manifest`` what the
+    patch installs (package -> version; Windows: KB -> update id), ``deferred`` the reason nothing is installed now
+    (or None), ``decision`` what the evidence keeps (every item with its reason)."""
     pending = scan.get("pending")
     if not isinstance(pending, list):
         raise PlanError(f"baseline: the scan of {host} returned no pending list")
     try:
-        ranked = rank(scan, _asset(asset, host), gov.intel, gov.policy, gov.now, first_seen or {}, layer="os")
+        ranked = rank(scan, _asset(asset, host), gov.intel, gov.policy, gov.now, first_seen or {}, layer=layer)
         decided = evaluate(ranked, gov.policy, gov.exceptions, gov.now)
     except GovernanceError as exc:
         raise PlanError(f"baseline: {exc}") from None
-    candidates = {entry["component"]: entry.get("after") for entry in pending if entry.get("component")}
+    if layer == "windows":  # what windows_updates installs: the update id (update_ids), not id.revision
+        candidates = {e["component"]: (e.get("details") or {}).get("id") for e in pending if e.get("component")}
+    else:
+        candidates = {entry["component"]: entry.get("after") for entry in pending if entry.get("component")}
     if gov.expedited_only:  # an out-of-cadence rollout: only what the expedite rule approved goes now
         held = [
             dict(i, reason=f"{i['reason']}; not expedited: this rollout installs expedited updates only")
@@ -168,7 +187,7 @@ def select(gov, scan, asset, host, freezing, share, first_seen=None):
         untested = sorted(name for name in approved if name not in manifest)
     decision = {
         "as_of": gov.now,
-        "baseline": _baseline_name(gov, asset, host),
+        "baseline": _baseline_name(gov, asset, host, layer),
         "approved": [dict(_brief(i), version=manifest.get(i["component"])) for i in decided["approved"]],
         "waiting": [_brief(i) for i in decided["waiting"]],
         "rejected": [_brief(i) for i in decided["rejected"]],
@@ -192,9 +211,7 @@ def select(gov, scan, asset, host, freezing, share, first_seen=None):
     return {"manifest": manifest, "deferred": deferred, "decision": decision}
 
 
-def _baseline_name(gov, asset, host):
+def _baseline_name(gov, asset, host, layer="os"):
     asset = _asset(asset, host)
-    platform = asset.get("platform")
-    platform = platform.get("name") if isinstance(platform, dict) else platform
-    baseline = gov.policy.baseline_for("os", platform, asset.get("name"))
+    baseline = gov.policy.baseline_for(layer, platform_name(asset), asset.get("name"))
     return baseline["name"] if baseline else None

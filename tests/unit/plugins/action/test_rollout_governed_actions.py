@@ -182,3 +182,71 @@ def test_an_approval_decision_needs_who_when_and_which_change():
     assert result["everylayer_decision"] == {"kind": "approval", "wave": "staged", **RECORD}  # no host: the wave's
     with pytest.raises(DecisionError, match="kind=approval of wave staged needs details change_id"):
         run(rollout_decision, {"kind": "approval", "wave": "staged", "details": dict(RECORD, change_id="")})
+
+
+WINDOWS_SEARCH = {  # what windows_updates.ps1 returns for operation search (the fields of ConvertTo-UpdateInfo)
+    "changed": False,
+    "reboot_required": False,
+    "updates": [
+        {"id": "id-kev", "revision": 200, "kb": ["KB5055519"], "title": "2025-04 Cumulative Update (KB5055519)",
+         "categories": ["Security Updates", "Windows Server 2019"], "classification": "Security Updates",
+         "msrc_severity": "Important", "release_date": "2026-12-07T00:00:00Z", "cves": ["CVE-2025-29824"]},
+        {"id": "id-imp", "revision": 200, "kb": ["KB5002222"], "title": "2026-12 Security Update (KB5002222)",
+         "categories": ["Security Updates"], "classification": "Security Updates", "msrc_severity": "Important",
+         "release_date": "2026-12-04T00:00:00Z", "cves": []},
+        {"id": "id-msrt", "revision": 200, "kb": ["KB890830"], "title": "Malicious Software Removal Tool (KB890830)",
+         "categories": ["Update Rollups"], "classification": "Update Rollups", "msrc_severity": None,
+         "release_date": "2026-11-01T00:00:00Z", "cves": []},
+    ],
+}  # fmt: skip
+WINDOWS_POLICY = {
+    "baselines": [
+        POLICY["baselines"][0],
+        {
+            "name": "windows",
+            "match": {"layer": ["windows"], "platform": ["windows"]},
+            "approve_after_days": {"important": 7, "unknown": 30},
+            "reject": ["KB890830"],
+            "expedite": {"kev": True},
+        },
+    ]
+}
+WINDOWS_ASSET = {"name": "win01", "layers": ["windows"], "platform": {"distribution": "windows"}}
+
+
+def test_a_windows_host_without_a_baseline_is_planned_without_a_scan():
+    args = {"wave": "pilot", "freeze": True, "asset": WINDOWS_ASSET}
+    result, calls = run(rollout_host_plan, args, module_result=WINDOWS_SEARCH)
+    assert calls == [] and result["plan"]["manifest"] == {} and result["plan"]["layer"] == "windows"
+
+
+def test_a_governed_windows_host_is_scanned_once_and_installs_exactly_the_approved_update_ids():
+    args = {
+        "wave": "pilot",
+        "freeze": True,
+        "asset": WINDOWS_ASSET,
+        "baseline": {"policy": WINDOWS_POLICY, "kev": KEV, "now": "2026-12-07",
+                     "windows_scan": {"category_names": ["*"], "server_selection": "windows_update"}},
+    }  # fmt: skip
+    result, calls = run(rollout_host_plan, args, {"inventory_hostname": "win01"}, module_result=WINDOWS_SEARCH)
+    # one search through the windows_updates module (the same code path as windows_updates state=scanned)
+    assert calls == [
+        ("everylayer.patch.windows_updates", {"operation": "search", "server_selection": "windows_update"})
+    ]
+    assert result["plan"]["manifest"] == {"KB5055519": "id-kev"}  # {KB: update id}: the apply role's update_ids
+    decision = result["everylayer_decision"]
+    assert decision["kind"] == "baseline" and decision["host"] == "win01"
+    assert decision["reason"] == "1 approved, 1 waiting, 1 rejected (1 expedited)"
+    assert decision["baseline"]["baseline"] == "windows"
+    assert decision["baseline"]["waiting"][0]["approves_on"] == "2026-12-11"
+    assert decision["baseline"]["rejected"][0]["reason"] == "baseline windows: reject pattern 'KB890830'"
+
+
+def test_a_failed_windows_scan_fails_the_plan_naming_the_host_and_the_peers_words():
+    args = {"wave": "pilot", "freeze": True, "asset": WINDOWS_ASSET, "baseline": {"policy": WINDOWS_POLICY}}
+    failed = {"failed": True, "msg": "search for updates: 0x8024402C WU_E_PT_WINHTTP_NAME_NOT_RESOLVED"}
+    with pytest.raises(RolloutError) as err:
+        run(rollout_host_plan, args, {"inventory_hostname": "win01"}, module_result=failed)
+    text = str(err.value)
+    assert "baseline: the scan of win01 (everylayer.patch.windows_updates state=scanned) failed" in text
+    assert "0x8024402C" in text
