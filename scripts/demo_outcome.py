@@ -3,8 +3,8 @@
 Usage: demo_outcome.py STORE INVENTORY_JSON FAULT_HOST   (INVENTORY_JSON: `ansible-inventory --list` of the demo)
 Exit 0 when the rollout went the way the demo promises: staged and full ran under their approval records, the
 baseline expedited a KEV-listed update and honoured the exception, every gate passed, FAULT_HOST failed and was rolled
-back, no host failed without a rollback, and every OS host and network device of every wave was patched, rolled
-back or deferred (outside its window). Exit 1 with the reason otherwise.
+back, no host failed without a rollback, and every OS host, network device and Windows host of every wave was
+patched, rolled back or deferred (outside its window). Exit 1 with the reason otherwise.
 """
 
 from __future__ import annotations
@@ -30,9 +30,11 @@ def last_rollout(records: list) -> list:
 
 
 def demo_hosts(inventory: dict) -> dict:
-    """host -> wave for the hosts the demo rolls out (OS hosts and network devices)."""
-    layers = set(inventory.get("layer_os", {}).get("hosts", [])) | set(
-        inventory.get("layer_network", {}).get("hosts", [])
+    """host -> wave for the hosts the demo rolls out (OS hosts, network devices and Windows hosts)."""
+    layers = (
+        set(inventory.get("layer_os", {}).get("hosts", []))
+        | set(inventory.get("layer_network", {}).get("hosts", []))
+        | set(inventory.get("layer_windows", {}).get("hosts", []))
     )
     return {
         host: wave for wave in WAVES for host in inventory.get(f"wave_{wave}", {}).get("hosts", []) if host in layers
@@ -81,6 +83,14 @@ def main(store: str, inventory_json: str, fault_host: str) -> int:
             else f"  gate: {'passed' if str(gate['passed']).lower() == 'true' else 'FAILED'} ({gate['success_rate']})"
         )
         print(f"  {wave:7} " + ", ".join(f"{h}={result[h]}" for h in members) + verdict)
+    frozen = [
+        r.data["decision"] for r in run if r.kind == "decision" and r.data["decision"].get("kind") == "manifest_frozen"
+    ]
+    windows = {k: v for d in frozen for k, v in (d.get("manifest") or {}).items() if k.startswith("windows")}
+    for group, updates in windows.items():  # the Windows hosts' share: exact update ids, as pilot installed them
+        print(
+            f"  frozen {group}: " + ", ".join(f"{kb}={update_id[:8]}..." for kb, update_id in sorted(updates.items()))
+        )
     problems = []
     if result.get(fault_host) != "rolled_back":
         problems.append(f"{fault_host} should have been rolled back, it is {result.get(fault_host)}")
