@@ -75,7 +75,7 @@ options:
         mapping with C(baselines), required), the advisory feeds C(osv), C(kev), C(epss), C(now) (decide as of this
         day), C(first_seen) (read since when each update is pending from O(evidence_store), default true) and
         C(scan) (more M(everylayer.patch.packages) options for the scan, such as C(advisory_source)),
-        C(windows_scan) (M(everylayer.patch.windows_updates) options of a Windows host's scan: C(category_names),
+        C(windows_scan) (M(everylayer.patch.windows_updates) options of a Windows host's scan - C(category_names),
         C(security_only), C(min_severity), C(accept_list), C(reject_list), C(server_selection)) and
         C(expedited_only) (install only what the expedite rule approved - an emergency rollout out of cadence).
       - When set, an OS or Windows host that is not otherwise deferred is scanned now (M(everylayer.patch.packages)
