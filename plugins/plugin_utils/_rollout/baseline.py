@@ -95,6 +95,11 @@ def load(baseline, exceptions=None):
             "rollout_baseline.windows_scan: a mapping of the everylayer.patch.windows_updates options of a Windows "
             f"host's scan: {', '.join(WINDOWS_SCAN_KEYS)}"
         )
+    for key, value in windows_scan.items():
+        if key in ("category_names", "accept_list", "reject_list") and not isinstance(value, list):
+            raise PlanError(f"rollout_baseline.windows_scan.{key}: expected a list, got {str(value)[:80]!r}")
+        if key == "security_only" and not isinstance(value, bool):
+            raise PlanError(f"rollout_baseline.windows_scan.{key}: expected true or false, got {value!r}")
     osv = baseline.get("osv") or []
     osv = [osv] if isinstance(osv, str) else list(osv)
     key = (

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout import baseline as governance
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.plan import PlanError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._windows import record
 
 FIX = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "fixtures", "advisories")
@@ -150,3 +152,16 @@ def test_a_windows_host_only_an_os_baseline_would_match_installs_nothing():
 def test_an_expedited_only_rollout_installs_only_the_kev_update():
     chosen = governance.select(gov(expedited_only=True), SCAN, ASSET, "win01", True, {}, {}, layer="windows")
     assert chosen["manifest"] == {"KB5055519": "id-kev"}
+
+
+@pytest.mark.parametrize(
+    ("windows_scan", "message"),
+    [
+        ({"state": "patched"}, r"rollout_baseline.windows_scan: a mapping of the everylayer.patch.windows_updates"),
+        ({"category_names": "Security Updates"}, r"rollout_baseline.windows_scan.category_names: expected a list"),
+        ({"security_only": "yes"}, r"rollout_baseline.windows_scan.security_only: expected true or false"),
+    ],
+)
+def test_bad_windows_scan_settings_are_named(windows_scan, message):
+    with pytest.raises(PlanError, match=message):
+        governance.load({"policy": POLICY, "windows_scan": windows_scan}, None)
