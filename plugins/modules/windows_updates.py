@@ -191,6 +191,10 @@ layer:
   description: Always V(windows).
   returned: always
   type: str
+manager:
+  description: Always V(windows_update) (an OS patch's record names its package manager the same way).
+  returned: always
+  type: str
 changes:
   description:
     - Updates installed (O(state=patched), before null, after the update id and revision) or removed

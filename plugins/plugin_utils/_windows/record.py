@@ -105,4 +105,5 @@ def build(
         simulated=simulated,
     )
     result["diff"] = diff(changes, header="Windows updates")
+    result["manager"] = MANAGER  # as an OS record names its package manager (the scan report's manager column)
     return result
