@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/rollout/run.py [--hosts 50] [--forks 10] [--order plain,plain_package,rollout]
         [--profile] [--variant NAME=COLLECTIONS_DIR] [--json OUT] [--keep DIR]
 
-Prints the figures as JSON, then a Markdown table (for docs/benchmarks.md); exits non-zero if a run failed.
+Prints the figures as JSON (wall time and the controller's CPU time, user + system of ansible-playbook and its
+workers, of each run: the CPU time is the steadier figure on a loaded machine), then a Markdown table (for docs/benchmarks.md); exits non-zero if a run failed.
 
 Run from the repo root, as root, with the lab up (EVERYLAYER_LAB_DIR / EVERYLAYER_LAB_INVENTORY_DIR /
 EVERYLAYER_LAB_PORT_BASE select a separate lab instance, as for python -m lab). In ONE invocation:
@@ -32,6 +33,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -153,14 +155,18 @@ class RunFailed(Exception):
     pass
 
 
-def run(name: str, argv: list[str], env: dict, workdir: Path) -> float:
+def run(name: str, argv: list[str], env: dict, workdir: Path) -> tuple[float, float]:
+    """The run's wall time and the controller's CPU time (user + system of ansible-playbook and its workers)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     elapsed = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     (workdir / f"{name}.log").write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         raise RunFailed(f"{name} run failed (rc {proc.returncode}):\n{proc.stdout[-3000:]}")
-    return elapsed
+    return elapsed, cpu
 
 
 def pending(data: dict, hosts: list[str]) -> dict[str, int]:
@@ -290,7 +296,8 @@ def main() -> None:
             argv, runenv, store = runs[name]
             lab("reset", *hosts)
             try:
-                figures[f"{name}_s"] = round(run(name, argv, dict(runenv, BENCH_TIMER_NAME=name), workdir), 2)
+                wall, cpu = run(name, argv, dict(runenv, BENCH_TIMER_NAME=name), workdir)
+                figures[f"{name}_s"], figures[f"{name}_cpu_s"] = round(wall, 2), round(cpu, 2)
                 left = {h: n for h, n in pending(data, hosts).items() if n}
                 ev = evidence_figures(store) if store is not None else {"held_back": {}}
                 # The lab's package repository may be shared with other lab instances: a version published there
@@ -309,13 +316,14 @@ def main() -> None:
             except RunFailed as exc:  # keep the other runs' figures; the benchmark still fails at the end
                 failures[name] = str(exc)
                 figures.pop(f"{name}_s", None)
+                figures.pop(f"{name}_cpu_s", None)
             if args.profile and (workdir / f"timer-{name}.json").exists():
                 figures[f"profile_{name}"] = json.loads((workdir / f"timer-{name}.json").read_text())
         order = [n for n in order if n not in failures]
         figures["failed_runs"] = failures
         lab("reset", *hosts)
         plains = [n for n in order if n.startswith("plain")]
-        fastest = min(plains, key=lambda n: figures[f"{n}_s"])
+        fastest = min(plains, key=lambda n: figures[f"{n}_s"]) if plains else None
         for name in order:
             for plain in plains:
                 figures[f"{name}_ratio_to_{plain}"] = round(figures[f"{name}_s"] / figures[f"{plain}_s"], 3)
@@ -361,13 +369,13 @@ def markdown(f: dict, order: list[str]) -> str:
     rows = [
         f"{f['hosts']} hosts ({waves}), forks {f['forks']}, {pk['min']}-{pk['max']} packages updated per host",
         "",
-        "| run | wall time | " + " | ".join(f"ratio to {p}" for p in plains) + " |",
-        "|---|---|" + "---|" * len(plains),
+        "| run | wall time | controller CPU | " + " | ".join(f"ratio to {p}" for p in plains) + " |",
+        "|---|---|---|" + "---|" * len(plains),
     ]
     for name in order:
         label = LABELS.get(name, f"everylayer.patch rollout ({name})")
         ratios = " | ".join(f"{f[f'{name}_ratio_to_{p}']:.2f}" for p in plains)
-        rows.append(f"| {label} | {f[name + '_s']:.1f} s | {ratios} |")
+        rows.append(f"| {label} | {f[name + '_s']:.1f} s | {f[name + '_cpu_s']:.1f} s | {ratios} |")
     return "\n".join(rows)
 
 
