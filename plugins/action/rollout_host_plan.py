@@ -14,6 +14,10 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.action_b
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.gate import host_decision
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.maintenance import PolicyError, decide
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.plan import PlanError, host_plan
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.settings import (
+    check_entry_points,
+    entry_point_spec,
+)
 from ansible_collections.everylayer.patch.plugins.plugin_utils._windows.runner import Run
 from ansible_collections.everylayer.patch.plugins.plugin_utils._windows.selection import Selection, SelectionError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._windows.target import ActionTarget
@@ -38,9 +42,36 @@ ARGUMENT_SPEC = {
     "evidence_store": {"type": "str"},
 }
 
+# The wave plays import the rollout role's `host` entry point, and host.yml the apply role's `os` entry point, with
+# rolespec_validate: false (one task less per host and entry point); this action checks their settings instead
+# (plugin_utils/_rollout/settings.py). Skipped: what the rollout sets itself (the wave's plan, and the apply
+# settings host.yml takes from the host's plan and from rollout_os_precheck/rollout_os_postcheck, checked as such).
+HOST_SETTINGS = ("everylayer.patch.rollout", "host", entry_point_spec("rollout", "host"), ("rollout_wave_spec",))
+OS_SETTINGS = (
+    "everylayer.patch.apply",
+    "os",
+    entry_point_spec("apply", "os"),
+    ("apply_manifest", "apply_precheck", "apply_postcheck"),
+)
+
 
 class ActionModule(RolloutAction):
     argument_spec = ARGUMENT_SPEC
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        failed = check_entry_points(self._templar, task_vars, [HOST_SETTINGS])
+        if failed:
+            return failed
+        result = super().run(tmp, task_vars)
+        plan = result.get("plan") or {}
+        if not result.get("failed") and plan.get("layer") == "os" and not plan.get("deferred"):
+            # checked where Ansible checked them: for an OS host that is patched now
+            failed = check_entry_points(self._templar, task_vars, [OS_SETTINGS])
+            if failed:
+                result.pop("ansible_facts", None)
+                result.update(failed)
+        return result
 
     def act(self, args, task_vars):
         try:

@@ -1,0 +1,55 @@
+# Copyright: (c) 2026, everylayer.patch contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Private to everylayer.patch: may change without notice.
+"""A role entry point's argument spec, checked inside an action instead of by a task of its own.
+
+Ansible checks a role entry point's ``meta/argument_specs.yml`` with a ``validate_argument_spec`` task it inserts
+before the role's tasks. On the rollout's per-host path that task costs a worker, a templating pass and a result
+per host and entry point (docs/benchmarks.md), so the wave plays import the roles with ``rolespec_validate: false``
+and the host's plan task (``rollout_host_plan``) checks the same specs here: the same validator, the same settings
+read from the host's variables, and a failure that names the setting, the role and the entry point.
+"""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+ROLES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles")
+
+
+def entry_point_spec(role: str, entry_point: str) -> dict:
+    """The ``options`` of one entry point of one of this collection's roles (read once, when the action loads)."""
+    path = os.path.join(ROLES, role, "meta", "argument_specs.yml")
+    with open(path, encoding="utf-8") as handle:
+        specs = yaml.safe_load(handle)["argument_specs"]
+    return specs[entry_point].get("options") or {}
+
+
+def settings_errors(templar, task_vars: dict, spec: dict, skip=()) -> list[str]:
+    """The spec's error messages for the settings the host's variables define (templated first), as Ansible's
+    role argument validation gives them; ``skip`` names settings the calling action sets itself (not the user's)."""
+    options = {name: opt for name, opt in spec.items() if name not in skip}
+    values = {name: task_vars[name] for name in options if name in task_vars}
+    values = templar.template(values) if values else {}
+    result = ArgumentSpecValidator(options).validate(values, validate_role_argument_spec=True)
+    return list(result.error_messages)
+
+
+def check_entry_points(templar, task_vars: dict, checks) -> dict | None:
+    """A failed task result naming every wrong setting, or None when every entry point's settings are valid.
+
+    ``checks``: (role FQCN, entry point, spec, settings to skip) tuples."""
+    for role, entry_point, spec, skip in checks:
+        errors = settings_errors(templar, task_vars, spec, skip)
+        if errors:
+            return {
+                "failed": True,
+                "changed": False,
+                "msg": f"Validation of arguments failed ({role} entry point '{entry_point}'):\n" + "\n".join(errors),
+                "argument_errors": errors,
+                "validate_args_context": {"name": role, "type": "role", "argument_spec_name": entry_point},
+            }
+    return None
