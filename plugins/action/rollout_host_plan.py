@@ -53,6 +53,14 @@ OS_SETTINGS = (
     entry_point_spec("apply", "os"),
     ("apply_manifest", "apply_precheck", "apply_postcheck"),
 )
+# Settings this task already templated as its own arguments (host.yml): checked from those, not templated twice.
+SETTING_ARGS = {
+    "rollout_baseline": "baseline",
+    "rollout_exceptions": "exceptions",
+    "rollout_require_pilot_target": "require_tested_target",
+    "rollout_window_name": "window",
+    "rollout_manifest_key": "manifest_group",
+}
 
 
 class ActionModule(RolloutAction):
@@ -60,7 +68,8 @@ class ActionModule(RolloutAction):
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
-        failed = check_entry_points(self._templar, task_vars, [HOST_SETTINGS])
+        given = {name: self._task.args[arg] for name, arg in SETTING_ARGS.items() if arg in self._task.args}
+        failed = check_entry_points(self._templar, task_vars, [HOST_SETTINGS], given)
         if failed:
             return failed
         result = super().run(tmp, task_vars)

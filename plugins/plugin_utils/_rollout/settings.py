@@ -28,22 +28,25 @@ def entry_point_spec(role: str, entry_point: str) -> dict:
     return specs[entry_point].get("options") or {}
 
 
-def settings_errors(templar, task_vars: dict, spec: dict, skip=()) -> list[str]:
+def settings_errors(templar, task_vars: dict, spec: dict, skip=(), given=None) -> list[str]:
     """The spec's error messages for the settings the host's variables define (templated first), as Ansible's
-    role argument validation gives them; ``skip`` names settings the calling action sets itself (not the user's)."""
+    role argument validation gives them; ``skip`` names settings the calling action sets itself (not the user's),
+    ``given`` holds settings already templated (the task's own arguments that are exactly those settings)."""
+    given = given or {}
     options = {name: opt for name, opt in spec.items() if name not in skip}
-    values = {name: task_vars[name] for name in options if name in task_vars}
+    values = {name: task_vars[name] for name in options if name in task_vars and name not in given}
     values = templar.template(values) if values else {}
+    values.update((name, value) for name, value in given.items() if name in options)
     result = ArgumentSpecValidator(options).validate(values, validate_role_argument_spec=True)
     return list(result.error_messages)
 
 
-def check_entry_points(templar, task_vars: dict, checks) -> dict | None:
+def check_entry_points(templar, task_vars: dict, checks, given=None) -> dict | None:
     """A failed task result naming every wrong setting, or None when every entry point's settings are valid.
 
-    ``checks``: (role FQCN, entry point, spec, settings to skip) tuples."""
+    ``checks``: (role FQCN, entry point, spec, settings to skip) tuples; ``given`` as for settings_errors."""
     for role, entry_point, spec, skip in checks:
-        errors = settings_errors(templar, task_vars, spec, skip)
+        errors = settings_errors(templar, task_vars, spec, skip, given)
         if errors:
             return {
                 "failed": True,

@@ -20,11 +20,11 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.settings
 OS_HOST = {"inventory_hostname": "lab-apt-01", "group_names": [], "asset": {"layers": ["os"]}}
 
 
-def action(task_vars, plan=None):
+def action(task_vars, plan=None, args=None):
     """The plan action with its templar; the plan itself (RolloutAction.run) is replaced by `plan`'s result."""
     module = rollout_host_plan.ActionModule.__new__(rollout_host_plan.ActionModule)
     module._templar = Templar(loader=DataLoader(), variables=task_vars)
-    module._task = SimpleNamespace(check_mode=False, args={})
+    module._task = SimpleNamespace(check_mode=False, args=args or {})
     planned = []
 
     def run_plan(tmp=None, task_vars=None):
@@ -54,6 +54,15 @@ def test_a_wrong_host_setting_fails_the_plan_naming_the_setting_before_anything_
     assert result["failed"] is True and planned == []
     assert setting in result["msg"] and "everylayer.patch.rollout entry point 'host'" in result["msg"]
     assert any(setting in error for error in result["argument_errors"])
+
+
+def test_a_setting_the_task_templated_as_its_own_argument_is_checked_from_that_argument():
+    # host.yml passes rollout_baseline as `baseline`, rollout_window_name as `window`: not templated a second time
+    result, planned = action(dict(OS_HOST, rollout_baseline={}), args={"baseline": "bogus", "window": "always"})
+    assert result["failed"] is True and planned == []
+    assert "rollout_baseline" in result["msg"]
+    result, planned = action(dict(OS_HOST), args={"baseline": {}, "window": "always", "manifest_group": "apt"})
+    assert not result.get("failed") and planned == [True], result
 
 
 def test_a_wrong_os_setting_fails_an_os_host_naming_the_setting():
