@@ -369,13 +369,13 @@ def markdown(f: dict, order: list[str]) -> str:
     rows = [
         f"{f['hosts']} hosts ({waves}), forks {f['forks']}, {pk['min']}-{pk['max']} packages updated per host",
         "",
-        "| run | wall time | controller CPU | " + " | ".join(f"ratio to {p}" for p in plains) + " |",
+        "| run | wall time | controller CPU |" + "".join(f" ratio to {p} |" for p in plains),
         "|---|---|---|" + "---|" * len(plains),
     ]
     for name in order:
         label = LABELS.get(name, f"everylayer.patch rollout ({name})")
-        ratios = " | ".join(f"{f[f'{name}_ratio_to_{p}']:.2f}" for p in plains)
-        rows.append(f"| {label} | {f[name + '_s']:.1f} s | {f[name + '_cpu_s']:.1f} s | {ratios} |")
+        ratios = "".join(f" {f[f'{name}_ratio_to_{p}']:.2f} |" for p in plains)
+        rows.append(f"| {label} | {f[name + '_s']:.1f} s | {f[name + '_cpu_s']:.1f} s |{ratios}")
     return "\n".join(rows)
 
 
