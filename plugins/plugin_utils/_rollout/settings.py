@@ -13,6 +13,7 @@ read from the host's variables, and a failure that names the setting, the role a
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -34,11 +35,24 @@ def settings_errors(templar, task_vars: dict, spec: dict, skip=(), given=None) -
     ``given`` holds settings already templated (the task's own arguments that are exactly those settings)."""
     given = given or {}
     options = {name: opt for name, opt in spec.items() if name not in skip}
-    values = {name: task_vars[name] for name in options if name in task_vars and name not in given}
-    values = templar.template(values) if values else {}
+    raw = {name: task_vars[name] for name in options if name in task_vars and name not in given}
+    values = {name: value for name, value in raw.items() if not _needs_template(options[name], value)}
+    rest = {name: value for name, value in raw.items() if name not in values}
+    values.update(templar.template(rest) if rest else {})
     values.update((name, value) for name, value in given.items() if name in options)
     result = ArgumentSpecValidator(options).validate(values, validate_role_argument_spec=True)
     return list(result.error_messages)
+
+
+def _needs_template(option: dict, value) -> bool:
+    """Whether a value must be templated before it can be checked: not when the spec checks only its top-level type
+    and the value has it already (a role default's dict of templates is a dict), nor for a ``raw`` option."""
+    if option.get("options") or option.get("elements") or option.get("choices"):
+        return True
+    kind = option.get("type", "str")
+    if kind == "raw":
+        return False
+    return not ((kind == "dict" and isinstance(value, Mapping)) or (kind == "list" and isinstance(value, list)))
 
 
 def check_entry_points(templar, task_vars: dict, checks, given=None) -> dict | None:

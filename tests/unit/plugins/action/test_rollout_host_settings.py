@@ -96,6 +96,16 @@ def test_valid_and_templated_settings_pass():
     assert planned == [True] and not result.get("failed"), result
 
 
+def test_a_dict_setting_is_checked_without_templating_its_values():
+    # a role default such as rollout_os_postcheck is a dict of templates: its type is checked as it stands (the OS
+    # patch templates its values when it runs); a template string still has to render to a dict
+    values = {"verify_versions": trust_as_template("{{ not_defined_on_this_host }}")}
+    result, planned = action(dict(OS_HOST, rollout_os_postcheck=values))
+    assert planned == [True] and not result.get("failed"), result
+    result, planned = action(dict(OS_HOST, rollout_os_postcheck=trust_as_template("{{ ['not', 'a', 'dict'] }}")))
+    assert result["failed"] is True and "rollout_os_postcheck" in result["msg"]
+
+
 def test_the_specs_are_the_roles_own():
     host = entry_point_spec("rollout", "host")
     assert {"rollout_baseline", "rollout_os_precheck", "rollout_wave_spec"} <= set(host)
