@@ -142,8 +142,44 @@ def wait_for_transaction(host, proc, timeout=240):
     raise AssertionError(f"{host}: no package changed while the patch task ran")
 
 
+PACKAGE_TOOLS = ("AnsiballZ", "apt-get", "dpkg", "dnf", "rpm", "zypper")
+
+
+def busy(root: str) -> list:
+    """The package transactions still running inside a host's chroot (a process whose root is the chroot)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if os.readlink(proc / "root") != root:
+                continue
+            argv = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # the process ended meanwhile
+        if any(tool in argv for tool in PACKAGE_TOOLS):
+            found.append(argv)
+    return found
+
+
+def wait_for_quiet(hosts, timeout=300):
+    """Until no package transaction runs on the hosts.
+
+    A controller killed with -9 does not stop what its modules started on the hosts: the module and its apt or
+    dnf go on with nobody watching (as on real servers). The truth is read once they have ended.
+    """
+    deadline = time.monotonic() + timeout
+    for host in hosts:
+        root = lab_data()["lab"]["hosts"][host]["root"]
+        while busy(root):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{host}: package transactions still running after {timeout} s: {busy(root)}")
+            time.sleep(0.2)
+
+
 def check_truth(store, killed_run, tmp_path, hosts=HOSTS):
     """The next scan, verify and the report against each host's package database."""
+    wait_for_quiet(hosts)
     playbook(tmp_path, "scan", SCAN, store, hosts=hosts)
     every = records(store)
     run = [r for r in every if r.run_id == killed_run]

@@ -80,5 +80,5 @@ def test_a_scan_that_finds_no_host_fails_naming_the_pattern(tmp_path):
     inv = inventory(tmp_path / "hosts.yml", groups={"wave_pilot": ["h1"]})  # no host has a layer: no layer_os
     run = run_playbook("scan.yml", inv, tmp_path / "evidence.sqlite", {"scan_report_dir": str(tmp_path / "scans")})
     assert run.returncode != 0
-    assert "scan: the host pattern 'layer_os' matches no host of the inventory" in run.stdout
+    assert "scan: the host pattern 'layer_os:layer_windows' matches no host of the inventory" in run.stdout
     assert not (tmp_path / "scans").exists()
