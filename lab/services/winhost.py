@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
-import time
 from typing import Any
 
+from lab import procs
 from lab.services import LabContext, LabService
 from lab.winsim.wua import initial_state
 
@@ -71,17 +70,7 @@ class WinHostService(LabService):
                 PASSWORD,
             ]
             ctx.spawn(NAME, argv, cwd=ctx.repo_root, log=directory / "winsim.log")
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError as exc:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"lab service winhost: nothing listens on 127.0.0.1:{port} (see its log)"
-                    ) from exc
-                time.sleep(0.1)
+        procs.wait_for_port("127.0.0.1", port, 15, name="lab service winhost", log=directory / "winsim.log")
         return [
             {
                 "name": NAME,
