@@ -16,6 +16,8 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backend
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.gate import gate_view
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError
 
+from lab.state import processes_in_root
+
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[3]
@@ -148,13 +150,9 @@ PACKAGE_TOOLS = ("AnsiballZ", "apt-get", "dpkg", "dnf", "rpm", "zypper")
 def busy(root: str) -> list:
     """The package transactions still running inside a host's chroot (a process whose root is the chroot)."""
     found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
+    for pid in processes_in_root(Path(root)):
         try:
-            if os.readlink(proc / "root") != root:
-                continue
-            argv = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue  # the process ended meanwhile
         if any(tool in argv for tool in PACKAGE_TOOLS):
