@@ -4,6 +4,10 @@
 
 from __future__ import annotations
 
+try:  # what ansible.builtin.package uses to give the module it runs the task's module_defaults (ansible-core 2.19)
+    from ansible.executor.module_common import _apply_action_arg_defaults
+except ImportError:  # pragma: no cover - another ansible-core: the packages module gets the arguments as given
+    _apply_action_arg_defaults = None
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.actions import resolve_store
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.backends import open_store
 from ansible_collections.everylayer.patch.plugins.plugin_utils._evidence.store import EvidenceError
@@ -13,6 +17,12 @@ from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout import b
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.action_base import RolloutAction, RolloutError
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.gate import host_decision
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.maintenance import PolicyError, decide
+from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.os_patch import (
+    PACKAGES,
+    REBOOT_POLICIES,
+    module_args,
+    needs_role_steps,
+)
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.plan import PlanError, host_plan
 from ansible_collections.everylayer.patch.plugins.plugin_utils._rollout.settings import (
     check_entry_points,
@@ -40,6 +50,8 @@ ARGUMENT_SPEC = {
     "baseline": {"type": "dict", "default": {}},
     "exceptions": {"type": "raw"},
     "evidence_store": {"type": "str"},
+    "os_patch": {"type": "dict"},
+    "reboot_policy": {"type": "str", "choices": list(REBOOT_POLICIES), "default": "when_required"},
 }
 
 # The wave plays import the rollout role's `host` entry point, and host.yml the apply role's `os` entry point, with
@@ -74,12 +86,40 @@ class ActionModule(RolloutAction):
             return failed
         result = super().run(tmp, task_vars)
         plan = result.get("plan") or {}
-        if not result.get("failed") and plan.get("layer") == "os" and not plan.get("deferred"):
-            # checked where Ansible checked them: for an OS host that is patched now
-            failed = check_entry_points(self._templar, task_vars, [OS_SETTINGS])
-            if failed:
-                result.pop("ansible_facts", None)
-                result.update(failed)
+        if result.get("failed") or plan.get("layer") != "os" or plan.get("deferred"):
+            return result
+        # checked where Ansible checked them: for an OS host that is patched now
+        settings = self._task.args.get("os_patch")
+        os_given = {f"apply_{key}": value for key, value in (settings or {}).items()}
+        failed = check_entry_points(self._templar, task_vars, [OS_SETTINGS], os_given)
+        if failed:
+            result.pop("ansible_facts", None)
+            result.update(failed)
+            return result
+        if settings is not None:
+            result = self._patch(result, plan, settings, task_vars)
+        return result
+
+    def _patch(self, planned, plan, settings, task_vars):
+        """Run the OS host's patch (packages state=patched with its precheck and postcheck) in this task.
+
+        The result is the module's change record (the evidence callback records it, the task registers it as
+        ``apply_result``) with the plan beside it; ``rollout_outcome`` is ``patched`` unless the host still has to
+        reboot through the roles (``pending``)."""
+        args = module_args(settings, plan["manifest"])
+        if _apply_action_arg_defaults is not None and self._task.module_defaults:
+            # the task's module_defaults for the packages module (or group/everylayer.patch.patch), as os.yml gets them
+            args = _apply_action_arg_defaults(PACKAGES, self._task, args, self._templar)
+        patched = self._execute_module(module_name=PACKAGES, module_args=args, task_vars=task_vars)
+        result = dict(patched, plan=plan)
+        if "everylayer_decision" in planned:
+            result["everylayer_decision"] = planned["everylayer_decision"]
+        if patched.get("failed"):
+            result["msg"] = f"{PACKAGES} state=patched: {patched.get('msg') or 'failed'}"
+            return result
+        done = not needs_role_steps(patched, self._task.args.get("reboot_policy") or "when_required")
+        result["ansible_facts"] = {"rollout_plan": plan, "rollout_outcome": "patched" if done else "pending"}
+        result["msg"] = f"{planned.get('msg')}: {patched.get('msg') or 'patched'}"
         return result
 
     def act(self, args, task_vars):

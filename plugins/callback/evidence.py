@@ -105,9 +105,16 @@ options:
   intent_actions:
     description:
       - The actions that get an C(intent) record before they reach a host (their C(state=scanned) calls do not).
+      - M(everylayer.patch.rollout_host_plan) gets one when it is given O(everylayer.patch.rollout_host_plan#module:os_patch)
+        (the rollout's plan task, which patches an OS host in the same task); on a host it only plans (a device,
+        a deferred host) its outcome closes it without a change.
     type: list
     elements: str
-    default: [everylayer.patch.packages, everylayer.patch.firmware, everylayer.patch.network_image]
+    default:
+      - everylayer.patch.packages
+      - everylayer.patch.firmware
+      - everylayer.patch.network_image
+      - everylayer.patch.rollout_host_plan
     env:
       - name: EVERYLAYER_EVIDENCE_INTENT_ACTIONS
     ini:
@@ -305,9 +312,12 @@ class CallbackModule(CallbackBase):
         action = _action(task)
         if action not in self._intent_actions or _check_mode(task):
             return False
-        state = task.args.get("state") if isinstance(task.args, dict) else None
+        args = task.args if isinstance(task.args, dict) else {}
+        if action == config.ROLLOUT_PATCH_ACTION:
+            return "os_patch" in args  # the plan task patches an OS host itself (any host's plan may)
+        state = args.get("state")
         # The patch modules' default state is scanned, which changes nothing.
-        return not (state == "scanned" or (state is None and action in config.DEFAULT_INTENT_ACTIONS))
+        return not (state == "scanned" or (state is None and action in config.PATCH_MODULES))
 
     def _task_result(self, result, status, ignore_errors=False):
         if not self._started:

@@ -13,9 +13,12 @@ description:
     it installs - in a freezing wave what its filters or declared target select, in later waves exactly what the
     frozen manifest holds for it.
   - Sets the facts C(rollout_plan) (C(layer), C(manifest_group), C(manifest), C(target_name), C(target), C(deferred))
-    and C(rollout_outcome) (C(deferred) or C(pending)).
+    and C(rollout_outcome) (C(deferred) or C(pending); C(patched) for an OS host this task patched, see O(os_patch)).
+  - With O(os_patch), an OS host that is patched now is patched by this same task (one task per OS host instead of
+    a plan task and a patch task).
   - A deferred host's decision is returned as C(everylayer_decision), which the evidence callback records.
-  - Runs on the controller (action plugin); the rollout role runs it once per host.
+  - Runs on the controller (action plugin); the rollout role runs it once per host. It connects to the host only to
+    run a module there - the scan of O(baseline), the patch of O(os_patch).
 author:
   - everylayer.patch contributors (@everylayer)
 options:
@@ -94,6 +97,42 @@ options:
   evidence_store:
     description: The evidence store to read since when updates are pending (the baseline's delay counts from then).
     type: str
+  os_patch:
+    description:
+      - The OS patch's settings - C(names), C(exclude), C(security_only), C(severity), C(advisories),
+        C(lock_timeout) (the apply role's C(apply_*) settings of the same names) and C(precheck), C(postcheck) (the
+        checks run in the same module call, the rollout role's C(rollout_os_precheck) / C(rollout_os_postcheck)).
+      - When set and the host is an OS host that is patched now (not deferred), this task also patches it - it runs
+        M(everylayer.patch.packages) C(state=patched) on the host with the plan's C(manifest) (a freezing wave, the
+        filters instead), exactly as the apply role's C(os) entry point does, and with the task's C(module_defaults)
+        for that module. The apply role's C(os) settings are checked first, naming a wrong one.
+      - The result is then the module's change record (C(layer), C(changes), C(rollback), C(reboot_required),
+        C(precheck), C(postcheck)...) with C(plan) beside it, which the evidence callback records as the host's change,
+        and the task fails when the module fails (its words in C(msg), its change record kept for the rollback).
+      - The rollout registers this task as C(apply_result), the name the apply role registers.
+      - Unset (or a device, a Windows host, a deferred host) - the task only plans, and connects to nothing.
+    type: dict
+  reboot_policy:
+    description:
+      - With O(os_patch), when the patched host still has to reboot through the rollout's roles (then be verified
+        again) - V(always), V(when_required) (its change record says C(reboot_required)) or V(never). A host that does
+        not is done - its fact C(rollout_outcome) is C(patched) - otherwise C(pending).
+    type: str
+    choices: [when_required, always, never]
+    default: when_required
+attributes:
+  check_mode:
+    support: full
+    description:
+      - Plans the same in check mode; the patch of O(os_patch) runs in check mode (M(everylayer.patch.packages) forecasts
+        its change record and changes nothing).
+  diff_mode:
+    support: full
+    description: With O(os_patch), the patch's diff (M(everylayer.patch.packages)); the plan itself changes nothing.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on the controller (action plugin); connects to the host only for the modules it runs there.
 extends_documentation_fragment:
   - everylayer.patch.rollout_action
 seealso:
@@ -101,6 +140,18 @@ seealso:
 """
 
 EXAMPLES = r"""
+- name: Plan the host and, when it is an OS host patched now, patch it in the same task
+  everylayer.patch.rollout_host_plan:
+    wave: pilot
+    freeze: true
+    asset: "{{ asset }}"
+    os_patch:
+      exclude: ["kernel*"]
+      lock_timeout: 120
+      postcheck: {verify_versions: true}
+    reboot_policy: when_required
+  register: apply_result
+
 - name: Plan the host
   everylayer.patch.rollout_host_plan:
     wave: staged
@@ -110,6 +161,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changes:
+  description:
+    - With O(os_patch), on an OS host this task patched - the change record of M(everylayer.patch.packages)
+      C(state=patched) (this and its other return values - C(layer), C(rollback), C(reboot_required), C(precheck),
+      C(postcheck) - as that module documents them).
+  returned: when this task patched the host
+  type: list
+  elements: dict
 plan:
   description: The host's plan, as the fact C(rollout_plan).
   returned: success

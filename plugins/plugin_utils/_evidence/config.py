@@ -24,11 +24,15 @@ RUN_ID_VAR = "everylayer_run_id"
 RUN_ID_ENV = "EVERYLAYER_EVIDENCE_RUN_ID"
 ACTIVE_ENV = "EVERYLAYER_EVIDENCE_ACTIVE"  # JSON written by the running callback (see ``active_marker``)
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-DEFAULT_INTENT_ACTIONS = (
+#: the patch modules (their default state is scanned, which changes nothing)
+PATCH_MODULES = (
     "everylayer.patch.packages",
     "everylayer.patch.firmware",
     "everylayer.patch.network_image",
 )
+#: the rollout's plan task, which patches an OS host itself when it is given ``os_patch``
+ROLLOUT_PATCH_ACTION = "everylayer.patch.rollout_host_plan"
+DEFAULT_INTENT_ACTIONS = (*PATCH_MODULES, ROLLOUT_PATCH_ACTION)
 
 
 class EvidenceConfigError(Exception):

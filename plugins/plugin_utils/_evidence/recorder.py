@@ -14,7 +14,7 @@ import os
 import uuid
 
 from .backends import open_store
-from .config import DEFAULT_INTENT_ACTIONS
+from .config import PATCH_MODULES
 from .intents import FORMAT, reconcile_entry
 from .redact import CENSORED, redact, redact_rollback
 from .signing import append_receipt, content_hash, sign_receipt, sign_run
@@ -91,9 +91,11 @@ class Recorder:
         opened = (host, task_uuid) in self._open
         items_done = self._open.pop((host, task_uuid), 0)
         uuid = task_uuid if opened else None
-        written = self.written
-        self._task_records(host, task, action, result, status, no_log, task_args or {}, uuid, secrets, items_done)
-        if opened and (self.written == written or items_done):
+        answered = self._task_records(
+            host, task, action, result, status, no_log, task_args or {}, uuid, secrets, items_done
+        )
+        # an intent is answered by a record carrying its task_uuid (a change, a failure...), not by a decision alone
+        if opened and (not answered or items_done):
             data = {"task": task, "action": action, "task_uuid": uuid, "status": status}
             data["changed"] = bool(result.get("changed"))
             self._append("outcome", host, data)
@@ -109,13 +111,17 @@ class Recorder:
         return self._append("run_end", None, data)
 
     def _task_records(self, host, task, action, result, status, no_log, task_args, uuid, secrets, items_done):
+        """Append the task's records; returns whether they answer the task's intent, so that no ``outcome`` record
+        is needed: a change, rollback, failure or withheld record carries its task_uuid and closes it
+        (intents.CLOSING_KINDS); an unreachable record leaves it open on purpose (the host's state is unknown)."""
         tag = {"task_uuid": uuid} if uuid else {}
         if status == "skipped":
-            return None
+            return False
         if status == "unreachable":
             msg = result.get("msg") if not no_log else CENSORED
             data = {"task": task, "action": action, "msg": _short(msg), **tag}
-            return self._append("unreachable", host, redact(data, secrets=secrets))
+            self._append("unreachable", host, redact(data, secrets=secrets))
+            return True
         if no_log:
             if result.get("changed") or status == "failed":
                 data = {
@@ -127,13 +133,14 @@ class Recorder:
                     **tag,
                 }
                 self._append("withheld", host, data)
-            return None
+                return True
+            return False
         items = result.get("results") if isinstance(result.get("results"), list) else None
-        recorded = bool(items_done)
+        recorded = answered = bool(items_done)
         for item in [] if items_done else items or [result]:
             if isinstance(item, dict) and "layer" in item and "changes" in item:
                 self._change(host, task, action, item, status, task_args, uuid, secrets)
-                recorded = True
+                recorded = answered = True
         decision = _decision(result)
         if decision is not None:
             data = {"task": task, "decision": redact(decision, secrets=secrets)}
@@ -143,12 +150,13 @@ class Recorder:
             data = {"task": task, "action": action, "ignored": bool(result.get("_ignore_errors")), **tag}
             data["msg"] = _short(result.get("msg") or result.get("stderr") or "")
             self._append("failure", host, redact(data, secrets=secrets))
-        return None
+            answered = True
+        return answered
 
     # --- helpers --------------------------------------------------------------------------------------------
     def _change(self, host, task, action, item, status, task_args, uuid=None, secrets=(), index=None):
         state = str(task_args.get("state") or item.get("state") or "")
-        if not state and action in DEFAULT_INTENT_ACTIONS:
+        if not state and action in PATCH_MODULES:
             state = "scanned"  # the patch modules' default state
         kind = "rollback" if state in ROLLBACK_STATES or item.get("rolled_back") is True else "change"
         data = {

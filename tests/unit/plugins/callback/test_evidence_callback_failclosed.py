@@ -101,6 +101,36 @@ def test_scans_and_other_actions_get_no_intent(make_callback):
     assert kinds(plugin) == [("run_start", None)]
 
 
+def test_the_rollout_plan_task_that_patches_an_os_host_gets_an_intent_and_its_change_is_a_change(make_callback):
+    """rollout_host_plan with os_patch runs the OS patch itself: write-ahead like the packages module, and its change
+    record is a change (not a scan, although the task has no state); without os_patch it only plans: no intent."""
+    plugin = make_callback()
+    start(plugin)
+    plan = "everylayer.patch.rollout_host_plan"
+    plugin.v2_runner_on_start(host("db1"), task(action=plan, args={"wave": "pilot"}, uuid="t-0"))
+    assert kinds(plugin) == [("run_start", None)]
+    planned = task(action=plan, args={"wave": "pilot", "os_patch": "{{ x }}"})
+    plugin.v2_runner_on_start(host(), planned)
+    assert kinds(plugin)[-1] == ("intent", "web1")
+    record = {"changed": True, "layer": "os", "changes": [{"component": "a"}], "plan": {"layer": "os"}}
+    plugin.v2_runner_on_ok(result(planned, data=record))
+    change = list(plugin.recorder.store.records())[-1]
+    assert change.kind == "change" and change.data["task_uuid"] == "t-1" and "scan" not in change.data
+    # a host the same task only planned (a device, a deferred host): its outcome closes the intent
+    device = task(action=plan, args={"wave": "pilot", "os_patch": "{{ x }}"}, uuid="t-2")
+    plugin.v2_runner_on_start(host("sw1"), device)
+    plugin.v2_runner_on_ok(result(device, "sw1", data={"changed": False, "plan": {"layer": "network"}}))
+    assert kinds(plugin)[-2:] == [("intent", "sw1"), ("outcome", "sw1")]
+    # a host it only planned but whose plan is a decision (a baseline's, a deferral): the decision carries no
+    # task_uuid, so the outcome still closes the intent (else the gate would count the host as unknown)
+    governed = task(action=plan, args={"wave": "pilot", "os_patch": "{{ x }}"}, uuid="t-3")
+    plugin.v2_runner_on_start(host("win1"), governed)
+    plugin.v2_runner_on_ok(
+        result(governed, "win1", data={"changed": False, "everylayer_decision": {"kind": "baseline"}})
+    )
+    assert kinds(plugin)[-3:] == [("intent", "win1"), ("decision", "win1"), ("outcome", "win1")]
+
+
 def test_a_skipped_or_quiet_patch_task_still_closes_its_intent(make_callback):
     plugin = make_callback()
     start(plugin)
