@@ -20,3 +20,12 @@ attributes:
     platforms: posix
     description: Runs on the controller (action plugin); never connects to the host.
 """
+
+    # the wave a per-wave or per-host action works on (extends_documentation_fragment: everylayer.patch.rollout_action.wave)
+    WAVE = r"""
+options:
+  wave:
+    description: The wave's name.
+    type: str
+    required: true
+"""

@@ -22,10 +22,6 @@ description:
 author:
   - everylayer.patch contributors (@everylayer)
 options:
-  wave:
-    description: The wave's name.
-    type: str
-    required: true
   hosts:
     description: The wave's hosts.
     type: list
@@ -56,6 +52,7 @@ options:
     elements: str
 extends_documentation_fragment:
   - everylayer.patch.rollout_action
+  - everylayer.patch.rollout_action.wave
 seealso:
   - module: everylayer.patch.rollout_start
   - module: everylayer.patch.rollout_decision

@@ -22,10 +22,6 @@ description:
 author:
   - everylayer.patch contributors (@everylayer)
 options:
-  wave:
-    description: The wave's name.
-    type: str
-    required: true
   freeze:
     description: Whether the wave is a freezing wave (installs the declared targets, not the frozen manifest).
     type: bool
@@ -135,6 +131,7 @@ attributes:
     description: Runs on the controller (action plugin); connects to the host only for the modules it runs there.
 extends_documentation_fragment:
   - everylayer.patch.rollout_action
+  - everylayer.patch.rollout_action.wave
 seealso:
   - module: everylayer.patch.rollout_decision
 """

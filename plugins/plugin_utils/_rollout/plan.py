@@ -11,6 +11,8 @@ one task per host (every task costs the controller a worker per host, docs/bench
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 
 from ansible_collections.everylayer.patch.plugins.plugin_utils._windows.manifest import ManifestError, frozen_updates
 
@@ -140,6 +142,41 @@ def _put(entries, name, value, key):
             "the manifest cannot be frozen"
         )
     entries[name] = value
+
+
+def merged(current, frozen):
+    """The rollout's manifest after a freezing wave: ``current`` with ``frozen``'s keys merged in, entry by entry."""
+    result = {key: dict(entries) for key, entries in (current or {}).items()}
+    for key, entries in frozen.items():
+        result.setdefault(key, {}).update(entries)
+    return result
+
+
+def write_manifest(path, run_id, change_id, manifest):
+    """Write the frozen manifest file (``{run_id, change_id, manifest}``, what load_manifest reads) on the
+    controller: its directory 0700, the file 0600, replaced atomically. Returns whether its content changed;
+    PlanError naming the path and the system's words when it cannot be written."""
+    content = json.dumps({"run_id": run_id, "change_id": change_id, "manifest": manifest}, indent=4, sort_keys=True)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            if handle.read() == content + "\n":
+                return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".manifest-", suffix=".json")  # created 0600
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(content + "\n")
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise PlanError(f"cannot write the frozen manifest {path}: {exc.strerror or exc}") from None
+    return True
 
 
 def load_manifest(path):
