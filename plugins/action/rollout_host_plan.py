@@ -111,7 +111,8 @@ class ActionModule(RolloutAction):
             # the task's module_defaults for the packages module (or group/everylayer.patch.patch), as os.yml gets them
             args = _apply_action_arg_defaults(PACKAGES, self._task, args, self._templar)
         patched = self._execute_module(module_name=PACKAGES, module_args=args, task_vars=task_vars)
-        result = dict(patched, plan=plan)
+        # the plan beside the change record (the rescue reads its layer); its baseline is in the decision already
+        result = dict(patched, plan={key: value for key, value in plan.items() if key != "baseline"})
         if "everylayer_decision" in planned:
             result["everylayer_decision"] = planned["everylayer_decision"]
         if patched.get("failed"):
