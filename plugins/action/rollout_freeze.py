@@ -21,22 +21,16 @@ ARGUMENT_SPEC = {
 class ActionModule(RolloutAction):
     argument_spec = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        self._wrote = False
-        result = super().run(tmp, task_vars)
-        result["changed"] = self._wrote
-        return result
-
     def act(self, args, task_vars):
         hostvars = task_vars.get("hostvars") or {}
         manifest = merged(args["manifest"], freeze([hostvars[host] for host in args["hosts"] if host in hostvars]))
         check_mode = bool(self._task.check_mode)
         written = bool(manifest) and not check_mode and args["dest"] is not None
-        if written:
-            self._wrote = write_manifest(args["dest"], args["run_id"], args["change_id"], manifest)
+        changed = written and write_manifest(args["dest"], args["run_id"], args["change_id"], manifest)
         details = {"manifest": manifest, "path": args["dest"] if written else None, "planned_only": check_mode}
         # the evidence callback records the `everylayer_decision` of a task's result (kind decision)
         result = {
+            "changed": changed,
             "manifest": manifest,
             "ansible_facts": {"rollout_manifest": manifest},
             "everylayer_decision": host_decision("manifest_frozen", args["wave"], details=details),

@@ -3,8 +3,10 @@
 # Private to everylayer.patch: may change without notice.
 """What the rollout's action plugins share: options validated on the controller, errors as a failed task.
 
-The rollout's plan, host plans, gates and decisions are controller bookkeeping: they never connect to the host and
-never report ``changed``. A decision is returned as ``everylayer_decision``, which the evidence callback records.
+The rollout's plan, host plans, gates and decisions are controller bookkeeping. They connect to a host only to run
+a module there (a host plan's baseline scan or OS patch), and report ``changed`` only for what they change (the
+frozen manifest file ``rollout_freeze`` writes, an OS patch). A decision is returned as ``everylayer_decision``,
+which the evidence callback records.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ class RolloutAction(ActionBase):
     errors: tuple[type[Exception], ...] = (RolloutError, WaveError, PlanError, PolicyError, DecisionError)
 
     def act(self, args: dict, task_vars: dict) -> dict:
-        """The task's result (without ``changed``); raise one of ``errors`` to fail the task with its message."""
+        """The task's result (``changed`` only when it wrote something, else left out: false); raise one of
+        ``errors`` to fail the task with its message."""
         raise NotImplementedError
 
     def run(self, tmp=None, task_vars=None):
@@ -40,5 +43,5 @@ class RolloutAction(ActionBase):
         except self.errors as exc:
             return dict(result, failed=True, msg=str(exc))
         result.update(outcome)
-        result["changed"] = False
+        result["changed"] = bool(result.get("changed"))
         return result

@@ -14,8 +14,6 @@ renders both and holds them to the same module arguments.
 from __future__ import annotations
 
 PACKAGES = "everylayer.patch.packages"
-#: os_patch's keys, the apply role's settings they come from (apply_<key>), and the packages options they fill
-SETTINGS = ("names", "exclude", "security_only", "severity", "advisories", "lock_timeout", "precheck", "postcheck")
 #: the filters a manifest replaces (the packages module refuses them beside a manifest)
 FILTERS = ("names", "security_only", "severity", "advisories")
 REBOOT_POLICIES = ("when_required", "always", "never")
@@ -29,14 +27,10 @@ def module_args(settings: dict, manifest: dict) -> dict:
     args = {"state": "patched", "lock_timeout": settings.get("lock_timeout", 120)}
     if manifest:
         args["manifest"] = dict(manifest)
-    for key in SETTINGS:
-        value = settings.get(key)
-        if key == "lock_timeout" or (manifest and key in FILTERS):
-            continue
-        if key == "security_only" and not manifest:
-            args[key] = bool(value)
-        elif value:
-            args[key] = value
+    else:  # a freezing wave: the filters select (security_only always given, as os.yml gives it)
+        args.update((key, settings[key]) for key in FILTERS if settings.get(key))
+        args["security_only"] = bool(settings.get("security_only"))
+    args.update((key, settings[key]) for key in ("exclude", "precheck", "postcheck") if settings.get(key))
     return args
 
 
