@@ -1,7 +1,7 @@
 """Benchmark: the everylayer.patch rollout against the plain serial-batch playbook a user would write.
 
     .venv/bin/python benchmarks/rollout/run.py [--hosts 50] [--forks 10] [--order plain,plain_package,rollout]
-        [--profile] [--variant NAME=COLLECTIONS_DIR] [--json OUT] [--keep DIR]
+        [--rounds N] [--profile] [--variant NAME=COLLECTIONS_DIR] [--json OUT] [--keep DIR]
 
 Prints the figures as JSON (wall time and the controller's CPU time, user + system of ansible-playbook and its
 workers, of each run: the CPU time is the steadier figure on a loaded machine), then a Markdown table (for docs/benchmarks.md); exits non-zero if a run failed.
@@ -21,7 +21,10 @@ EVERYLAYER_LAB_PORT_BASE select a separate lab instance, as for python -m lab). 
   installed by the later waves, gates) with the evidence callback on SQLite, every pending update
   (no filters), ``reboot_policy=never`` (the plain playbooks do not reboot either);
 - each ``--variant``: the same rollout from another copy of the collection (e.g. a proposed change to the roles);
-- every host is reset to its baseline (python -m lab reset) before each run and at the end.
+- every host is reset to its baseline (python -m lab reset) before each run and at the end;
+- ``--rounds N`` runs the whole order N times, every second round in reverse (A B B A ...), so that a machine
+  getting slower or faster during the invocation weighs on every run alike: each round gives its own ratios (the
+  runs of one round against each other), and the figures are the medians over the rounds.
 Each run must succeed and leave no lab update pending inside the chroots (except, for a rollout, versions its
 evidence records as newer than the frozen manifest); a rollout's evidence must verify and hold a change record
 for every host. ``--profile`` adds a timing callback (callback_plugins/bench_timer.py) to every run.
@@ -34,6 +37,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -227,6 +231,12 @@ def main() -> None:
     parser.add_argument(
         "--order", default="plain,plain_package,rollout", help="the runs, in this order (comma-separated)"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the order this many times, every second round reversed; figures are medians over the rounds",
+    )
     parser.add_argument("--profile", action="store_true", help="time every task (callback_plugins/bench_timer.py)")
     parser.add_argument(
         "--variant",
@@ -239,6 +249,8 @@ def main() -> None:
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--keep", help="keep the inventory, playbook, logs and evidence in this directory")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be 1 or more")
     lab_json = INVENTORY_DIR / "lab.json"
     if not lab_json.exists():
         sys.exit(f"{lab_json} is missing: bring the lab up first (python -m lab up --hosts {args.hosts})")
@@ -267,7 +279,6 @@ def main() -> None:
             collections[name] = Path(path).resolve()
         for name, root in collections.items():
             store = workdir / f"evidence-{name}.sqlite"
-            store.unlink(missing_ok=True)
             book = (
                 (root / "ansible_collections" / "everylayer" / "patch" if root else REPO) / "playbooks" / "rollout.yml"
             )
@@ -286,47 +297,37 @@ def main() -> None:
             runs[name] = (argv, runenv, store)
         order = args.order.split(",") + [n for n in collections if n not in args.order.split(",")]
         figures: dict = {"hosts": len(hosts), "forks": args.forks, "waves": {}, "serial": SERIAL, "order": order}
+        figures["rounds"] = args.rounds
         for wave in SERIAL:
             figures["waves"][wave] = sum(1 for w in waves.values() if w == wave)
         lab("reset", *hosts)
         baseline = pending(data, hosts)
         figures["pending_per_host_at_baseline"] = {"min": min(baseline.values()), "max": max(baseline.values())}
         failures = {}
-        for name in order:
-            argv, runenv, store = runs[name]
-            lab("reset", *hosts)
-            try:
-                wall, cpu = run(name, argv, dict(runenv, BENCH_TIMER_NAME=name), workdir)
-                figures[f"{name}_s"], figures[f"{name}_cpu_s"] = round(wall, 2), round(cpu, 2)
-                left = {h: n for h, n in pending(data, hosts).items() if n}
-                ev = evidence_figures(store) if store is not None else {"held_back": {}}
-                # The lab's package repository may be shared with other lab instances: a version published there
-                # after pilot (another test of the frozen manifest) is rightly not installed by staged/full.
-                left = {h: n for h, n in left.items() if n > ev["held_back"].get(h, 0)}
-                if left:
-                    raise RunFailed(f"{name}: updates still pending afterwards: {left}")
-                if store is not None:
-                    counts = sorted(ev.pop("packages_per_host").values())
-                    if len(counts) != len(hosts) or not ev["verified"]:
-                        raise RunFailed(
-                            f"{name}: evidence has package changes for {len(counts)}/{len(hosts)} hosts: {ev}"
-                        )
-                    figures[f"{name}_evidence"] = ev
-                    figures["packages_per_host"] = {"min": counts[0], "max": counts[-1]}
-            except RunFailed as exc:  # keep the other runs' figures; the benchmark still fails at the end
-                failures[name] = str(exc)
-                figures.pop(f"{name}_s", None)
-                figures.pop(f"{name}_cpu_s", None)
-            if args.profile and (workdir / f"timer-{name}.json").exists():
-                figures[f"profile_{name}"] = json.loads((workdir / f"timer-{name}.json").read_text())
+        walls: dict[str, list[float]] = {name: [] for name in order}  # one per round
+        cpus: dict[str, list[float]] = {name: [] for name in order}
+        for round_no in range(args.rounds):
+            for name in order if round_no % 2 == 0 else list(reversed(order)):
+                if name in failures:
+                    continue  # failed once: left out of the figures
+                one_run(name, runs[name], hosts, data, workdir, args.profile, figures, failures, walls, cpus)
         order = [n for n in order if n not in failures]
         figures["failed_runs"] = failures
         lab("reset", *hosts)
         plains = [n for n in order if n.startswith("plain")]
+        for name in order:
+            figures[f"{name}_s"] = round(statistics.median(walls[name]), 2)
+            figures[f"{name}_cpu_s"] = round(statistics.median(cpus[name]), 2)
+            if args.rounds > 1:
+                figures[f"{name}_runs_s"] = [round(w, 2) for w in walls[name]]
         fastest = min(plains, key=lambda n: figures[f"{n}_s"]) if plains else None
         for name in order:
             for plain in plains:
-                figures[f"{name}_ratio_to_{plain}"] = round(figures[f"{name}_s"] / figures[f"{plain}_s"], 3)
+                # the ratio of each round (runs of the same round against each other), then their median
+                per_round = [w / p for w, p in zip(walls[name], walls[plain], strict=True)]
+                figures[f"{name}_ratio_to_{plain}"] = round(statistics.median(per_round), 3)
+                if args.rounds > 1:
+                    figures[f"{name}_ratios_to_{plain}"] = [round(r, 3) for r in per_round]
         figures["baseline"] = fastest
         figures["ratio"] = figures.get(f"rollout_ratio_to_{fastest}")
         figures["machine"] = machine()
@@ -338,6 +339,36 @@ def main() -> None:
         Path(args.json).write_text(text + "\n")
     if figures["failed_runs"]:
         sys.exit("failed runs (logs in --keep DIR): " + "; ".join(figures["failed_runs"].values()))
+
+
+def one_run(name, spec, hosts, data, workdir, profile, figures, failures, walls, cpus) -> None:
+    """Run ``name`` once from the hosts' baseline and check what it left; a failure is kept in ``failures``."""
+    argv, runenv, store = spec
+    if store is not None:
+        store.unlink(missing_ok=True)
+    lab("reset", *hosts)
+    try:
+        wall, cpu = run(name, argv, dict(runenv, BENCH_TIMER_NAME=name), workdir)
+        left = {h: n for h, n in pending(data, hosts).items() if n}
+        ev = evidence_figures(store) if store is not None else {"held_back": {}}
+        # The lab's package repository may be shared with other lab instances: a version published there
+        # after pilot (another test of the frozen manifest) is rightly not installed by staged/full.
+        left = {h: n for h, n in left.items() if n > ev["held_back"].get(h, 0)}
+        if left:
+            raise RunFailed(f"{name}: updates still pending afterwards: {left}")
+        if store is not None:
+            counts = sorted(ev.pop("packages_per_host").values())
+            if len(counts) != len(hosts) or not ev["verified"]:
+                raise RunFailed(f"{name}: evidence has package changes for {len(counts)}/{len(hosts)} hosts: {ev}")
+            figures[f"{name}_evidence"] = ev
+            figures["packages_per_host"] = {"min": counts[0], "max": counts[-1]}
+    except RunFailed as exc:  # keep the other runs' figures; the benchmark still fails at the end
+        failures[name] = str(exc)
+        return
+    walls[name].append(wall)
+    cpus[name].append(cpu)
+    if profile and (workdir / f"timer-{name}.json").exists():  # the last round's
+        figures[f"profile_{name}"] = json.loads((workdir / f"timer-{name}.json").read_text())
 
 
 def machine() -> dict:

@@ -308,6 +308,9 @@ class AptBackend:
     def reboot_names(self, names):
         return [n for n in sorted(names) if reboot.needs_reboot(n)]
 
+    def reboot_packages(self):
+        return self.reboot_state()[1]  # files only: as cheap as the list alone
+
     def mark_reboot(self, names):
         reboot.write_marker(names)
 

@@ -54,6 +54,11 @@ class RpmDatabase:
     def reboot_names(self, names):
         return rpm_reboot_names(self.module, names)
 
+    def reboot_packages(self):
+        """The packages recorded as asking for a reboot (this module's marker): no command run, unlike
+        reboot_state(), which asks needs-restarting / zypper needs-rebooting."""
+        return reboot.marker_packages()
+
 
 class DnfBackend(RpmDatabase):
     name = "dnf"

@@ -50,3 +50,16 @@ def test_rpm_hosts_share_the_rpm_database(cls, tmp_path, monkeypatch):
     monkeypatch.setattr(reboot, "MARKER", str(tmp_path / "everylayer" / "reboot-required"))
     b.mark_reboot(["kernel-core"])
     assert reboot.marker_state() == (True, ["kernel-core"])
+
+
+@pytest.mark.parametrize("cls", [dnf.DnfBackend, zypper.ZypperBackend])
+def test_the_reboot_list_runs_no_command(cls, tmp_path, monkeypatch):
+    """reboot_packages() (asked for the changed packages) reads the marker only; reboot_state() (asked once, for the
+    result) is the one that runs needs-restarting / zypper needs-rebooting."""
+    monkeypatch.setattr(reboot, "MARKER", str(tmp_path / "everylayer" / "reboot-required"))
+    b = backend(cls, {("zypper", "needs-rebooting"): (102, "", "")})
+    assert b.reboot_packages() == []
+    b.mark_reboot(["kernel-lab"])
+    assert b.reboot_packages() == ["kernel-lab"] and b.module.calls == []
+    if cls is zypper.ZypperBackend:
+        assert b.reboot_state() == (True, ["kernel-lab"]) and b.module.calls == [["zypper", "needs-rebooting"]]

@@ -320,3 +320,26 @@ def test_a_package_new_in_the_plan_gets_the_reboot_rules_in_check_mode_and_the_r
         flags = {c["component"]: c["reboot_required"] for c in result["changes"]}
         assert flags == {"lab-web": False, "linux-image-6.1.0-57-amd64": True, "linux-image-amd64": True}
     assert check["simulated"] is True and real["reboot_required"] is True
+
+
+class CountingBackend(FakeBackend):
+    """A backend whose reboot state costs a command (zypper needs-rebooting, needs-restarting -r): counted."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.state_reads = 0
+
+    def reboot_state(self):
+        self.state_reads += 1
+        return super().reboot_state()
+
+    def reboot_packages(self):
+        return list(self.reboot_pkgs)
+
+
+def test_a_patch_reads_the_reboot_state_once():
+    b = CountingBackend(BASE, AVAILABLE, reboot_names=["kernel-lab"])
+    result = validate(Runner(b, params()).patched())
+    assert result["reboot_required"] is True and result["reboot_packages"] == ["kernel-lab"]
+    assert {c["component"]: c["reboot_required"] for c in result["changes"]}["kernel-lab"] is True
+    assert b.state_reads == 1
