@@ -147,13 +147,8 @@ class Runner:
             asking = set(self.backend.reboot_names(names))
         else:
             asking = {n for n in names if reboot.needs_reboot(n)}
-        # the distribution's list only (the packages named so far): the reboot state itself is read once, for the result
-        listed = (
-            self.backend.reboot_packages()
-            if hasattr(self.backend, "reboot_packages")
-            else self.backend.reboot_state()[1]
-        )
-        asking |= set(names) & set(listed)
+        # the packages listed as asking for a reboot, without the reboot state (read once, for the result)
+        asking |= set(names) & set(self.backend.reboot_packages())
         if asking and hasattr(self.backend, "mark_reboot"):
             self.backend.mark_reboot(sorted(asking))
         return sorted(asking)

@@ -116,3 +116,6 @@ class FakeBackend:
 
     def reboot_state(self):
         return bool(self.reboot_pkgs), list(self.reboot_pkgs)
+
+    def reboot_packages(self):
+        return list(self.reboot_pkgs)

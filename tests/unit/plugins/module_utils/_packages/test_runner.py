@@ -333,9 +333,6 @@ class CountingBackend(FakeBackend):
         self.state_reads += 1
         return super().reboot_state()
 
-    def reboot_packages(self):
-        return list(self.reboot_pkgs)
-
 
 def test_a_patch_reads_the_reboot_state_once():
     b = CountingBackend(BASE, AVAILABLE, reboot_names=["kernel-lab"])
