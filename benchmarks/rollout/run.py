@@ -310,7 +310,18 @@ def main() -> None:
             for name in order if round_no % 2 == 0 else list(reversed(order)):
                 if name in failures:
                     continue  # failed once: left out of the figures
-                one_run(name, runs[name], hosts, data, workdir, args.profile, figures, failures, walls, cpus)
+                try:
+                    wall, cpu, ev = one_run(name, runs[name], hosts, data, workdir)
+                except RunFailed as exc:  # keep the other runs' figures; the benchmark still fails at the end
+                    failures[name] = str(exc)
+                    continue
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+                if ev is not None:
+                    figures["packages_per_host"] = ev.pop("packages_per_host")
+                    figures[f"{name}_evidence"] = ev
+                if args.profile and (workdir / f"timer-{name}.json").exists():  # the last round's
+                    figures[f"profile_{name}"] = json.loads((workdir / f"timer-{name}.json").read_text())
         order = [n for n in order if n not in failures]
         figures["failed_runs"] = failures
         lab("reset", *hosts)
@@ -341,34 +352,27 @@ def main() -> None:
         sys.exit("failed runs (logs in --keep DIR): " + "; ".join(figures["failed_runs"].values()))
 
 
-def one_run(name, spec, hosts, data, workdir, profile, figures, failures, walls, cpus) -> None:
-    """Run ``name`` once from the hosts' baseline and check what it left; a failure is kept in ``failures``."""
+def one_run(name, spec, hosts, data, workdir) -> tuple[float, float, dict | None]:
+    """Run ``name`` once from the hosts' baseline and check what it left: (wall, CPU, a rollout's evidence figures
+    with ``packages_per_host`` as min/max, or None); raises RunFailed."""
     argv, runenv, store = spec
     if store is not None:
         store.unlink(missing_ok=True)
     lab("reset", *hosts)
-    try:
-        wall, cpu = run(name, argv, dict(runenv, BENCH_TIMER_NAME=name), workdir)
-        left = {h: n for h, n in pending(data, hosts).items() if n}
-        ev = evidence_figures(store) if store is not None else {"held_back": {}}
-        # The lab's package repository may be shared with other lab instances: a version published there
-        # after pilot (another test of the frozen manifest) is rightly not installed by staged/full.
-        left = {h: n for h, n in left.items() if n > ev["held_back"].get(h, 0)}
-        if left:
-            raise RunFailed(f"{name}: updates still pending afterwards: {left}")
-        if store is not None:
-            counts = sorted(ev.pop("packages_per_host").values())
-            if len(counts) != len(hosts) or not ev["verified"]:
-                raise RunFailed(f"{name}: evidence has package changes for {len(counts)}/{len(hosts)} hosts: {ev}")
-            figures[f"{name}_evidence"] = ev
-            figures["packages_per_host"] = {"min": counts[0], "max": counts[-1]}
-    except RunFailed as exc:  # keep the other runs' figures; the benchmark still fails at the end
-        failures[name] = str(exc)
-        return
-    walls[name].append(wall)
-    cpus[name].append(cpu)
-    if profile and (workdir / f"timer-{name}.json").exists():  # the last round's
-        figures[f"profile_{name}"] = json.loads((workdir / f"timer-{name}.json").read_text())
+    wall, cpu = run(name, argv, dict(runenv, BENCH_TIMER_NAME=name), workdir)
+    left = {h: n for h, n in pending(data, hosts).items() if n}
+    ev = evidence_figures(store) if store is not None else {"held_back": {}}
+    # The lab's package repository may be shared with other lab instances: a version published there
+    # after pilot (another test of the frozen manifest) is rightly not installed by staged/full.
+    left = {h: n for h, n in left.items() if n > ev["held_back"].get(h, 0)}
+    if left:
+        raise RunFailed(f"{name}: updates still pending afterwards: {left}")
+    if store is None:
+        return wall, cpu, None
+    counts = sorted(ev.pop("packages_per_host").values())
+    if len(counts) != len(hosts) or not ev["verified"]:
+        raise RunFailed(f"{name}: evidence has package changes for {len(counts)}/{len(hosts)} hosts: {ev}")
+    return wall, cpu, dict(ev, packages_per_host={"min": counts[0], "max": counts[-1]})
 
 
 def machine() -> dict:
